@@ -1,0 +1,34 @@
+# Two commands for a fresh machine (see README.md):
+#   make run    set up, start the server (embedded PostgreSQL, demo data) and the desktop app
+#   make test   set up, then ruff, mypy and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint server setup clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m sync_server demo
+
+server: $(STAMP)
+	$(BIN)/python -m sync_server serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check ticketing sync_server desktop tests bench
+	$(BIN)/ruff format --check ticketing sync_server desktop tests bench
+	$(BIN)/mypy
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

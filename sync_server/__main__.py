@@ -1,0 +1,157 @@
+"""Command line: ``python -m sync_server serve|demo|migrate|create-user|seed-demo``.
+
+Each command takes ``--database-url`` (default: ``DATABASE_URL``, else the embedded PostgreSQL
+in the server's data folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from sync_server.app import create_app
+from sync_server.db.embedded import start_embedded
+from sync_server.db.session import make_engine, make_session_factory
+from sync_server.errors import DomainError
+from sync_server.services import accounts
+from sync_server.services.accounts import TokenLifetimes
+from sync_server.services.bootstrap import prepare_database
+from sync_server.services.demo import DEMO_ACCOUNTS, seed_demo
+from sync_server.settings import ServerConfig
+from ticketing.schemas import UserCreate
+
+
+def _engine(config: ServerConfig) -> Engine:
+    url = config.database_url
+    if url is None:
+        print(f"Using the embedded PostgreSQL in {config.data_dir / 'pgdata'}", file=sys.stderr)
+        url = start_embedded(config.data_dir)
+    return make_engine(url)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise SystemExit("The passwords do not match.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_migrate(config: ServerConfig, _args: argparse.Namespace) -> int:
+
+    prepare_database(_engine(config))
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_create_user(config: ServerConfig, args: argparse.Namespace) -> int:
+
+    password = _read_password()
+    try:
+        data = UserCreate(email=args.email, name=args.name, role=args.role, password=password)
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
+        return 2
+    engine = _engine(config)
+    prepare_database(engine)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            user = accounts.create_user(session, data)
+    except DomainError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    print(f"Created {user.role} {user.email} ({user.id}).")
+    return 0
+
+
+def cmd_seed_demo(config: ServerConfig, _args: argparse.Namespace) -> int:
+    return _seed_demo(_engine(config))
+
+
+def _seed_demo(engine: Engine) -> int:
+
+    prepare_database(engine)
+    with make_session_factory(engine)() as session, session.begin():
+        created = seed_demo(session)
+    print("Demo data added." if created else "Demo data was already there.")
+    for email, password, role in DEMO_ACCOUNTS:
+        print(f"  {role:<6} {email}  password: {password}")
+    return 0
+
+
+def _serve(config: ServerConfig, engine: Engine) -> int:
+
+    prepare_database(engine)
+    lifetimes = TokenLifetimes(
+        access=dt.timedelta(minutes=config.access_token_minutes),
+        refresh=dt.timedelta(days=config.refresh_token_days),
+    )
+    app = create_app(engine, lifetimes)
+    print(f"Ticketdesk sync server listening on http://{config.host}:{config.port}", flush=True)
+    print(f"  API docs: http://{config.host}:{config.port}/docs", flush=True)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="info")
+    return 0
+
+
+def cmd_serve(config: ServerConfig, _args: argparse.Namespace) -> int:
+    return _serve(config, _engine(config))
+
+
+def cmd_demo(config: ServerConfig, _args: argparse.Namespace) -> int:
+    """Seed demo data (once) and serve: what the README's first command runs."""
+    engine = _engine(config)
+    _seed_demo(engine)
+    return _serve(config, engine)
+
+
+COMMANDS = {
+    "serve": (cmd_serve, "run the API server (migrates first)"),
+    "demo": (cmd_demo, "add demo data if missing, then serve"),
+    "migrate": (cmd_migrate, "create or upgrade the database schema"),
+    "create-user": (cmd_create_user, "create an account; the password is read from a prompt or stdin"),
+    "seed-demo": (cmd_seed_demo, "add demo accounts, categories and tickets"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sync_server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_func, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--database-url", help="PostgreSQL URL (default: $DATABASE_URL, else embedded)")
+        command.add_argument("--data-dir", help="folder for the embedded database and files")
+        if name in ("serve", "demo"):
+            command.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+            command.add_argument("--port", type=int, help="port to listen on (default 8700)")
+        if name == "create-user":
+            command.add_argument("--email", required=True)
+            command.add_argument("--name", required=True)
+            command.add_argument("--role", choices=["user", "agent", "admin"], default="user")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    overrides = {
+        key: value
+        for key in ("database_url", "data_dir", "host", "port")
+        if (value := getattr(args, key, None)) is not None
+    }
+    config = ServerConfig(**overrides)
+    func, _help = COMMANDS[args.command]
+    return func(config, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

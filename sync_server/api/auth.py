@@ -1,0 +1,40 @@
+"""Log in, refresh a login, log out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from sync_server.api.deps import LifetimesDep, SessionDep, errors
+from sync_server.api.presenters import user_out
+from sync_server.services import accounts
+from ticketing.schemas import LoginIn, RefreshIn, TokenOut
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def _token_out(issued: accounts.IssuedTokens) -> TokenOut:
+    return TokenOut(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        user=user_out(issued.user),
+    )
+
+
+@router.post("/login", response_model=TokenOut, responses=errors(401))
+def login(body: LoginIn, session: SessionDep, lifetimes: LifetimesDep) -> TokenOut:
+    """Trade an email and password for an access token and a refresh token."""
+    return _token_out(accounts.login(session, body.email, body.password, body.client_name, lifetimes))
+
+
+@router.post("/refresh", response_model=TokenOut, responses=errors(401))
+def refresh(body: RefreshIn, session: SessionDep, lifetimes: LifetimesDep) -> TokenOut:
+    """Trade a refresh token for a new pair; the old refresh token stops working."""
+    return _token_out(accounts.refresh(session, body.refresh_token, lifetimes))
+
+
+@router.post("/logout", status_code=204, response_class=Response, responses=errors())
+def logout(body: RefreshIn, session: SessionDep) -> Response:
+    """Revoke a login (its refresh token and its access token) at once."""
+    accounts.logout(session, body.refresh_token)
+    return Response(status_code=204)

@@ -1,0 +1,145 @@
+"""The FastAPI application: routers, the protocol-version gate and the one error handler.
+
+Every failure leaves as ``{"error": code, "detail": text}``: domain errors with their own status,
+validation errors as 422 naming the fields, and anything unexpected as a logged 500 that shows
+no stack trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from sync_server import __version__
+from sync_server.api import auth, catalog, settings_api, tickets, users
+from sync_server.api.deps import SessionDep
+from sync_server.db.models import ServerMeta
+from sync_server.db.session import make_session_factory
+from sync_server.errors import DomainError
+from sync_server.services.accounts import TokenLifetimes
+from ticketing.protocol import MIN_SUPPORTED_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION
+from ticketing.schemas import HealthOut
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _error(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
+    body: dict[str, object] = {"error": code, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _field_name(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return _error(exc.status_code, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+        return _error(422, "validation_error", f"Invalid request: {summary}", fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return _error(409, "conflict", "The change conflicts with data that already exists.")
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        log.error("database error: %s", exc.orig)
+        return _error(503, "unavailable", "The database is unavailable; try again shortly.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return _error(500, "internal_error", "Something went wrong on the server; it has been logged.")
+
+
+def install_protocol_gate(app: FastAPI) -> None:
+    """Requests naming a protocol version this server does not speak get 426 and why."""
+
+    @app.middleware("http")
+    async def _gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        raw = request.headers.get(PROTOCOL_HEADER)
+        if raw is not None:
+            try:
+                version = int(raw)
+            except ValueError:
+                return _error(400, "bad_request", f"{PROTOCOL_HEADER} must be a whole number.")
+            if version < MIN_SUPPORTED_PROTOCOL:
+                return _error(
+                    426,
+                    "upgrade_required",
+                    f"This app speaks protocol {version}; the server needs {MIN_SUPPORTED_PROTOCOL} or "
+                    "newer. Please update Ticketdesk.",
+                )
+            if version > PROTOCOL_VERSION:
+                return _error(
+                    426,
+                    "server_too_old",
+                    f"This app speaks protocol {version}, newer than the server's {PROTOCOL_VERSION}. "
+                    "Ask your administrator to update the server.",
+                )
+        response = await call_next(request)
+        response.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
+        return response
+
+
+def create_app(engine: Engine, lifetimes: TokenLifetimes | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Ticketdesk sync server",
+        version=__version__,
+        description="REST and sync API of the Ticketdesk help desk. Errors are "
+        '`{"error": code, "detail": text}`.',
+    )
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.token_lifetimes = lifetimes or TokenLifetimes(
+        access=dt.timedelta(minutes=15), refresh=dt.timedelta(days=60)
+    )
+    install_error_handlers(app)
+    install_protocol_gate(app)
+    for module in (auth, users, tickets, catalog, settings_api):
+        app.include_router(module.router)
+
+    @app.get("/api/health", response_model=HealthOut, tags=["server"])
+    def health(session: SessionDep) -> HealthOut:
+        """Whether the server and its database answer, and which protocol it speaks."""
+        epoch = session.scalar(select(ServerMeta.value).where(ServerMeta.key == "db_epoch")) or ""
+        return HealthOut(server_version=__version__, protocol_version=PROTOCOL_VERSION, db_epoch=epoch)
+
+    return app

@@ -1,0 +1,1 @@
+"""Database access for the sync server: models, engine and migrations."""

@@ -1,0 +1,223 @@
+"""The server's tables as typed SQLAlchemy models.
+
+Every synced row has a UUID key made by whoever creates it and UTC timestamps; tickets also get
+a number from a server sequence. ``version`` counts a row's revisions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ticketing.domain import FIRST_TICKET_NUMBER, Role, Status
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), uuid.UUID: Uuid}
+    #: Read server-made values (ticket numbers, timestamps) back with RETURNING on insert.
+    __mapper_args__ = {"eager_defaults": True}
+
+
+def _in(values: Any) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({_in(Role)})", name="role"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    notify_email: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class AuthSession(Base):
+    """One login: a short-lived access token and a revocable refresh token, both hashed."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    access_expires_at: Mapped[dt.datetime]
+    refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_expires_at: Mapped[dt.datetime]
+    client_name: Mapped[str] = mapped_column(String(200), server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    last_used_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class Category(TimestampMixin, Base):
+    __tablename__ = "categories"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class PriorityLevel(TimestampMixin, Base):
+    """A priority: ``key`` is what tickets store and never changes; ``name`` is its label."""
+
+    __tablename__ = "priorities"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+ticket_number_seq = Sequence("ticket_number_seq", start=FIRST_TICKET_NUMBER, metadata=Base.metadata)
+
+
+class Ticket(TimestampMixin, Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(Status)})", name="status"),
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(
+        BigInteger, ticket_number_seq, server_default=ticket_number_seq.next_value(), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default=Status.OPEN.value)
+    priority: Mapped[str] = mapped_column(ForeignKey("priorities.key"), index=True)
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"), index=True)
+    submitter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    resolved_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+
+class Comment(Base):
+    """Insert-only; ``is_internal`` never changes after the comment is written."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    content: Mapped[str] = mapped_column(Text)
+    is_internal: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class Attachment(Base):
+    """A file's metadata; its bytes live in the blob store under their SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    comment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    uploader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    is_internal: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class TicketEvent(Base):
+    """One line of a ticket's history: who changed which field from what to what."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class Setting(Base):
+    """One admin setting group (``agent_visibility``, ``smtp``...) as a JSON document."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONB)
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ServerMeta(Base):
+    """Facts about this database itself, such as ``db_epoch`` (new after a restore)."""
+
+    __tablename__ = "server_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+#: The change log the sync pull reads: one row per (bucket, entity, row), moved to the end of the
+#: log each time the row changes. ``xid`` is an ``xid8`` filled by PostgreSQL; it is declared
+#: here as text so that SQLAlchemy never writes it.
+sync_op = Table(
+    "sync_op",
+    Base.metadata,
+    Column("bucket", String(120), primary_key=True),
+    Column("entity", String(40), primary_key=True),
+    Column("row_id", Uuid, primary_key=True),
+    Column("op", String(8), nullable=False),
+    Column("xid", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+SYNCED_MODELS: tuple[type[Base], ...] = (
+    User,
+    Category,
+    PriorityLevel,
+    Ticket,
+    Comment,
+    Attachment,
+    TicketEvent,
+)

@@ -1,0 +1,61 @@
+"""Errors the services raise, each with an HTTP status and a stable code.
+
+Services know nothing of HTTP; the one handler in ``app.py`` turns these into
+``{"error": code, "detail": text}`` responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ticketing.workflow import WorkflowError
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status_code = 422
+    code = "invalid"
+
+
+_WORKFLOW_ERRORS: dict[str, type[DomainError]] = {
+    "forbidden": Forbidden,
+    "illegal_transition": Conflict,
+    "read_only": Conflict,
+    "invalid": Invalid,
+}
+
+
+def from_workflow(error: WorkflowError) -> DomainError:
+    """The shared rules raise :class:`WorkflowError`; the API answers with its code."""
+    return _WORKFLOW_ERRORS.get(error.code, Invalid)(error.message, code=error.code)

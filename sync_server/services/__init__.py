@@ -1,0 +1,1 @@
+"""The write layer and read helpers: every change to a synced table goes through here."""

@@ -1,0 +1,132 @@
+"""Categories and priorities: the reference data tickets point at.
+
+Neither is ever deleted while a ticket uses it; admins deactivate instead, which hides it from
+new tickets and keeps old ones readable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Category, PriorityLevel
+from sync_server.errors import Conflict, Invalid, NotFound
+from sync_server.services import changelog
+from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, new_id
+from ticketing.schemas import CategoryCreate, CategoryPatch, PriorityCreate, PriorityPatch
+from ticketing.visibility import reference_buckets
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _name_taken(
+    session: Session, model: type[Category] | type[PriorityLevel], name: str, own_id: uuid.UUID | None
+) -> bool:
+    stmt = select(model.id).where(func.lower(model.name) == name.lower())
+    if own_id is not None:
+        stmt = stmt.where(model.id != own_id)
+    return session.scalar(stmt) is not None
+
+
+def list_categories(session: Session, include_inactive: bool) -> list[Category]:
+    stmt = select(Category).order_by(Category.name)
+    if not include_inactive:
+        stmt = stmt.where(Category.is_active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def create_category(session: Session, data: CategoryCreate) -> Category:
+    if _name_taken(session, Category, data.name, None):
+        raise Conflict(f"A category named '{data.name}' already exists.", code="name_taken")
+    category = Category(id=new_id(), name=data.name)
+    session.add(category)
+    session.flush()
+    changelog.record(session, "category", category.id, reference_buckets())
+    return category
+
+
+def update_category(session: Session, category_id: uuid.UUID, patch: CategoryPatch) -> Category:
+    category = session.get(Category, category_id, with_for_update=True)
+    if category is None:
+        raise NotFound("No such category.")
+    if patch.name is not None and patch.name != category.name:
+        if _name_taken(session, Category, patch.name, category.id):
+            raise Conflict(f"A category named '{patch.name}' already exists.", code="name_taken")
+        category.name = patch.name
+    if patch.is_active is not None:
+        category.is_active = patch.is_active
+    category.version += 1
+    category.updated_at = _now()
+    session.flush()
+    changelog.record(session, "category", category.id, reference_buckets())
+    return category
+
+
+def active_category(session: Session, category_id: uuid.UUID) -> Category:
+    category = session.get(Category, category_id)
+    if category is None or not category.is_active:
+        raise Invalid("Choose one of the active categories.", code="invalid_category")
+    return category
+
+
+def list_priorities(session: Session, include_inactive: bool) -> list[PriorityLevel]:
+    stmt = select(PriorityLevel).order_by(PriorityLevel.rank)
+    if not include_inactive:
+        stmt = stmt.where(PriorityLevel.is_active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def active_priority(session: Session, key: str) -> PriorityLevel:
+    priority = session.scalar(select(PriorityLevel).where(PriorityLevel.key == key))
+    if priority is None or not priority.is_active:
+        raise Invalid(f"'{key}' is not one of the active priorities.", code="invalid_priority")
+    return priority
+
+
+def create_priority(session: Session, data: PriorityCreate) -> PriorityLevel:
+    if _name_taken(session, PriorityLevel, data.name, None) or session.scalar(
+        select(PriorityLevel.id).where(func.lower(PriorityLevel.key) == data.name.lower())
+    ):
+        raise Conflict(f"A priority named '{data.name}' already exists.", code="name_taken")
+    priority = PriorityLevel(id=new_id(), key=data.name, name=data.name, rank=data.rank)
+    session.add(priority)
+    session.flush()
+    changelog.record(session, "priority", priority.id, reference_buckets())
+    return priority
+
+
+def update_priority(session: Session, priority_id: uuid.UUID, patch: PriorityPatch) -> PriorityLevel:
+    priority = session.get(PriorityLevel, priority_id, with_for_update=True)
+    if priority is None:
+        raise NotFound("No such priority.")
+    if patch.name is not None and patch.name != priority.name:
+        if _name_taken(session, PriorityLevel, patch.name, priority.id):
+            raise Conflict(f"A priority named '{patch.name}' already exists.", code="name_taken")
+        priority.name = patch.name
+    if patch.rank is not None:
+        priority.rank = patch.rank
+    if patch.is_active is not None:
+        priority.is_active = patch.is_active
+    priority.version += 1
+    priority.updated_at = _now()
+    session.flush()
+    changelog.record(session, "priority", priority.id, reference_buckets())
+    return priority
+
+
+def ensure_defaults(session: Session) -> None:
+    """A new database gets the default priorities and categories (once, never again)."""
+    if session.scalar(select(func.count()).select_from(PriorityLevel)) == 0:
+        for key, rank in DEFAULT_PRIORITIES:
+            priority = PriorityLevel(id=new_id(), key=key, name=key, rank=rank)
+            session.add(priority)
+            session.flush()
+            changelog.record(session, "priority", priority.id, reference_buckets())
+    if session.scalar(select(func.count()).select_from(Category)) == 0:
+        for name in DEFAULT_CATEGORIES:
+            create_category(session, CategoryCreate(name=name))

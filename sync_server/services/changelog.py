@@ -1,0 +1,42 @@
+"""The sync change log: one ``sync_op`` row per (bucket, entity, row), written with each change.
+
+Every write to a synced table calls :func:`record` in the same transaction, so a pull can never
+see a row change without its op or an op without its row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+PUT = "PUT"
+REMOVE = "REMOVE"
+
+_UPSERT = text(
+    """
+    INSERT INTO sync_op (bucket, entity, row_id, op) VALUES (:bucket, :entity, :row_id, :op)
+    ON CONFLICT (bucket, entity, row_id) DO UPDATE
+    SET op = excluded.op, xid = pg_current_xact_id(), seq = nextval('sync_op_seq')
+    """
+)
+
+
+def record(
+    session: Session,
+    entity: str,
+    row_id: uuid.UUID,
+    buckets: Iterable[str],
+    previous: Iterable[str] = (),
+) -> None:
+    """Log a PUT in each of ``buckets`` and a REMOVE in each bucket of ``previous`` it left."""
+    current = set(buckets)
+    params = [{"bucket": b, "entity": entity, "row_id": row_id, "op": PUT} for b in sorted(current)]
+    params += [
+        {"bucket": b, "entity": entity, "row_id": row_id, "op": REMOVE}
+        for b in sorted(set(previous) - current)
+    ]
+    if params:
+        session.execute(_UPSERT, params)

@@ -1,0 +1,73 @@
+"""Shared fixtures: a real PostgreSQL database, emptied before each test that uses it.
+
+``TEST_DATABASE_URL`` names a server to use (CI sets it to the local PostgreSQL); a fresh
+database is created on it for this run and dropped afterwards. Without it, the embedded
+PostgreSQL (pgserver) runs in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from sync_server.db.embedded import start_embedded
+from sync_server.db.session import make_engine, make_session_factory
+from sync_server.services.bootstrap import ensure_epoch, prepare_database
+from sync_server.services.catalog import ensure_defaults
+from sync_server.settings import sqlalchemy_url
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield start_embedded(Path(tmp_path_factory.mktemp("pg")))
+        return
+    name = f"ticketdesk_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(sqlalchemy_url(base)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    prepare_database(engine)
+    yield engine
+    engine.dispose()
+
+
+_TABLES = (
+    "sync_op, ticket_events, attachments, comments, tickets, auth_sessions, settings, "
+    "categories, priorities, users, server_meta"
+)
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    """The test database, emptied and given its defaults again for this test."""
+    with migrated_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER SEQUENCE ticket_number_seq RESTART WITH 1001"))
+        conn.execute(text("ALTER SEQUENCE sync_op_seq RESTART WITH 1"))
+    with make_session_factory(migrated_engine)() as session, session.begin():
+        ensure_epoch(session)
+        ensure_defaults(session)
+    return migrated_engine
