@@ -143,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("pgserver", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     overrides = {
         key: value
         for key in ("database_url", "data_dir", "host", "port")

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from sync_server import __version__
-from sync_server.api import auth, catalog, settings_api, tickets, users
+from sync_server.api import auth, catalog, settings_api, sync, tickets, users
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
@@ -133,7 +133,7 @@ def create_app(engine: Engine, lifetimes: TokenLifetimes | None = None) -> FastA
     )
     install_error_handlers(app)
     install_protocol_gate(app)
-    for module in (auth, users, tickets, catalog, settings_api):
+    for module in (auth, users, tickets, catalog, settings_api, sync):
         app.include_router(module.router)
 
     @app.get("/api/health", response_model=HealthOut, tags=["server"])

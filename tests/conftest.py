@@ -21,6 +21,7 @@ from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services.bootstrap import ensure_epoch, prepare_database
 from sync_server.services.catalog import ensure_defaults
 from sync_server.settings import sqlalchemy_url
+from tests.live_server import LiveServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -55,7 +56,7 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 _TABLES = (
-    "sync_op, ticket_events, attachments, comments, tickets, auth_sessions, settings, "
+    "sync_op, sync_mutation_results, sync_clients, ticket_events, attachments, comments, tickets, auth_sessions, settings, "
     "categories, priorities, users, server_meta"
 )
 
@@ -71,3 +72,14 @@ def engine(migrated_engine: Engine) -> Engine:
         ensure_epoch(session)
         ensure_defaults(session)
     return migrated_engine
+
+
+@pytest.fixture
+def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
+    """A real server process on the freshly emptied test database."""
+    server = LiveServer(database_url)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

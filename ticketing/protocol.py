@@ -1,12 +1,197 @@
-"""The sync wire contract's version, which every request carries.
+"""The sync wire contract (DESIGN.md, "Sync protocol"): pull, push, mutations and row shapes.
+
+The server validates requests with these models and the client builds them with the same
+models, so the two cannot drift apart.
 
 History (date, version, reason):
-- 2026-11-27, 1: first version: REST API, bucketed pull and ordered push.
+- 2026-11-27, 1: first version: bucketed pull with (xid, seq) cursors, ordered push of named
+  mutations.
 """
 
 from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ticketing.domain import Status
+from ticketing.schemas import CommentText, PriorityKey, RichText, SafeStr, Title
 
 PROTOCOL_VERSION = 1
 #: The oldest client protocol the server still accepts (older clients must upgrade).
 MIN_SUPPORTED_PROTOCOL = 1
 PROTOCOL_HEADER = "X-Ticketdesk-Protocol"
+
+#: Rows per pull page; a client may ask for fewer.
+DEFAULT_PAGE_SIZE = 2000
+MAX_PAGE_SIZE = 5000
+#: Mutations per push request.
+MAX_PUSH_BATCH = 500
+
+PUT = "PUT"
+REMOVE = "REMOVE"
+
+#: The columns of each synced entity as they travel in ``Change.row``. A bucket may carry a
+#: subset (the ``directory`` gives no email addresses); ``id`` is always present.
+ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
+    "user": ("id", "email", "name", "role", "is_active", "created_at", "updated_at", "version"),
+    "category": ("id", "name", "is_active", "created_at", "updated_at", "version"),
+    "priority": ("id", "key", "name", "rank", "is_active", "created_at", "updated_at", "version"),
+    "ticket": (
+        "id",
+        "number",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "category_id",
+        "submitter_id",
+        "assignee_id",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "closed_at",
+        "version",
+    ),
+    "comment": ("id", "ticket_id", "author_id", "content", "is_internal", "created_at"),
+    "ticket_event": ("id", "ticket_id", "actor_id", "field", "old_value", "new_value", "created_at"),
+    "attachment": (
+        "id",
+        "ticket_id",
+        "comment_id",
+        "uploader_id",
+        "file_name",
+        "content_type",
+        "size",
+        "sha256",
+        "is_internal",
+        "created_at",
+    ),
+}
+#: What the ``directory`` bucket tells everyone about a staff account.
+DIRECTORY_USER_FIELDS: tuple[str, ...] = ("id", "name", "role", "is_active")
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- pull -----------------------------------------------------------------------------------
+
+Cursor = Annotated[str, StringConstraints(pattern=r"^\d{1,20}:\d{1,20}$")]
+"""``"<xid>:<seq>"`` of the last op a client holds in a bucket; ``"0:0"`` is the start."""
+
+START_CURSOR = "0:0"
+
+
+class PullRequest(_Wire):
+    protocol: int
+    client_id: uuid.UUID
+    db_epoch: str | None = Field(default=None, max_length=64, description="The epoch the cursors belong to.")
+    cursors: dict[Annotated[str, StringConstraints(max_length=120)], Cursor] = Field(default_factory=dict)
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class Change(BaseModel):
+    bucket: str
+    entity: str
+    op: Literal["PUT", "REMOVE"]
+    id: uuid.UUID
+    row: dict[str, Any] | None = None
+
+
+class PullResponse(BaseModel):
+    db_epoch: str
+    reset: bool = Field(
+        default=False, description="The database was restored: drop everything and pull from the start."
+    )
+    changes: list[Change]
+    cursors: dict[str, str]
+    removed_buckets: list[str] = Field(
+        default_factory=list, description="Buckets the client must forget (no longer subscribed)."
+    )
+    has_more: bool
+    remaining: int = Field(description="Changes still waiting after this page, for progress.")
+
+
+# --- push -----------------------------------------------------------------------------------
+
+
+class FieldChange(_Wire):
+    base: Any = None
+    new: Any = None
+
+
+class CreateTicketArgs(_Wire):
+    id: uuid.UUID
+    title: Title
+    description: RichText
+    category_id: uuid.UUID
+    priority: PriorityKey
+
+
+class UpdateTicketArgs(_Wire):
+    ticket_id: uuid.UUID
+    changes: dict[Literal["title", "description", "priority", "category_id"], FieldChange]
+
+
+class TransitionStatusArgs(_Wire):
+    ticket_id: uuid.UUID
+    from_: Status = Field(alias="from")
+    to: Status
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AssignArgs(_Wire):
+    ticket_id: uuid.UUID
+    base: uuid.UUID | None
+    new: uuid.UUID | None
+
+
+class AddCommentArgs(_Wire):
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    content: CommentText
+    is_internal: bool = False
+
+
+#: Mutation name -> its argument model. Names are part of the protocol: never reuse one.
+MUTATION_ARGS: dict[str, type[_Wire]] = {
+    "create_ticket": CreateTicketArgs,
+    "update_ticket": UpdateTicketArgs,
+    "transition_status": TransitionStatusArgs,
+    "assign": AssignArgs,
+    "add_comment": AddCommentArgs,
+}
+
+
+class Mutation(_Wire):
+    id: int = Field(ge=1, description="Increases by one per client, starting at 1.")
+    name: Annotated[SafeStr, StringConstraints(max_length=60)]
+    args: dict[str, Any]
+
+
+class PushRequest(_Wire):
+    protocol: int
+    client_id: uuid.UUID
+    mutations: list[Mutation] = Field(max_length=MAX_PUSH_BATCH)
+
+
+MutationStatus = Literal["applied", "rejected", "conflict"]
+
+
+class MutationResult(BaseModel):
+    id: int
+    status: MutationStatus
+    code: str | None = None
+    message: str | None = None
+    server_values: dict[str, Any] | None = Field(
+        default=None, description="For a conflict: field -> the value the server kept."
+    )
+
+
+class PushResponse(BaseModel):
+    results: list[MutationResult]
+    last_mutation_id: int

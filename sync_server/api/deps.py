@@ -51,6 +51,18 @@ def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
+def get_short_caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Caller:
+    """Authenticate in a transaction of its own, for endpoints that manage their transactions
+    (sync): no transaction stays open while they work."""
+    with request.app.state.session_factory() as session, session.begin():
+        return get_caller(session, credentials)
+
+
+ShortCallerDep = Annotated[Caller, Depends(get_short_caller)]
+
+
 def get_principal(caller: CallerDep) -> Principal:
     return caller.principal
 

@@ -210,6 +210,7 @@ sync_op = Table(
     Column("op", String(8), nullable=False),
     Column("xid", Text, nullable=False),
     Column("seq", BigInteger, nullable=False),
+    Index("ix_sync_op_bucket_xid_seq", "bucket", "xid", "seq"),
 )
 
 SYNCED_MODELS: tuple[type[Base], ...] = (
@@ -221,3 +222,30 @@ SYNCED_MODELS: tuple[type[Base], ...] = (
     Attachment,
     TicketEvent,
 )
+
+
+class SyncClient(Base):
+    """One client cache: which account it belongs to and the last mutation it had applied."""
+
+    __tablename__ = "sync_clients"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class SyncMutationResult(Base):
+    """The answer given to one pushed mutation, so a retry after a lost response gets the same
+    answer (a rejection stays a rejection) instead of a bare "already applied"."""
+
+    __tablename__ = "sync_mutation_results"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sync_clients.client_id"), primary_key=True)
+    mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(60))
+    message: Mapped[str | None] = mapped_column(Text)
+    server_values: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

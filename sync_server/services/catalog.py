@@ -67,9 +67,10 @@ def update_category(session: Session, category_id: uuid.UUID, patch: CategoryPat
     return category
 
 
-def active_category(session: Session, category_id: uuid.UUID) -> Category:
+def active_category(session: Session, category_id: uuid.UUID, *, allow_inactive: bool = False) -> Category:
+    """The category for a ticket; offline work may still use one deactivated meanwhile."""
     category = session.get(Category, category_id)
-    if category is None or not category.is_active:
+    if category is None or not (category.is_active or allow_inactive):
         raise Invalid("Choose one of the active categories.", code="invalid_category")
     return category
 
@@ -81,9 +82,9 @@ def list_priorities(session: Session, include_inactive: bool) -> list[PriorityLe
     return list(session.scalars(stmt))
 
 
-def active_priority(session: Session, key: str) -> PriorityLevel:
+def active_priority(session: Session, key: str, *, allow_inactive: bool = False) -> PriorityLevel:
     priority = session.scalar(select(PriorityLevel).where(PriorityLevel.key == key))
-    if priority is None or not priority.is_active:
+    if priority is None or not (priority.is_active or allow_inactive):
         raise Invalid(f"'{key}' is not one of the active priorities.", code="invalid_priority")
     return priority
 

@@ -102,9 +102,12 @@ class _History:
         )
 
 
-def create_ticket(session: Session, principal: Principal, data: TicketCreate) -> Ticket:
-    catalog.active_category(session, data.category_id)
-    catalog.active_priority(session, data.priority)
+def create_ticket(
+    session: Session, principal: Principal, data: TicketCreate, *, written_offline: bool = False
+) -> Ticket:
+    """A new Open ticket; ``written_offline`` accepts a category or priority deactivated since."""
+    catalog.active_category(session, data.category_id, allow_inactive=written_offline)
+    catalog.active_priority(session, data.priority, allow_inactive=written_offline)
     ticket_id = data.id or new_id()
     if session.get(Ticket, ticket_id) is not None:
         raise Conflict("A ticket with this id already exists.", code="duplicate_id")

@@ -1,0 +1,60 @@
+"""The sync endpoints: pull changes down, push mutations up (DESIGN.md, "Sync protocol")."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from sync_server.api.deps import ShortCallerDep, errors
+from sync_server.errors import DomainError
+from sync_server.services import pull as pull_service
+from sync_server.services import push as push_service
+from ticketing.protocol import (
+    MIN_SUPPORTED_PROTOCOL,
+    PROTOCOL_VERSION,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+class UpgradeRequired(DomainError):
+    status_code = 426
+    code = "upgrade_required"
+
+
+def check_protocol(version: int) -> None:
+    if version < MIN_SUPPORTED_PROTOCOL:
+        raise UpgradeRequired(
+            f"This app speaks sync protocol {version}; the server needs {MIN_SUPPORTED_PROTOCOL} or newer. "
+            "Please update Ticketdesk."
+        )
+    if version > PROTOCOL_VERSION:
+        raise UpgradeRequired(
+            f"This app speaks sync protocol {version}, newer than the server's {PROTOCOL_VERSION}. "
+            "Ask your administrator to update the server.",
+            code="server_too_old",
+        )
+
+
+@router.post("/pull", response_model=PullResponse, responses=errors(401, 426))
+def pull(body: PullRequest, request: Request, caller: ShortCallerDep) -> PullResponse:
+    """One page of the changes the caller may see after its cursors. The server decides the
+    buckets; buckets the client holds but may no longer see come back in `removed_buckets`."""
+    check_protocol(body.protocol)
+    factory = request.app.state.session_factory
+    with factory() as session, session.begin():
+        # the first use of the connection in this transaction fixes its isolation level
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        return pull_service.pull(session, caller.principal, body)
+
+
+@router.post("/push", response_model=PushResponse, responses=errors(401, 403, 426))
+def push(body: PushRequest, request: Request, caller: ShortCallerDep) -> PushResponse:
+    """Apply mutations in id order, each at most once; each gets applied, rejected or conflict."""
+    check_protocol(body.protocol)
+    return push_service.push(request.app.state.session_factory, caller.principal.user.id, body)

@@ -1,0 +1,148 @@
+"""Pushed mutations applied through the write layer, with the protocol's conflict rules.
+
+A mutation is an intent recorded offline. Field edits carry the value the client saw
+(``base``): if the server still has it, the edit applies; if the server already has the new
+value, nothing happens; otherwise the server's value stays and the result reports a conflict.
+No clock decides anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Comment, Ticket
+from sync_server.errors import Conflict, Invalid
+from sync_server.services import tickets
+from sync_server.services.principal import Principal
+from ticketing.protocol import (
+    MUTATION_ARGS,
+    AddCommentArgs,
+    AssignArgs,
+    CreateTicketArgs,
+    Mutation,
+    MutationStatus,
+    TransitionStatusArgs,
+    UpdateTicketArgs,
+)
+from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
+
+
+@dataclass
+class Outcome:
+    status: MutationStatus = "applied"
+    code: str | None = None
+    message: str | None = None
+    server_values: dict[str, Any] | None = field(default=None)
+
+
+def _comparable(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _create_ticket(session: Session, principal: Principal, args: CreateTicketArgs) -> Outcome:
+    existing = session.get(Ticket, args.id)
+    if existing is not None:
+        if existing.submitter_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("A ticket with this id already exists.", code="duplicate_id")
+    data = TicketCreate(
+        id=args.id,
+        title=args.title,
+        description=args.description,
+        category_id=args.category_id,
+        priority=args.priority,
+    )
+    tickets.create_ticket(session, principal, data, written_offline=True)
+    return Outcome()
+
+
+def _update_ticket(session: Session, principal: Principal, args: UpdateTicketArgs) -> Outcome:
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
+    apply: dict[str, Any] = {}
+    conflicts: dict[str, Any] = {}
+    for name, change in args.changes.items():
+        current = _comparable(getattr(ticket, name))
+        if current == _comparable(change.base):
+            apply[name] = change.new
+        elif current != _comparable(change.new):
+            conflicts[name] = current
+    if apply:
+        tickets.update_ticket(session, principal, str(ticket.id), TicketPatch.model_validate(apply))
+    if conflicts:
+        fields = ", ".join(sorted(conflicts))
+        return Outcome(
+            "conflict", "field_conflict", f"Someone else changed {fields} meanwhile.", server_values=conflicts
+        )
+    return Outcome()
+
+
+def _transition(session: Session, principal: Principal, args: TransitionStatusArgs) -> Outcome:
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
+    if ticket.status == args.to:
+        return Outcome(code="no_change")
+    tickets.update_ticket(session, principal, str(ticket.id), TicketPatch(status=args.to))
+    return Outcome()
+
+
+def _assign(session: Session, principal: Principal, args: AssignArgs) -> Outcome:
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
+    if ticket.assignee_id == args.new:
+        return Outcome(code="no_change")
+    if ticket.assignee_id != args.base:
+        return Outcome(
+            "conflict",
+            "field_conflict",
+            "Someone else assigned this ticket meanwhile.",
+            server_values={"assignee_id": _comparable(ticket.assignee_id)},
+        )
+    tickets.update_ticket(session, principal, str(ticket.id), TicketPatch(assignee_id=args.new))
+    return Outcome()
+
+
+def _add_comment(session: Session, principal: Principal, args: AddCommentArgs) -> Outcome:
+    existing = session.get(Comment, args.id)
+    if existing is not None:
+        if existing.author_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("A comment with this id already exists.", code="duplicate_id")
+    data = CommentCreate(id=args.id, content=args.content, is_internal=args.is_internal)
+    tickets.add_comment(session, principal, str(args.ticket_id), data)
+    return Outcome()
+
+
+_APPLIERS: dict[str, Callable[[Session, Principal, Any], Outcome]] = {
+    "create_ticket": _create_ticket,
+    "update_ticket": _update_ticket,
+    "transition_status": _transition,
+    "assign": _assign,
+    "add_comment": _add_comment,
+}
+
+
+def parse_args(mutation: Mutation) -> BaseModel:
+    model = MUTATION_ARGS.get(mutation.name)
+    if model is None:
+        raise Invalid(f"Unknown mutation '{mutation.name}'.", code="unknown_mutation")
+    try:
+        return model.model_validate(mutation.args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid(f"Invalid {mutation.name}: {where}: {first['msg']}", code="invalid") from exc
+
+
+def apply(session: Session, principal: Principal, mutation: Mutation) -> Outcome:
+    """Apply one mutation; raises ``DomainError`` for a permanent refusal."""
+    args = parse_args(mutation)
+    try:
+        return _APPLIERS[mutation.name](session, principal, args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid(f"Invalid {mutation.name}: {where}: {first['msg']}", code="invalid") from exc
