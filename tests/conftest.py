@@ -56,7 +56,7 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 _TABLES = (
-    "sync_op, sync_mutation_results, sync_clients, ticket_events, attachments, comments, tickets, auth_sessions, settings, "
+    "sync_op, sync_bucket_floor, sync_mutation_results, sync_clients, ticket_events, attachments, comments, tickets, auth_sessions, settings, "
     "categories, priorities, users, server_meta"
 )
 

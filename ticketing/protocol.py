@@ -111,6 +111,11 @@ class PullResponse(BaseModel):
     removed_buckets: list[str] = Field(
         default_factory=list, description="Buckets the client must forget (no longer subscribed)."
     )
+    reset_buckets: list[str] = Field(
+        default_factory=list,
+        description="Buckets whose cursor predates pruned tombstones: forget what the client held "
+        "through them; this page starts them again from the beginning.",
+    )
     has_more: bool
     remaining: int = Field(description="Changes still waiting after this page, for progress.")
 

@@ -210,7 +210,18 @@ sync_op = Table(
     Column("op", String(8), nullable=False),
     Column("xid", Text, nullable=False),
     Column("seq", BigInteger, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_sync_op_bucket_xid_seq", "bucket", "xid", "seq"),
+    Index("ix_sync_op_remove_changed", "changed_at", postgresql_where=text("op = 'REMOVE'")),
+)
+
+#: Per bucket, the newest (xid, seq) of a pruned tombstone: a cursor below it gets a reset.
+sync_bucket_floor = Table(
+    "sync_bucket_floor",
+    Base.metadata,
+    Column("bucket", String(120), primary_key=True),
+    Column("xid", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
 )
 
 SYNCED_MODELS: tuple[type[Base], ...] = (

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sync_server.db.migrate import upgrade
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
-from sync_server.services import catalog
+from sync_server.services import catalog, changelog
 
 
 def ensure_epoch(session: Session) -> str:
@@ -29,3 +29,4 @@ def prepare_database(engine: Engine) -> None:
     with make_session_factory(engine)() as session, session.begin():
         ensure_epoch(session)
         catalog.ensure_defaults(session)
+        changelog.prune_tombstones(session)

@@ -19,9 +19,33 @@ _UPSERT = text(
     """
     INSERT INTO sync_op (bucket, entity, row_id, op) VALUES (:bucket, :entity, :row_id, :op)
     ON CONFLICT (bucket, entity, row_id) DO UPDATE
-    SET op = excluded.op, xid = pg_current_xact_id(), seq = nextval('sync_op_seq')
+    SET op = excluded.op, xid = pg_current_xact_id(), seq = nextval('sync_op_seq'), changed_at = now()
     """
 )
+
+
+#: How long a REMOVE is kept; a client whose cursor is older gets the bucket again from scratch.
+TOMBSTONE_DAYS = 90
+
+_PRUNE = text(
+    """
+    WITH pruned AS (
+        DELETE FROM sync_op
+        WHERE op = 'REMOVE' AND changed_at < now() - make_interval(days => :days)
+        RETURNING bucket, xid, seq
+    ), newest AS (
+        SELECT DISTINCT ON (bucket) bucket, xid, seq FROM pruned ORDER BY bucket, xid DESC, seq DESC
+    )
+    INSERT INTO sync_bucket_floor (bucket, xid, seq) SELECT bucket, xid, seq FROM newest
+    ON CONFLICT (bucket) DO UPDATE SET xid = excluded.xid, seq = excluded.seq
+        WHERE (sync_bucket_floor.xid, sync_bucket_floor.seq) < (excluded.xid, excluded.seq)
+    """
+)
+
+
+def prune_tombstones(session: Session, days: int = TOMBSTONE_DAYS) -> None:
+    """Forget REMOVE ops older than ``days``, remembering per bucket how far it pruned."""
+    session.execute(_PRUNE, {"days": days})
 
 
 def record(

@@ -102,6 +102,22 @@ def serialize(entity: str, row: Any, bucket: str) -> dict[str, Any]:
     return {name: _json_value(getattr(row, name)) for name in fields}
 
 
+def _expired_buckets(session: Session, cursors: dict[str, str]) -> set[str]:
+    """Buckets whose cursor is older than their newest pruned tombstone."""
+    if not cursors:
+        return set()
+    floors = session.execute(
+        text("SELECT bucket, xid::text AS xid, seq FROM sync_bucket_floor WHERE bucket = ANY(:buckets)"),
+        {"buckets": list(cursors)},
+    ).mappings()
+    expired: set[str] = set()
+    for floor in floors:
+        cursor_xid, cursor_seq = _parse_cursor(cursors[floor["bucket"]])
+        if (int(cursor_xid), cursor_seq) < (int(floor["xid"]), int(floor["seq"])):
+            expired.add(floor["bucket"])
+    return expired
+
+
 def db_epoch(session: Session) -> str:
     return session.scalar(select(ServerMeta.value).where(ServerMeta.key == "db_epoch")) or ""
 
@@ -113,12 +129,13 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         return PullResponse(db_epoch=epoch, reset=True, changes=[], cursors={}, has_more=True, remaining=0)
     subscribed = principal.buckets
     horizon = str(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")))
+    reset = _expired_buckets(session, {b: c for b, c in request.cursors.items() if b in subscribed})
     budget = request.limit
     ops: list[_Op] = []
     cursors: dict[str, str] = {}
     has_more = False
     for bucket in sorted(subscribed):
-        cursor = request.cursors.get(bucket, START_CURSOR)
+        cursor = START_CURSOR if bucket in reset else request.cursors.get(bucket, START_CURSOR)
         cursors[bucket] = cursor
         if budget <= 0:
             has_more = True
@@ -150,6 +167,7 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         changes=_changes(session, ops),
         cursors=cursors,
         removed_buckets=sorted(set(request.cursors) - subscribed),
+        reset_buckets=sorted(reset),
         has_more=has_more,
         remaining=remaining,
     )
