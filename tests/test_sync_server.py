@@ -155,9 +155,19 @@ def test_role_change_returns_removed_buckets(client: TestClient, engine: Engine)
 
 def test_epoch_change_asks_for_reset(client: TestClient, engine: Engine) -> None:
     agent = login(client, engine, "alice@example.com", Role.AGENT)
-    body = pull_all(agent, db_epoch="some-other-database")
-    assert body["reset"] is True
-    assert body["changes"] == []
+    response = agent.post(
+        "/api/sync/pull",
+        json={
+            "protocol": PROTOCOL_VERSION,
+            "client_id": str(uuid.uuid4()),
+            "db_epoch": "elsewhere",
+            "cursors": {},
+        },
+    )
+    assert response.json()["reset"] is True
+    assert response.json()["changes"] == []
+    current = agent.get("/api/health").json()["db_epoch"]
+    assert pull_all(agent, db_epoch=current)["reset"] is False
 
 
 def test_pruned_tombstones_reset_old_cursors(client: TestClient, engine: Engine) -> None:

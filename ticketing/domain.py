@@ -90,6 +90,8 @@ TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 100_000
 COMMENT_MAX_LENGTH = 50_000
 NAME_MAX_LENGTH = 120
+#: A priority's key is the name it was created with (``priorities.key`` is 60 characters).
+PRIORITY_KEY_MAX_LENGTH = 60
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
 

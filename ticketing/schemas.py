@@ -19,6 +19,7 @@ from ticketing.domain import (
     NAME_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
+    PRIORITY_KEY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     AgentVisibility,
     Role,
@@ -28,13 +29,19 @@ from ticketing.domain import (
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 
-def _no_nul(value: str) -> str:
+def _storable(value: str) -> str:
+    """Text PostgreSQL can store: no NUL, and no lone surrogate (valid JSON, invalid UTF-8)."""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text") from None
     return value
 
 
-SafeStr = Annotated[str, AfterValidator(_no_nul)]
+SafeStr = Annotated[str, AfterValidator(_storable)]
 Title = Annotated[
     SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH)
 ]
@@ -44,7 +51,9 @@ Name = Annotated[SafeStr, StringConstraints(strip_whitespace=True, min_length=1,
 Password = Annotated[
     SafeStr, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 ]
-PriorityKey = Annotated[SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+PriorityKey = Annotated[
+    SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=PRIORITY_KEY_MAX_LENGTH)
+]
 
 
 class Input(BaseModel):
@@ -154,7 +163,7 @@ class PriorityOut(BaseModel):
 
 
 class PriorityCreate(Input):
-    name: Name
+    name: PriorityKey = Field(description="The label, which also becomes the priority's `key`.")
     rank: int = Field(ge=0, le=1_000_000)
 
 
