@@ -227,6 +227,8 @@ def test_push_is_idempotent_and_keeps_answers(client: TestClient, engine: Engine
     assert [c["content"] for c in comments] == ["hi"]
     assert user.get("/api/tickets").json()["total"] == 1
 
+    assert pull_all(user, client_id=client_id)["last_mutation_id"] == 3
+
     gap = push(user, client_id, [{"id": 5, "name": "add_comment", "args": {}}])
     assert gap.json()["results"] == []
     assert gap.json()["last_mutation_id"] == 3

@@ -118,6 +118,12 @@ class PullResponse(BaseModel):
     )
     has_more: bool
     remaining: int = Field(description="Changes still waiting after this page, for progress.")
+    last_mutation_id: int | None = Field(
+        default=None,
+        description="The highest of this client's mutation ids whose effects are below this pull's "
+        "horizon (so delivered once has_more is false): the client settles its answered mutations up "
+        "to it. None: the server does not say, and the client settles every answered mutation.",
+    )
 
 
 # --- push -----------------------------------------------------------------------------------

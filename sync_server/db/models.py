@@ -259,4 +259,7 @@ class SyncMutationResult(Base):
     code: Mapped[str | None] = mapped_column(String(60))
     message: Mapped[str | None] = mapped_column(Text)
     server_values: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    #: The answering transaction (an ``xid8``): a pull whose horizon is above it has delivered
+    #: the mutation's effects, so the client may stop replaying it.
+    xid: Mapped[str] = mapped_column(Text, server_default=text("pg_current_xact_id()"))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

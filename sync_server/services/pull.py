@@ -118,6 +118,19 @@ def _expired_buckets(session: Session, cursors: dict[str, str]) -> set[str]:
     return expired
 
 
+def _settled_mutation(session: Session, client_id: uuid.UUID, horizon: str) -> int:
+    """The client's newest mutation answered in a transaction below the horizon: its effects
+    are in this pull (once ``has_more`` is false), so the client can stop replaying it."""
+    settled = session.scalar(
+        text(
+            "SELECT max(mutation_id) FROM sync_mutation_results "
+            "WHERE client_id = :client AND xid < CAST(:horizon AS xid8)"
+        ),
+        {"client": client_id, "horizon": horizon},
+    )
+    return int(settled or 0)
+
+
 def db_epoch(session: Session) -> str:
     return session.scalar(select(ServerMeta.value).where(ServerMeta.key == "db_epoch")) or ""
 
@@ -164,6 +177,7 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
             )
     return PullResponse(
         db_epoch=epoch,
+        last_mutation_id=_settled_mutation(session, request.client_id, horizon),
         changes=_changes(session, ops),
         cursors=cursors,
         removed_buckets=sorted(set(request.cursors) - subscribed),

@@ -36,12 +36,16 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=60), nullable=True),
         sa.Column("message", sa.Text(), nullable=True),
         sa.Column("server_values", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("xid", sa.Text(), nullable=False, server_default=sa.text("pg_current_xact_id()")),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"], ["sync_clients.client_id"], name=op.f("fk_sync_mutation_results_client_id_sync_clients")
         ),
         sa.PrimaryKeyConstraint("client_id", "mutation_id", name=op.f("pk_sync_mutation_results")),
     )
+    op.execute("ALTER TABLE sync_mutation_results ALTER COLUMN xid DROP DEFAULT")
+    op.execute("ALTER TABLE sync_mutation_results ALTER COLUMN xid TYPE xid8 USING xid::xid8")
+    op.execute("ALTER TABLE sync_mutation_results ALTER COLUMN xid SET DEFAULT pg_current_xact_id()")
 
 
 def downgrade() -> None:
