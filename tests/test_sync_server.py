@@ -280,3 +280,29 @@ def test_old_protocol_gets_upgrade_message(client: TestClient, engine: Engine) -
     assert response.status_code == 426
     assert response.json()["error"] == "upgrade_required"
     assert "update" in response.json()["detail"].lower()
+
+
+def test_fresh_client_pages_through_a_pruned_bucket(client: TestClient, engine: Engine) -> None:
+    admin = login(client, engine, "ada@example.com", Role.ADMIN)
+    agent = login(client, engine, "alice@example.com", Role.AGENT)
+    other = login(client, engine, "tom@example.com", Role.AGENT)
+    admin.patch("/api/settings", json={"agent_visibility": "assigned"})
+    kept = set()
+    for n in range(6):
+        ticket = submit(admin, f"Assigned {n}")
+        admin.patch(f"/api/tickets/{ticket['id']}", json={"assignee_id": agent.id})
+        kept.add(ticket["id"])
+    moved = submit(admin, "Moved")
+    admin.patch(f"/api/tickets/{moved['id']}", json={"assignee_id": agent.id})
+    admin.patch(f"/api/tickets/{moved['id']}", json={"assignee_id": other.id})
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE sync_op SET changed_at = now() - interval '100 days' WHERE op = 'REMOVE'"))
+    with make_session_factory(engine)() as session, session.begin():
+        changelog.prune_tombstones(session)
+
+    body = pull_all(agent, limit=3)
+    assert ids(body["changes"], "ticket") == kept
+    assert not body["reset_buckets"]
+    assert all(not cursor.startswith("r") for cursor in body["cursors"].values()), body["cursors"]
+    again = pull_all(agent, cursors=body["cursors"], limit=3)
+    assert again["changes"] == [] and not again["reset_buckets"]

@@ -79,8 +79,11 @@ class _Wire(BaseModel):
 
 # --- pull -----------------------------------------------------------------------------------
 
-Cursor = Annotated[str, StringConstraints(pattern=r"^\d{1,20}:\d{1,20}$")]
-"""``"<xid>:<seq>"`` of the last op a client holds in a bucket; ``"0:0"`` is the start."""
+Cursor = Annotated[str, StringConstraints(pattern=r"^r?\d{1,20}:\d{1,20}$")]
+"""``"<xid>:<seq>"`` of the last op a client holds in a bucket; ``"0:0"`` is the start. The
+server prefixes ``r`` while a bucket is being refilled from the start after a reset, so that a
+refill is never mistaken for a cursor older than the pruned tombstones. Clients store cursors
+as they come and send them back unchanged."""
 
 START_CURSOR = "0:0"
 

@@ -42,18 +42,22 @@ def _storable(value: str) -> str:
 
 
 SafeStr = Annotated[str, AfterValidator(_storable)]
-Title = Annotated[
-    SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH)
-]
+
+
+def _stripped(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+# Stripped text puts its constraints on ``str`` itself, before the storable check: added on top
+# of ``SafeStr`` they would count the length before stripping, and "   " would pass as "".
+Title = Annotated[str, _stripped(1, TITLE_MAX_LENGTH), AfterValidator(_storable)]
 RichText = Annotated[SafeStr, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
 CommentText = Annotated[SafeStr, StringConstraints(max_length=COMMENT_MAX_LENGTH)]
-Name = Annotated[SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)]
+Name = Annotated[str, _stripped(1, NAME_MAX_LENGTH), AfterValidator(_storable)]
 Password = Annotated[
     SafeStr, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 ]
-PriorityKey = Annotated[
-    SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=PRIORITY_KEY_MAX_LENGTH)
-]
+PriorityKey = Annotated[str, _stripped(1, PRIORITY_KEY_MAX_LENGTH), AfterValidator(_storable)]
 
 
 class Input(BaseModel):
@@ -96,7 +100,7 @@ class StaffMember(BaseModel):
 
 
 class LoginIn(Input):
-    email: Annotated[SafeStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+    email: Annotated[str, _stripped(1, 320), AfterValidator(_storable)]
     password: Annotated[SafeStr, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
     client_name: Annotated[SafeStr, StringConstraints(max_length=200)] = ""
 

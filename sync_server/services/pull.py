@@ -79,8 +79,11 @@ class _Op:
     op: str
 
 
+REFILL = "r"
+
+
 def _parse_cursor(cursor: str) -> tuple[str, int]:
-    xid, seq = cursor.split(":")
+    xid, seq = cursor.removeprefix(REFILL).split(":")
     return xid, int(seq)
 
 
@@ -102,20 +105,32 @@ def serialize(entity: str, row: Any, bucket: str) -> dict[str, Any]:
     return {name: _json_value(getattr(row, name)) for name in fields}
 
 
-def _expired_buckets(session: Session, cursors: dict[str, str]) -> set[str]:
-    """Buckets whose cursor is older than their newest pruned tombstone."""
-    if not cursors:
-        return set()
-    floors = session.execute(
+def _floors(session: Session, buckets: frozenset[str]) -> dict[str, tuple[int, int]]:
+    """Per bucket, the position of its newest pruned tombstone."""
+    rows = session.execute(
         text("SELECT bucket, xid::text AS xid, seq FROM sync_bucket_floor WHERE bucket = ANY(:buckets)"),
-        {"buckets": list(cursors)},
+        {"buckets": sorted(buckets)},
     ).mappings()
-    expired: set[str] = set()
-    for floor in floors:
-        cursor_xid, cursor_seq = _parse_cursor(cursors[floor["bucket"]])
-        if (int(cursor_xid), cursor_seq) < (int(floor["xid"]), int(floor["seq"])):
-            expired.add(floor["bucket"])
-    return expired
+    return {row["bucket"]: (int(row["xid"]), int(row["seq"])) for row in rows}
+
+
+def _position(cursor: str) -> tuple[int, int]:
+    xid, seq = _parse_cursor(cursor)
+    return int(xid), seq
+
+
+def _expired_buckets(cursors: dict[str, str], floors: dict[str, tuple[int, int]]) -> set[str]:
+    """Buckets whose cursor is older than their newest pruned tombstone: the client may hold a
+    row whose removal it can no longer be told about, so it must refill the bucket. A client
+    filling a bucket from the start has nothing to miss."""
+    return {
+        bucket
+        for bucket, cursor in cursors.items()
+        if bucket in floors
+        and not cursor.startswith(REFILL)
+        and cursor != START_CURSOR
+        and _position(cursor) < floors[bucket]
+    }
 
 
 def _settled_mutation(session: Session, client_id: uuid.UUID, horizon: str) -> int:
@@ -142,13 +157,17 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
         return PullResponse(db_epoch=epoch, reset=True, changes=[], cursors={}, has_more=True, remaining=0)
     subscribed = principal.buckets
     horizon = str(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")))
-    reset = _expired_buckets(session, {b: c for b, c in request.cursors.items() if b in subscribed})
+    floors = _floors(session, subscribed)
+    reset = _expired_buckets({b: c for b, c in request.cursors.items() if b in subscribed}, floors)
     budget = request.limit
     ops: list[_Op] = []
     cursors: dict[str, str] = {}
     has_more = False
     for bucket in sorted(subscribed):
-        cursor = START_CURSOR if bucket in reset else request.cursors.get(bucket, START_CURSOR)
+        given = request.cursors.get(bucket, START_CURSOR)
+        # filling a bucket from the start (new, or reset) is a refill until it catches up
+        cursor = REFILL + START_CURSOR if bucket in reset or given == START_CURSOR else given
+        refilling = cursor.startswith(REFILL)
         cursors[bucket] = cursor
         if budget <= 0:
             has_more = True
@@ -161,12 +180,17 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullRe
             .mappings()
             .all()
         )
-        if len(rows) > budget:
+        more_here = len(rows) > budget
+        if more_here:
             has_more = True
             rows = rows[:budget]
         for r in rows:
             ops.append(_Op(bucket, r["entity"], r["row_id"], r["op"]))
-            cursors[bucket] = f"{r['xid']}:{r['seq']}"
+            cursors[bucket] = f"{REFILL if refilling and more_here else ''}{r['xid']}:{r['seq']}"
+        if refilling and not more_here:  # caught up: an ordinary cursor from here on, past
+            # the pruned tombstones (nothing is left below them to deliver)
+            position = max(_position(cursors[bucket]), floors.get(bucket, (0, 0)))
+            cursors[bucket] = f"{position[0]}:{position[1]}"
         budget -= len(rows)
     remaining = 0
     if has_more:

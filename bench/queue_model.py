@@ -1,0 +1,263 @@
+"""Benchmark of the agents' queue model over a large local cache (run by hand, not a test).
+
+Builds a cache of 100k tickets, then measures what an agent waits for: a model reset (the id
+query of a filter and sort) and scrolling (a screenful of rows fetched in the background), and
+how long the UI thread spends answering ``data()`` for a screen. Each figure is printed as a
+ratio against a baseline measured in the same run on the same file: a plain ``SELECT`` of the
+same ids, and a plain ``SELECT`` of the same rows.
+
+    .venv/bin/python -m bench.queue_model [--tickets 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from sqlalchemy import insert
+
+from desktop.models.queue_model import QueueColumn, QueueModel, QueueRole
+from desktop.store import Store, files, schema
+from desktop.store.rows import utc_text
+from desktop.tasks import TaskRunner
+from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, Role, Status, new_id
+from ticketing.schemas import TicketQuery
+
+SERVER = "http://bench.invalid:8700"
+SCREEN_ROWS = 40
+PRIORITIES = [key for key, _rank in DEFAULT_PRIORITIES]
+WORDS = ("printer", "laptop", "vpn", "password", "outlook", "monitor", "dock", "wifi", "teams", "excel")
+
+
+def open_cache(folder: Path) -> Store:
+    """A fresh cache file for an agent account in ``folder``."""
+    agent = new_id()
+    path = files.cache_path(SERVER, agent, folder)
+    return Store.open(path, server_url=SERVER, user_id=agent, role=Role.AGENT, name="Bench Agent")
+
+
+def fill_cache(store: Store, tickets: int, *, seed: int = 7, agents: int = 8, requesters: int = 300) -> None:
+    """Write ``tickets`` tickets (with their people, categories and priorities) straight into
+    the cache, as a complete pull would have left them (bulk inserts; minutes saved)."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    stamp = utc_text(now)
+    staff = [str(store.user_id), *(str(new_id()) for _ in range(agents - 1))]
+    people = [str(new_id()) for _ in range(requesters)]
+    categories = [str(new_id()) for _ in DEFAULT_CATEGORIES]
+    users = [
+        {"id": user_id, "name": f"Agent {n}", "role": Role.AGENT.value, "email": f"agent{n}@example.com"}
+        for n, user_id in enumerate(staff)
+    ] + [
+        {"id": user_id, "name": f"User {n}", "role": Role.USER.value, "email": f"user{n}@example.com"}
+        for n, user_id in enumerate(people)
+    ]
+    with store.write() as conn:
+        conn.execute(
+            insert(schema.users),
+            [{**u, "is_active": True, "created_at": stamp, "updated_at": stamp, "version": 1} for u in users],
+        )
+        conn.execute(
+            insert(schema.categories),
+            [
+                {
+                    "id": c,
+                    "name": name,
+                    "is_active": True,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "version": 1,
+                }
+                for c, name in zip(categories, DEFAULT_CATEGORIES, strict=True)
+            ],
+        )
+        conn.execute(
+            insert(schema.priorities),
+            [
+                {
+                    "id": str(new_id()),
+                    "key": key,
+                    "name": key,
+                    "rank": rank,
+                    "is_active": True,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "version": 1,
+                }
+                for key, rank in DEFAULT_PRIORITIES
+            ],
+        )
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB, for this bulk load
+        conn.exec_driver_sql(
+            _TICKET_INSERT, _ticket_rows(rng, tickets, now, staff=staff, people=people, categories=categories)
+        )
+
+
+_TICKET_COLUMNS = (
+    "id, number, title, description, status, priority, category_id, submitter_id, assignee_id, "
+    "created_at, updated_at, version"
+)
+_TICKET_INSERT = f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+
+
+def _ticket_rows(
+    rng: random.Random,
+    count: int,
+    now: dt.datetime,
+    *,
+    staff: list[str],
+    people: list[str],
+    categories: list[str],
+) -> list[tuple[Any, ...]]:
+    """Ticket rows as tuples, drawn column by column (fast enough for a million)."""
+    titles = [" ".join(rng.choices(WORDS, k=5)).capitalize() for _ in range(997)]
+    statuses = rng.choices([s.value for s in Status], k=count)
+    minutes = rng.choices(range(60 * 24 * 365), k=count)
+    later = rng.choices(range(600), k=count)
+    rows = []
+    for n in range(count):
+        created = now - dt.timedelta(minutes=minutes[n])
+        status = statuses[n]
+        rows.append(
+            (
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                1001 + n,
+                titles[n % len(titles)],
+                "<p>Bench ticket.</p>",
+                status,
+                PRIORITIES[n % len(PRIORITIES)],
+                categories[n % len(categories)],
+                people[n % len(people)],
+                None if status == Status.OPEN.value else staff[n % len(staff)],
+                utc_text(created),
+                utc_text(created + dt.timedelta(minutes=later[n])),
+                1,
+            )
+        )
+    rows.sort()  # in primary key order: the table's B-tree is appended to, not shuffled
+    return rows
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def _best(runs: int, work: Callable[[], Any]) -> float:
+    """The median of ``runs`` timings of ``work`` (seconds)."""
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def _baseline_ids(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM tickets ORDER BY updated_at DESC, id DESC")]
+
+
+def _baseline_rows(path: Path, ids: list[str]) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as conn:
+        marks = ",".join("?" * len(ids))
+        return conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", ids).fetchall()
+
+
+def run(tickets: int, runs: int) -> None:
+    app = QCoreApplication.instance() or QCoreApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_cache(Path(folder))
+        started = time.perf_counter()
+        fill_cache(store, tickets)
+        print(f"cache of {tickets} tickets built in {time.perf_counter() - started:.1f} s")
+        tasks = TaskRunner()
+
+        def wait_until(done: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 60
+            while not done():
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the model did not answer within a minute")
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+        model = QueueModel(store, tasks)
+        loaded: list[int] = []
+        model.ids_loaded.connect(loaded.append)
+
+        def reset() -> None:
+            loaded.clear()
+            model.set_query(TicketQuery(sort="-updated_at" if model.query.sort != "-updated_at" else "title"))
+            wait_until(lambda: bool(loaded))
+
+        baseline_ids = _best(runs, lambda: _baseline_ids(store.path))
+        model_reset = _best(runs, reset)
+        model.set_query(TicketQuery(sort="-updated_at"))
+        loaded.clear()
+        wait_until(lambda: bool(loaded))
+
+        positions = [int(p * (model.rowCount() - SCREEN_ROWS)) for p in (0.0, 0.13, 0.37, 0.5, 0.71, 0.93)]
+        last = len(QueueColumn) - 1
+
+        def screen(first: int) -> float:
+            """Ask for a screenful as a view paints it; return the UI-thread time spent."""
+            spent = time.perf_counter()
+            for row in range(first, first + SCREEN_ROWS):
+                for column in range(last + 1):
+                    model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+            return time.perf_counter() - spent
+
+        scroll_timings, paint_timings, baseline_rows = [], [], []
+        for first in positions:
+            ids = [model.ticket_id(row) or "" for row in range(first, first + SCREEN_ROWS)]
+            baseline_rows.append(_best(runs, lambda ids=ids: _baseline_rows(store.path, ids)))
+            started = time.perf_counter()
+            paint_timings.append(screen(first))
+            wait_until(
+                lambda first=first: bool(
+                    model.data(model.index(first + SCREEN_ROWS - 1, 0), QueueRole.LOADED)
+                )
+            )
+            scroll_timings.append(time.perf_counter() - started)
+        print(f"rows read into Python: {model.materialized} of {model.rowCount()}")
+        _report("model reset (ids of a sort)", model_reset, baseline_ids, "plain SELECT of the ids")
+        _report(
+            "scroll to a new screen",
+            statistics.median(scroll_timings),
+            statistics.median(baseline_rows),
+            "plain SELECT of those rows",
+        )
+        _report(
+            "UI thread per screen paint",
+            statistics.median(paint_timings),
+            statistics.median(baseline_rows),
+            "plain SELECT of those rows",
+        )
+        tasks.wait()
+        store.close()
+
+
+def _report(what: str, measured: float, baseline: float, against: str) -> None:
+    ratio = measured / baseline if baseline > 0 else float("inf")
+    print(f"{what:32} {measured * 1000:9.2f} ms  = {ratio:6.2f} x {against} ({baseline * 1000:.2f} ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    run(args.tickets, args.runs)
+
+
+if __name__ == "__main__":
+    main()

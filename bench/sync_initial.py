@@ -1,0 +1,128 @@
+"""Benchmark: initial sync of a big desk (10k tickets, 50k comments by default) into a new cache.
+
+Prints rows per second of the real path (sync server process -> HTTP pull pages -> the client's
+cache with its bucket bookkeeping) beside a baseline measured in the same run on the same rows:
+reading them straight from PostgreSQL and bulk-inserting them into a plain SQLite file. The
+ratio is what to compare between runs; absolute figures depend on the machine.
+
+    .venv/bin/python -m bench.sync_initial [--tickets 10000 --comments 50000]
+        [--database-url postgresql://...]   (default: $TEST_DATABASE_URL, else embedded)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.dataset import Sizes, generate
+from desktop.sync import session as sessions
+from sync_server.db.embedded import start_embedded
+from sync_server.db.session import make_engine, make_session_factory
+from sync_server.services import accounts
+from sync_server.services.bootstrap import prepare_database
+from sync_server.settings import sqlalchemy_url
+from tests.live_server import LiveServer
+from ticketing.domain import Role
+from ticketing.schemas import UserCreate
+
+PASSWORD = "bench-password-1"
+
+
+def _fresh_database(base_url: str | None, folder: Path) -> str:
+    if base_url is None:
+        return start_embedded(folder)
+    name = f"ticketdesk_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(sqlalchemy_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(sqlalchemy_url(base_url)).set(database=name).render_as_string(hide_password=False)
+
+
+def _baseline(conninfo: str, folder: Path) -> tuple[int, float]:
+    """Read tickets, comments and users straight from PostgreSQL into a plain SQLite file."""
+    started = time.perf_counter()
+    target = sqlite3.connect(folder / "baseline.sqlite3")
+    rows = 0
+    queries = {
+        "tickets": "SELECT id::text, number, title, description, status, priority, category_id::text, "
+        "submitter_id::text, assignee_id::text, created_at::text, updated_at::text FROM tickets",
+        "comments": "SELECT id::text, ticket_id::text, author_id::text, content, is_internal, "
+        "created_at::text "
+        "FROM comments",
+        "users": "SELECT id::text, email, name, role, created_at::text FROM users",
+    }
+    with psycopg.connect(conninfo) as source:
+        for table, sql in queries.items():
+            data = source.execute(sql).fetchall()
+            width = len(data[0]) if data else 1
+            target.execute(f"CREATE TABLE {table} ({', '.join(f'c{i}' for i in range(width))})")
+            target.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", data)
+            rows += len(data)
+    target.commit()
+    target.close()
+    return rows, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--comments", type=int, default=50_000)
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        url = _fresh_database(args.database_url, folder / "pg")
+        engine = make_engine(url)
+        prepare_database(engine)
+        with make_session_factory(engine)() as session, session.begin():
+            agent = accounts.create_user(
+                session,
+                UserCreate(email="bench@example.com", name="Bench Agent", role=Role.AGENT, password=PASSWORD),
+            )
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        print(f"generating {args.tickets} tickets and {args.comments} comments ...", flush=True)
+        generate(conninfo, agent.id, Sizes(tickets=args.tickets, comments=args.comments))
+
+        base_rows, base_seconds = _baseline(conninfo, folder)
+        server = LiveServer(url)
+        server.start()
+        try:
+            started = time.perf_counter()
+            session_ = sessions.log_in(server.url, "bench@example.com", PASSWORD, data_dir=folder / "client")
+            report = session_.engine.sync_once()
+            sync_seconds = time.perf_counter() - started
+            session_.engine.close()
+            session_.store.close()
+        finally:
+            server.stop()
+        engine.dispose()
+
+    sync_rows = report.pulled.changes
+    print(
+        f"baseline  (PostgreSQL -> plain SQLite): {base_rows:>7} rows in {base_seconds:6.2f} s = "
+        f"{base_rows / base_seconds:>9.0f} rows/s"
+    )
+    print(
+        f"sync      (server -> HTTP -> cache)   : {sync_rows:>7} rows in {sync_seconds:6.2f} s = "
+        f"{sync_rows / sync_seconds:>9.0f} rows/s"
+    )
+    print(
+        f"ratio sync/baseline rows per second: {(sync_rows / sync_seconds) / (base_rows / base_seconds):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

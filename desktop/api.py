@@ -1,0 +1,239 @@
+"""The HTTP client of the sync server: one requests session, bearer auth, typed errors.
+
+Every request carries the protocol version header. A 401 ``invalid_token`` is answered by one
+token refresh and one retry. Failures become exceptions whose type decides how the UI and the
+sync engine react: :class:`Unreachable` (offline: retry later), :class:`ServerError` (5xx, 429:
+retry later), :class:`AuthError` (log in again), :class:`UpgradeRequired` (update the app or
+the server), :class:`ApiError` (the request was refused; do not retry as is).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from ticketing.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from ticketing.schemas import HealthOut, LoginIn, RefreshIn, TokenOut, UserOut
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+#: (connect, read) seconds; a pull page of a few thousand rows is well inside the read time.
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
+USER_AGENT = "Ticketdesk-desktop"
+
+
+class ClientError(Exception):
+    """Anything that went wrong talking to the server. ``transient``: worth retrying later."""
+
+    transient = False
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unreachable(ClientError):
+    """No answer: no network, the server is down, DNS or TLS failed, or it timed out."""
+
+    transient = True
+
+
+#: The UI speaks of being offline; it is the same condition.
+Offline = Unreachable
+
+
+class ApiError(ClientError):
+    """The server answered with an error: ``{"error": code, "detail": text}``."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.detail} ({self.status} {self.code})"
+
+
+class AuthError(ApiError):
+    """Not (or no longer) logged in: wrong password, expired or revoked login, disabled account."""
+
+
+class UpgradeRequired(ApiError):
+    """426: this app (``upgrade_required``) or the server (``server_too_old``) must be updated."""
+
+
+class ServerError(ApiError):
+    """The server failed or is overloaded (5xx, 429); try again later."""
+
+    transient = True
+
+
+TokensListener = Callable[[TokenOut], None]
+
+
+class ApiClient:
+    """A logged-in (or not yet) connection to one server; safe to share between threads.
+
+    ``on_tokens`` is called with each new token pair (login, refresh) so the caller can keep
+    the refresh token (in the keyring, say); :attr:`refresh_token` always has the current one.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        on_tokens: TokensListener | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._access_token = access_token
+        self._refresh_token = refresh_token
+        self._on_tokens = on_tokens
+        self._token_lock = threading.Lock()
+        self._http = session or requests.Session()
+        self._http.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
+        self._http.headers["User-Agent"] = USER_AGENT
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self._refresh_token
+
+    @property
+    def access_token(self) -> str | None:
+        return self._access_token
+
+    @property
+    def logged_in(self) -> bool:
+        return self._refresh_token is not None or self._access_token is not None
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    def login(self, email: str, password: str, client_name: str = "") -> TokenOut:
+        body = LoginIn(email=email, password=password, client_name=client_name)
+        tokens = self._parse(TokenOut, self._send("POST", "/api/auth/login", body.model_dump(), token=None))
+        self._keep(tokens)
+        return tokens
+
+    def refresh(self) -> TokenOut:
+        """Trade the refresh token for a new pair (the old refresh token stops working)."""
+        with self._token_lock:
+            return self._refresh_locked()
+
+    def logout(self) -> None:
+        """Revoke this login on the server and forget the tokens (even if the server is away)."""
+        refresh_token = self._refresh_token
+        self._access_token = self._refresh_token = None
+        if refresh_token is not None:
+            self._send(
+                "POST", "/api/auth/logout", RefreshIn(refresh_token=refresh_token).model_dump(), token=None
+            )
+
+    def me(self) -> UserOut:
+        return self._parse(UserOut, self.request("GET", "/api/me"))
+
+    def health(self) -> HealthOut:
+        return self._parse(HealthOut, self._send("GET", "/api/health", None, token=None))
+
+    # --- sync -------------------------------------------------------------------------------
+
+    def pull(self, body: PullRequest) -> PullResponse:
+        return self._parse(PullResponse, self.request("POST", "/api/sync/pull", body.model_dump(mode="json")))
+
+    def push(self, body: PushRequest) -> PushResponse:
+        return self._parse(PushResponse, self.request("POST", "/api/sync/push", body.model_dump(mode="json")))
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, json: Any = None) -> Any:
+        """An authenticated request; refreshes the login once if the access token is refused."""
+        token = self._access_token
+        if token is None and self._refresh_token is not None:
+            token = self._refreshed_token(None)
+        try:
+            return self._send(method, path, json, token=token)
+        except AuthError as error:
+            if error.code != "invalid_token" or self._refresh_token is None:
+                raise
+        return self._send(method, path, json, token=self._refreshed_token(token))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _refreshed_token(self, refused: str | None) -> str | None:
+        with self._token_lock:
+            if self._access_token is not None and self._access_token != refused:
+                return self._access_token  # another thread refreshed meanwhile
+            return self._refresh_locked().access_token
+
+    def _refresh_locked(self) -> TokenOut:
+        if self._refresh_token is None:
+            raise AuthError(401, "not_authenticated", "Please log in.")
+        body = RefreshIn(refresh_token=self._refresh_token).model_dump()
+        tokens = self._parse(TokenOut, self._send("POST", "/api/auth/refresh", body, token=None))
+        self._keep(tokens)
+        return tokens
+
+    def _keep(self, tokens: TokenOut) -> None:
+        self._access_token = tokens.access_token
+        self._refresh_token = tokens.refresh_token
+        if self._on_tokens is not None:
+            self._on_tokens(tokens)
+
+    def _send(self, method: str, path: str, json: Any, *, token: str | None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self._http.request(
+                method, self.base_url + path, json=json, headers=headers, timeout=self.timeout
+            )
+        except requests.Timeout as error:
+            raise Unreachable(f"The server did not answer in time: {error}") from error
+        except requests.RequestException as error:  # connection refused, DNS, TLS, reset...
+            raise Unreachable(f"Cannot reach the server: {error}") from error
+        if response.status_code == 204:
+            return None
+        if response.ok:
+            try:
+                return response.json()
+            except ValueError as error:
+                raise ServerError(
+                    response.status_code, "bad_response", "The server sent invalid JSON."
+                ) from error
+        raise _error(response)
+
+    @staticmethod
+    def _parse(model: type[ModelT], body: Any) -> ModelT:
+        try:
+            return model.model_validate(body)
+        except ValidationError as error:
+            raise ApiError(200, "bad_response", f"Unexpected answer from the server: {error}") from error
+
+
+def _error(response: requests.Response) -> ApiError:
+    status = response.status_code
+    try:
+        body = response.json()
+        code, detail = str(body["error"]), str(body["detail"])
+    except (ValueError, KeyError, TypeError):
+        code, detail = f"http_{status}", response.reason or f"HTTP {status}"
+    if status == 401:
+        return AuthError(status, code, detail)
+    if status == 426:
+        return UpgradeRequired(status, code, detail)
+    if status >= 500 or status == 429:
+        return ServerError(status, code, detail)
+    return ApiError(status, code, detail)

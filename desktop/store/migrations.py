@@ -1,0 +1,100 @@
+"""The cache's schema version (``PRAGMA user_version``) and the steps that bring a file to it.
+
+Each step is frozen SQL: once released it never changes, and a later change is a new step.
+A file from a newer app (version ahead of ours) is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+
+from desktop.store.engine import writing
+from desktop.store.errors import CacheTooNew
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    reason: str
+    statements: tuple[str, ...]
+
+
+_V1 = (
+    """CREATE TABLE users (
+        id TEXT PRIMARY KEY, email TEXT, name TEXT, role TEXT, is_active BOOLEAN,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+    """CREATE TABLE categories (
+        id TEXT PRIMARY KEY, name TEXT, is_active BOOLEAN,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+    """CREATE TABLE priorities (
+        id TEXT PRIMARY KEY, "key" TEXT, name TEXT, rank INTEGER, is_active BOOLEAN,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+    """CREATE TABLE tickets (
+        id TEXT PRIMARY KEY, number INTEGER, title TEXT, description TEXT, status TEXT,
+        priority TEXT, category_id TEXT, submitter_id TEXT, assignee_id TEXT,
+        created_at TEXT, updated_at TEXT, resolved_at TEXT, closed_at TEXT, version INTEGER)""",
+    "CREATE INDEX ix_tickets_status ON tickets (status)",
+    "CREATE INDEX ix_tickets_updated_at ON tickets (updated_at)",
+    "CREATE INDEX ix_tickets_assignee_id ON tickets (assignee_id)",
+    "CREATE INDEX ix_tickets_submitter_id ON tickets (submitter_id)",
+    """CREATE TABLE comments (
+        id TEXT PRIMARY KEY, ticket_id TEXT, author_id TEXT, content TEXT, is_internal BOOLEAN,
+        created_at TEXT)""",
+    "CREATE INDEX ix_comments_ticket_id ON comments (ticket_id)",
+    """CREATE TABLE ticket_events (
+        id TEXT PRIMARY KEY, ticket_id TEXT, actor_id TEXT, field TEXT, old_value TEXT,
+        new_value TEXT, created_at TEXT)""",
+    "CREATE INDEX ix_ticket_events_ticket_id ON ticket_events (ticket_id)",
+    """CREATE TABLE attachments (
+        id TEXT PRIMARY KEY, ticket_id TEXT, comment_id TEXT, uploader_id TEXT, file_name TEXT,
+        content_type TEXT, size INTEGER, sha256 TEXT, is_internal BOOLEAN, created_at TEXT)""",
+    "CREATE INDEX ix_attachments_ticket_id ON attachments (ticket_id)",
+    """CREATE TABLE row_buckets (
+        entity TEXT NOT NULL, row_id TEXT NOT NULL, bucket TEXT NOT NULL,
+        PRIMARY KEY (entity, row_id, bucket)) WITHOUT ROWID""",
+    "CREATE INDEX ix_row_buckets_bucket ON row_buckets (bucket)",
+    "CREATE TABLE cursors (bucket TEXT PRIMARY KEY, cursor TEXT NOT NULL)",
+    'CREATE TABLE sync_state ("key" TEXT PRIMARY KEY, value TEXT)',
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL, args TEXT NOT NULL, ticket_id TEXT NOT NULL,
+        created_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', code TEXT, message TEXT,
+        server_values TEXT)""",
+    "CREATE INDEX ix_outbox_ticket_id ON outbox (ticket_id)",
+    """CREATE TABLE shadows (
+        entity TEXT NOT NULL, row_id TEXT NOT NULL, ticket_id TEXT NOT NULL, row TEXT,
+        PRIMARY KEY (entity, row_id))""",
+    "CREATE INDEX ix_shadows_ticket_id ON shadows (ticket_id)",
+    """CREATE TABLE sync_problems (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id INTEGER, name TEXT NOT NULL,
+        args TEXT NOT NULL, ticket_id TEXT, status TEXT NOT NULL, code TEXT, message TEXT,
+        server_values TEXT, created_at TEXT, reported_at TEXT)""",
+)
+
+#: Every step, oldest first. History (date, version, reason):
+#: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "first cache schema", _V1),)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(conn: Connection) -> int:
+    version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+    return int(version or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the file to :data:`SCHEMA_VERSION` in one transaction; return the version."""
+    with writing(engine) as conn:  # the write lock: two windows opening one file migrate once
+        current = schema_version(conn)
+        if current > SCHEMA_VERSION:
+            raise CacheTooNew(
+                f"This cache was written by a newer Ticketdesk (schema {current}, ours is {SCHEMA_VERSION})."
+            )
+        for step in MIGRATIONS:
+            if step.version > current:
+                for statement in step.statements:
+                    conn.exec_driver_sql(statement)
+                conn.exec_driver_sql(f"PRAGMA user_version = {int(step.version)}")
+                current = step.version
+    return current

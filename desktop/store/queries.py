@@ -1,0 +1,548 @@
+"""Read functions for the UI: plain dataclasses from the cache, never lazy objects.
+
+Each function reads in one snapshot (a read transaction) and returns everything a view needs,
+names joined in, so a table model never runs a query per repaint. Filters and sort take the
+REST API's :class:`ticketing.schemas.TicketQuery`, so both speak the same vocabulary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, String, and_, cast, exists, func, or_, select
+from sqlalchemy.sql.elements import UnaryExpression
+
+from desktop.store import outbox, schema, state
+from desktop.store.database import Store
+from desktop.store.replay import ticket_state
+from desktop.store.rows import parse_time, utc_text
+from ticketing import workflow
+from ticketing.domain import Role, Status, format_ticket_number, parse_ticket_number
+from ticketing.schemas import TicketQuery
+
+t = schema.tickets
+submitter = schema.users.alias("submitter")
+assignee = schema.users.alias("assignee")
+category = schema.categories
+priority = schema.priorities
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    id: str
+    number: int | None
+    title: str
+    status: Status
+    priority: str
+    priority_name: str | None
+    priority_rank: int | None
+    category_id: str
+    category_name: str | None
+    submitter_id: str
+    submitter_name: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    pending: bool  # changes made here that the server has not confirmed yet
+    has_problem: bool  # a change was rejected or conflicted (see :func:`problems`)
+
+    @property
+    def display_number(self) -> str:
+        """``TKT-1001``, or ``Draft`` until the server numbers a ticket made offline."""
+        return format_ticket_number(self.number)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.number is None
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    id: str
+    ticket_id: str
+    author_id: str
+    author_name: str | None
+    content: str
+    is_internal: bool
+    created_at: dt.datetime
+    pending: bool
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: str
+    ticket_id: str
+    actor_id: str
+    actor_name: str | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A comment or a history event, in time order."""
+
+    at: dt.datetime
+    comment: CommentRow | None = None
+    event: EventRow | None = None
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    mutation_id: int
+    name: str
+    args: dict[str, Any]
+    created_at: dt.datetime
+    state: str  # pending (not sent or not answered), applied or conflict (waiting for rows)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A change the server rejected or answered with a conflict; ``args`` keep its full text."""
+
+    id: int
+    mutation_id: int | None
+    name: str
+    args: dict[str, Any]
+    ticket_id: str | None
+    status: str  # rejected | conflict
+    code: str | None
+    message: str | None
+    server_values: dict[str, Any] | None
+    created_at: dt.datetime | None
+    reported_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: TicketRow
+    description: str
+    comments: list[CommentRow]  # internal notes only if this account has them in its cache
+    events: list[EventRow]
+    timeline: list[TimelineEntry]
+    pending: list[PendingChange]
+    problems: list[Problem]
+    allowed_transitions: list[Status]  # for the status menu, by the shared workflow rules
+
+
+@dataclass(frozen=True)
+class Metrics:
+    open: int
+    unassigned: int  # active (Open, In Progress, On Hold) and nobody assigned
+    in_progress: int
+    on_hold: int
+    resolved_today: int
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    pending: int
+    problems: int
+    last_sync_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    id: str
+    name: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class PriorityRow:
+    id: str
+    key: str
+    name: str
+    rank: int
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: str
+    name: str
+    role: Role
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.status:
+        conditions.append(t.c.status.in_([s.value for s in query.status]))
+    if query.priority:
+        conditions.append(t.c.priority.in_(query.priority))
+    if query.category_id:
+        conditions.append(t.c.category_id.in_([str(c) for c in query.category_id]))
+    if query.assignee == "me":
+        conditions.append(t.c.assignee_id == me)
+    elif query.assignee == "none":
+        conditions.append(t.c.assignee_id.is_(None))
+    elif query.assignee:
+        conditions.append(t.c.assignee_id == str(uuid.UUID(query.assignee)))
+    if query.submitter_id:
+        conditions.append(t.c.submitter_id == str(query.submitter_id))
+    for column, start, end in (
+        (t.c.created_at, query.created_from, query.created_to),
+        (t.c.updated_at, query.updated_from, query.updated_to),
+    ):
+        if start is not None:
+            conditions.append(column >= utc_text(start))
+        if end is not None:
+            conditions.append(column < utc_text(end))
+    if query.q and query.q.strip():
+        pattern = _like(query.q.strip())
+        matches: list[ColumnElement[bool]] = [
+            t.c.title.ilike(pattern, escape="\\"),
+            t.c.description.ilike(pattern, escape="\\"),
+            cast(t.c.number, String).like(pattern, escape="\\"),
+        ]
+        number = parse_ticket_number(query.q)
+        if number is not None:
+            matches.append(t.c.number == number)
+        conditions.append(or_(*matches))
+    return conditions
+
+
+_SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "number": t.c.number,
+    "title": func.lower(t.c.title),
+    "status": t.c.status,
+    "priority": priority.c.rank,
+    "category": func.lower(category.c.name),
+    "assignee": func.lower(assignee.c.name),
+    "submitter": func.lower(submitter.c.name),
+    "created_at": t.c.created_at,
+    "updated_at": t.c.updated_at,
+}
+
+
+def _order(sort: str) -> list[UnaryExpression[Any]]:
+    descending = sort.startswith("-")
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    first = column.desc() if descending else column.asc()
+    if sort.lstrip("-") == "number":  # drafts are the newest tickets
+        first = first.nulls_first() if descending else first.nulls_last()
+    return [first, t.c.id.desc() if descending else t.c.id.asc()]
+
+
+def _ticket_select() -> Select[Any]:
+    pending = exists().where(schema.outbox.c.ticket_id == t.c.id)
+    problem = exists().where(schema.sync_problems.c.ticket_id == t.c.id)
+    return (
+        select(
+            t,
+            priority.c.name.label("priority_name"),
+            priority.c.rank.label("priority_rank"),
+            category.c.name.label("category_name"),
+            submitter.c.name.label("submitter_name"),
+            assignee.c.name.label("assignee_name"),
+            pending.label("pending"),
+            problem.label("has_problem"),
+        )
+        .select_from(t)
+        .outerjoin(priority, priority.c.key == t.c.priority)
+        .outerjoin(category, category.c.id == t.c.category_id)
+        .outerjoin(submitter, submitter.c.id == t.c.submitter_id)
+        .outerjoin(assignee, assignee.c.id == t.c.assignee_id)
+    )
+
+
+def _ticket_row(row: Any) -> TicketRow:
+    return TicketRow(
+        id=row.id,
+        number=row.number,
+        title=row.title,
+        status=Status(row.status),
+        priority=row.priority,
+        priority_name=row.priority_name,
+        priority_rank=row.priority_rank,
+        category_id=row.category_id,
+        category_name=row.category_name,
+        submitter_id=row.submitter_id,
+        submitter_name=row.submitter_name,
+        assignee_id=row.assignee_id,
+        assignee_name=row.assignee_name,
+        created_at=_time(row.created_at),
+        updated_at=_time(row.updated_at),
+        resolved_at=parse_time(row.resolved_at),
+        closed_at=parse_time(row.closed_at),
+        pending=bool(row.pending),
+        has_problem=bool(row.has_problem),
+    )
+
+
+def _time(value: str) -> dt.datetime:
+    parsed = parse_time(value)
+    assert parsed is not None, "synced rows always have their timestamps"
+    return parsed
+
+
+def _me(conn: Connection) -> str | None:
+    return state.get(conn, state.USER_ID)
+
+
+def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketRow]:
+    """Tickets matching ``query`` (filters, sort, limit and offset), names joined in."""
+    query = query or TicketQuery()
+    with store.read() as conn:
+        stmt = (
+            _ticket_select()
+            .where(*_conditions(query, _me(conn)))
+            .order_by(*_order(query.sort))
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        return [_ticket_row(row) for row in conn.execute(stmt)]
+
+
+def ticket_ids(store: Store, query: TicketQuery | None = None) -> list[str]:
+    """Every matching ticket's id in order (limit and offset ignored), for models that hold
+    ids and fetch rows in batches with :func:`tickets_by_id`."""
+    query = query or TicketQuery()
+    with store.read() as conn:
+        stmt = (
+            select(t.c.id)
+            .select_from(t)
+            .outerjoin(priority, priority.c.key == t.c.priority)
+            .outerjoin(category, category.c.id == t.c.category_id)
+            .outerjoin(submitter, submitter.c.id == t.c.submitter_id)
+            .outerjoin(assignee, assignee.c.id == t.c.assignee_id)
+            .where(*_conditions(query, _me(conn)))
+            .order_by(*_order(query.sort))
+        )
+        return list(conn.scalars(stmt))
+
+
+def tickets_by_id(store: Store, ids: Sequence[str]) -> dict[str, TicketRow]:
+    """The rows of ``ids`` that still exist (a batch for a table model)."""
+    found: dict[str, TicketRow] = {}
+    with store.read() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            for row in conn.execute(_ticket_select().where(t.c.id.in_(chunk))):
+                found[row.id] = _ticket_row(row)
+    return found
+
+
+def count_tickets(store: Store, query: TicketQuery | None = None) -> int:
+    query = query or TicketQuery()
+    with store.read() as conn:
+        stmt = select(func.count()).select_from(t).where(*_conditions(query, _me(conn)))
+        return conn.scalar(stmt) or 0
+
+
+def ticket(store: Store, ticket_id: str) -> TicketRow | None:
+    with store.read() as conn:
+        row = conn.execute(_ticket_select().where(t.c.id == str(ticket_id))).one_or_none()
+        return None if row is None else _ticket_row(row)
+
+
+def ticket_detail(store: Store, ticket_id: str) -> TicketDetail | None:
+    """A ticket with its comments, history, pending changes and problems, in one snapshot."""
+    ticket_id = str(ticket_id)
+    with store.read() as conn:
+        row = conn.execute(_ticket_select().where(t.c.id == ticket_id)).one_or_none()
+        if row is None:
+            return None
+        found = _ticket_row(row)
+        comments = _comments(conn, ticket_id)
+        events = _events(conn, ticket_id)
+        actor = store.actor(conn)
+        state_ = ticket_state(
+            {"status": row.status, "submitter_id": row.submitter_id, "assignee_id": row.assignee_id}
+        )
+        timeline = sorted(
+            [TimelineEntry(c.created_at, comment=c) for c in comments]
+            + [TimelineEntry(e.created_at, event=e) for e in events],
+            key=lambda entry: entry.at,
+        )
+        return TicketDetail(
+            ticket=found,
+            description=row.description or "",
+            comments=comments,
+            events=events,
+            timeline=timeline,
+            pending=[
+                PendingChange(m.id, m.name, m.args, _time(m.created_at), m.state)
+                for m in outbox.for_ticket(conn, ticket_id)
+            ],
+            problems=_problems(conn, ticket_id),
+            allowed_transitions=sorted(workflow.allowed_transitions(actor, state_), key=list(Status).index),
+        )
+
+
+def _comments(conn: Connection, ticket_id: str) -> list[CommentRow]:
+    c = schema.comments
+    author = schema.users.alias("author")
+    pending = exists().where(
+        schema.shadows.c.entity == "comment",
+        schema.shadows.c.row_id == c.c.id,
+        schema.shadows.c.row.is_(None),
+    )
+    stmt = (
+        select(c, author.c.name.label("author_name"), pending.label("pending"))
+        .outerjoin(author, author.c.id == c.c.author_id)
+        .where(c.c.ticket_id == ticket_id)
+        .order_by(c.c.created_at, c.c.id)
+    )
+    return [
+        CommentRow(
+            id=r.id,
+            ticket_id=r.ticket_id,
+            author_id=r.author_id,
+            author_name=r.author_name,
+            content=r.content,
+            is_internal=bool(r.is_internal),
+            created_at=_time(r.created_at),
+            pending=bool(r.pending),
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def _events(conn: Connection, ticket_id: str) -> list[EventRow]:
+    e = schema.ticket_events
+    actor = schema.users.alias("actor")
+    stmt = (
+        select(e, actor.c.name.label("actor_name"))
+        .outerjoin(actor, actor.c.id == e.c.actor_id)
+        .where(e.c.ticket_id == ticket_id)
+        .order_by(e.c.created_at, e.c.id)
+    )
+    return [
+        EventRow(
+            id=r.id,
+            ticket_id=r.ticket_id,
+            actor_id=r.actor_id,
+            actor_name=r.actor_name,
+            field=r.field,
+            old_value=r.old_value,
+            new_value=r.new_value,
+            created_at=_time(r.created_at),
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def pending_ticket_ids(store: Store) -> set[str]:
+    """Tickets with changes the server has not confirmed yet."""
+    with store.read() as conn:
+        return set(conn.scalars(select(schema.outbox.c.ticket_id).distinct()))
+
+
+# --- metrics, problems, reference data ------------------------------------------------------
+
+
+def local_day_start(now: dt.datetime | None = None) -> dt.datetime:
+    """Midnight today in the computer's time zone (for "resolved today")."""
+    local = (now or dt.datetime.now(dt.UTC)).astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def metrics(store: Store, *, day_start: dt.datetime | None = None) -> Metrics:
+    """Dashboard counts over the tickets in this cache (what this account may see)."""
+    since = utc_text(day_start or local_day_start())
+    active = t.c.status.in_([s.value for s in Status if s.is_active])
+
+    def count_of(condition: ColumnElement[bool]) -> Any:
+        return func.count().filter(condition)
+
+    stmt = select(
+        count_of(t.c.status == Status.OPEN.value),
+        count_of(and_(active, t.c.assignee_id.is_(None))),
+        count_of(t.c.status == Status.IN_PROGRESS.value),
+        count_of(t.c.status == Status.ON_HOLD.value),
+        count_of(and_(t.c.status == Status.RESOLVED.value, t.c.resolved_at >= since)),
+    )
+    with store.read() as conn:
+        row = conn.execute(stmt).one()
+    return Metrics(*(int(value or 0) for value in row))
+
+
+def _problems(conn: Connection, ticket_id: str | None = None) -> list[Problem]:
+    p = schema.sync_problems
+    stmt = select(p).order_by(p.c.id)
+    if ticket_id is not None:
+        stmt = stmt.where(p.c.ticket_id == ticket_id)
+    return [
+        Problem(
+            id=r.id,
+            mutation_id=r.mutation_id,
+            name=r.name,
+            args=json.loads(r.args),
+            ticket_id=r.ticket_id,
+            status=r.status,
+            code=r.code,
+            message=r.message,
+            server_values=None if r.server_values is None else json.loads(r.server_values),
+            created_at=parse_time(r.created_at),
+            reported_at=parse_time(r.reported_at),
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def problems(store: Store, ticket_id: str | None = None) -> list[Problem]:
+    """Rejected and conflicting changes, oldest first (of one ticket, if given)."""
+    with store.read() as conn:
+        return _problems(conn, ticket_id)
+
+
+def sync_counts(store: Store) -> SyncCounts:
+    with store.read() as conn:
+        return SyncCounts(
+            pending=outbox.count(conn),
+            problems=conn.scalar(select(func.count()).select_from(schema.sync_problems)) or 0,
+            last_sync_at=state.last_sync_at(conn),
+        )
+
+
+def categories(store: Store, *, include_inactive: bool = False) -> list[CategoryRow]:
+    c = schema.categories
+    stmt = select(c.c.id, c.c.name, c.c.is_active).order_by(func.lower(c.c.name))
+    if not include_inactive:
+        stmt = stmt.where(c.c.is_active.is_(True))
+    with store.read() as conn:
+        return [CategoryRow(r.id, r.name, bool(r.is_active)) for r in conn.execute(stmt)]
+
+
+def priorities(store: Store, *, include_inactive: bool = False) -> list[PriorityRow]:
+    """Priorities, most urgent first."""
+    p = schema.priorities
+    stmt = select(p.c.id, p.c.key, p.c.name, p.c.rank, p.c.is_active).order_by(p.c.rank.desc())
+    if not include_inactive:
+        stmt = stmt.where(p.c.is_active.is_(True))
+    with store.read() as conn:
+        return [PriorityRow(r.id, r.key, r.name, r.rank, bool(r.is_active)) for r in conn.execute(stmt)]
+
+
+def staff(store: Store) -> list[StaffRow]:
+    """Active agents and admins, for the assign-to menu."""
+    u = schema.users
+    stmt = (
+        select(u.c.id, u.c.name, u.c.role)
+        .where(u.c.role.in_([Role.AGENT.value, Role.ADMIN.value]), u.c.is_active.is_(True))
+        .order_by(func.lower(u.c.name))
+    )
+    with store.read() as conn:
+        return [StaffRow(r.id, r.name, Role(r.role)) for r in conn.execute(stmt)]

@@ -1,0 +1,186 @@
+"""Pending intent on top of server truth: replay queued mutations with the shared rules.
+
+Pure functions over plain rows. Each mutation is replayed the way the server will apply it,
+with the same ``ticketing.workflow`` checks and mutators: a mutation the server would refuse
+(or report as a conflict) against the rows we now hold changes nothing here either, so the
+cache shows what the server is expected to end up with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from desktop.store.outbox import QueuedMutation
+from desktop.store.rows import Row, id_text, utc_text
+from ticketing import workflow
+from ticketing.domain import Status
+from ticketing.protocol import (
+    MUTATION_ARGS,
+    AddCommentArgs,
+    AssignArgs,
+    CreateTicketArgs,
+    TransitionStatusArgs,
+    UpdateTicketArgs,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Family:
+    """A ticket and the comments its mutations create; ``None`` = no such row (yet)."""
+
+    ticket: Row | None
+    comments: dict[str, Row | None] = field(default_factory=dict)
+
+
+def ticket_state(ticket: Row) -> workflow.TicketState:
+    assignee = ticket.get("assignee_id")
+    return workflow.TicketState(
+        status=Status(ticket["status"]),
+        submitter_id=uuid.UUID(ticket["submitter_id"]),
+        assignee_id=uuid.UUID(assignee) if assignee else None,
+    )
+
+
+def _cache_value(value: Any) -> Any:
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, dt.datetime):
+        return utc_text(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _write(ticket: Row, changes: dict[str, Any], at: str) -> None:
+    for name, value in changes.items():
+        ticket[name] = _cache_value(value)
+    ticket["updated_at"] = at
+
+
+def _allowed(check: Callable[..., None], *args: Any) -> bool:
+    try:
+        check(*args)
+    except workflow.WorkflowError:
+        return False
+    return True
+
+
+def _create_ticket(family: Family, args: CreateTicketArgs, actor: workflow.Actor, at: str) -> None:
+    if family.ticket is not None:
+        return  # the server's row has arrived: it is the truth
+    family.ticket = {
+        "id": str(args.id),
+        "number": None,
+        "title": args.title,
+        "description": args.description,
+        "status": Status.OPEN.value,
+        "priority": args.priority,
+        "category_id": str(args.category_id),
+        "submitter_id": str(actor.id),
+        "assignee_id": None,
+        "created_at": at,
+        "updated_at": at,
+        "resolved_at": None,
+        "closed_at": None,
+        "version": 0,
+    }
+
+
+def _update_ticket(family: Family, args: UpdateTicketArgs, actor: workflow.Actor, at: str) -> None:
+    ticket = family.ticket
+    if ticket is None:
+        return
+    state = ticket_state(ticket)
+    if not all(_allowed(workflow.check_edit, actor, state, name) for name in args.changes):
+        return
+    changes: dict[str, Any] = {}
+    for name, change in args.changes.items():
+        base, new = _cache_value(change.base), _cache_value(change.new)
+        if ticket[name] == base and base != new:  # otherwise: no change, or the server keeps its value
+            changes[name] = new
+    if changes:
+        _write(ticket, changes, at)
+
+
+def _transition(family: Family, args: TransitionStatusArgs, actor: workflow.Actor, at: str) -> None:
+    ticket = family.ticket
+    if ticket is None or ticket["status"] == args.to.value:
+        return
+    state = ticket_state(ticket)
+    if _allowed(workflow.check_transition, actor, state, args.to):
+        _write(ticket, workflow.transition_changes(state.status, args.to, dt.datetime.fromisoformat(at)), at)
+
+
+def _assign(family: Family, args: AssignArgs, actor: workflow.Actor, at: str) -> None:
+    ticket = family.ticket
+    if ticket is None:
+        return
+    current, base, new = ticket["assignee_id"], id_text(args.base), id_text(args.new)
+    if current == new or current != base:  # no change, or a conflict the server will report
+        return
+    state = ticket_state(ticket)
+    if _allowed(workflow.check_assign, actor, state):
+        _write(ticket, workflow.assign_changes(state, args.new), at)
+
+
+def _add_comment(family: Family, args: AddCommentArgs, actor: workflow.Actor, at: str) -> None:
+    comment_id = str(args.id)
+    ticket = family.ticket
+    if ticket is None or family.comments.get(comment_id) is not None:
+        return
+    state = ticket_state(ticket)
+    if not _allowed(workflow.check_comment, actor, state, args.is_internal):
+        return
+    family.comments[comment_id] = {
+        "id": comment_id,
+        "ticket_id": ticket["id"],
+        "author_id": str(actor.id),
+        "content": args.content,
+        "is_internal": args.is_internal,
+        "created_at": at,
+    }
+    if not args.is_internal:  # as on the server, an internal note leaves the ticket untouched
+        now = dt.datetime.fromisoformat(at)
+        _write(ticket, workflow.comment_changes(actor, state, args.is_internal, now), at)
+
+
+_REPLAYERS: dict[str, Callable[[Family, Any, workflow.Actor, str], None]] = {
+    "create_ticket": _create_ticket,
+    "update_ticket": _update_ticket,
+    "transition_status": _transition,
+    "assign": _assign,
+    "add_comment": _add_comment,
+}
+
+
+def parse_args(mutation: QueuedMutation) -> BaseModel:
+    return MUTATION_ARGS[mutation.name].model_validate(mutation.args)
+
+
+def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.Actor) -> Family:
+    """Apply ``mutations`` in order to (copies of) ``family``'s rows."""
+    result = Family(
+        ticket=None if family.ticket is None else dict(family.ticket),
+        comments={key: None if row is None else dict(row) for key, row in family.comments.items()},
+    )
+    for mutation in mutations:
+        replayer = _REPLAYERS.get(mutation.name)
+        if replayer is None:
+            log.warning("cannot replay unknown mutation %s", mutation.name)
+            continue
+        try:
+            args = parse_args(mutation)
+        except ValidationError:
+            log.warning("cannot replay mutation %s: invalid arguments", mutation.id)
+            continue
+        replayer(result, args, actor, mutation.created_at)
+    return result

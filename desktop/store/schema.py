@@ -1,0 +1,181 @@
+"""The cache's tables as SQLAlchemy Core objects, for building queries.
+
+The tables are created and changed only by :mod:`desktop.store.migrations`; a test checks that
+the migrated database has exactly these columns. Values are stored as the wire carries them:
+ids as UUID text, times as ISO-8601 UTC text with microseconds (so text order is time order),
+booleans as 0/1. There are no foreign keys: rows of different buckets arrive in any order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+
+def _id() -> Column[str]:
+    return Column("id", String, primary_key=True)
+
+
+def _versioned() -> tuple[Column[str], Column[str], Column[int]]:
+    return Column("created_at", String), Column("updated_at", String), Column("version", Integer)
+
+
+# --- server rows (ticketing.protocol.ENTITY_FIELDS) -----------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("email", String),  # only in buckets that carry contact details (not `directory`)
+    Column("name", String),
+    Column("role", String),
+    Column("is_active", Boolean),
+    *_versioned(),
+)
+
+categories = Table(
+    "categories", metadata, _id(), Column("name", String), Column("is_active", Boolean), *_versioned()
+)
+
+priorities = Table(
+    "priorities",
+    metadata,
+    _id(),
+    Column("key", String),
+    Column("name", String),
+    Column("rank", Integer),
+    Column("is_active", Boolean),
+    *_versioned(),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    _id(),
+    Column("number", Integer),  # NULL until the server numbers a ticket made offline
+    Column("title", String),
+    Column("description", Text),
+    Column("status", String),
+    Column("priority", String),
+    Column("category_id", String),
+    Column("submitter_id", String),
+    Column("assignee_id", String),
+    Column("created_at", String),
+    Column("updated_at", String),
+    Column("resolved_at", String),
+    Column("closed_at", String),
+    Column("version", Integer),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    _id(),
+    Column("ticket_id", String),
+    Column("author_id", String),
+    Column("content", Text),
+    Column("is_internal", Boolean),
+    Column("created_at", String),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    _id(),
+    Column("ticket_id", String),
+    Column("actor_id", String),
+    Column("field", String),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("created_at", String),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    _id(),
+    Column("ticket_id", String),
+    Column("comment_id", String),
+    Column("uploader_id", String),
+    Column("file_name", String),
+    Column("content_type", String),
+    Column("size", Integer),
+    Column("sha256", String),
+    Column("is_internal", Boolean),
+    Column("created_at", String),
+)
+
+#: Protocol entity name -> its table.
+ENTITY_TABLES: dict[str, Table] = {
+    "user": users,
+    "category": categories,
+    "priority": priorities,
+    "ticket": tickets,
+    "comment": comments,
+    "ticket_event": ticket_events,
+    "attachment": attachments,
+}
+
+# --- sync bookkeeping -----------------------------------------------------------------------
+
+#: Which buckets hold each server row: a row goes when the last of its buckets lets go of it.
+row_buckets = Table(
+    "row_buckets",
+    metadata,
+    Column("entity", String, primary_key=True),
+    Column("row_id", String, primary_key=True),
+    Column("bucket", String, primary_key=True),
+)
+
+#: The last op received per bucket (``"xid:seq"``).
+cursors = Table("cursors", metadata, Column("bucket", String, primary_key=True), Column("cursor", String))
+
+#: Small facts about this cache: client id, db epoch, account, next mutation id, last sync.
+sync_state = Table("sync_state", metadata, Column("key", String, primary_key=True), Column("value", Text))
+
+#: Mutations not yet settled. ``id`` is the protocol's mutation id (1, 2, 3... per client);
+#: ``state`` is ``pending`` until the server answers, then ``applied`` or ``conflict`` until
+#: the pull that brings the server's rows settles it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String),
+    Column("args", Text),
+    Column("ticket_id", String),
+    Column("created_at", String),
+    Column("state", String),
+    Column("code", String),
+    Column("message", Text),
+    Column("server_values", Text),
+)
+
+#: The server's version of each row a pending mutation touches (``row`` NULL: the server has
+#: no such row, e.g. a ticket made offline). Rows are rebuilt as shadow + pending mutations.
+shadows = Table(
+    "shadows",
+    metadata,
+    Column("entity", String, primary_key=True),
+    Column("row_id", String, primary_key=True),
+    Column("ticket_id", String),
+    Column("row", Text),
+)
+
+#: Mutations the server rejected or answered with a conflict, kept with their full arguments
+#: so nothing the user wrote is lost.
+sync_problems = Table(
+    "sync_problems",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mutation_id", Integer),
+    Column("name", String),
+    Column("args", Text),
+    Column("ticket_id", String),
+    Column("status", String),
+    Column("code", String),
+    Column("message", Text),
+    Column("server_values", Text),
+    Column("created_at", String),
+    Column("reported_at", String),
+)

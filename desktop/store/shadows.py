@@ -1,0 +1,103 @@
+"""Shadows: the server's version of every row a pending mutation touches, and rebuilding.
+
+While a ticket has unsettled mutations, its shadow (and the shadows of comments they create)
+holds what the server last said; the visible rows are always *shadow + replay of the
+mutations*. A pull updates shadows instead of the visible rows; when the last mutation of a
+ticket settles, the visible rows become the shadows and the shadows go.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from desktop.store import outbox, records, schema
+from desktop.store.replay import Family, replay
+from desktop.store.rows import Row
+from ticketing.workflow import Actor
+
+
+def ensure(conn: Connection, entity: str, row_id: str, ticket_id: str) -> None:
+    """Before a mutation touches a row: keep the server's version of it, if not kept yet.
+
+    With no shadow, the visible row is the server's (nothing pending touches it)."""
+    exists = conn.scalar(
+        select(schema.shadows.c.row_id).where(
+            schema.shadows.c.entity == entity, schema.shadows.c.row_id == row_id
+        )
+    )
+    if exists is None:
+        row = records.read(conn, entity, row_id)
+        conn.execute(
+            insert(schema.shadows).values(
+                entity=entity,
+                row_id=row_id,
+                ticket_id=ticket_id,
+                row=None if row is None else json.dumps(row),
+            )
+        )
+
+
+def index(conn: Connection) -> dict[tuple[str, str], str]:
+    """Every shadowed row, ``(entity, row_id) -> ticket_id``: one read instead of one per change."""
+    rows = conn.execute(select(schema.shadows.c.entity, schema.shadows.c.row_id, schema.shadows.c.ticket_id))
+    return {(str(entity), str(row_id)): str(ticket_id) for entity, row_id, ticket_id in rows}
+
+
+def set_server_row(conn: Connection, entity: str, row_id: str, row: Row | None) -> None:
+    """A pull brought the server's version of a shadowed row (``None``: it is gone)."""
+    if row is not None:
+        current = conn.scalar(
+            select(schema.shadows.c.row).where(
+                schema.shadows.c.entity == entity, schema.shadows.c.row_id == row_id
+            )
+        )
+        row = {**(json.loads(current) if current else {}), **row}
+    conn.execute(
+        update(schema.shadows)
+        .where(schema.shadows.c.entity == entity, schema.shadows.c.row_id == row_id)
+        .values(row=None if row is None else json.dumps(row))
+    )
+
+
+def forget_all(conn: Connection) -> None:
+    """The cache is being refilled from scratch: the server's versions are unknown again."""
+    conn.execute(update(schema.shadows).values(row=None))
+
+
+def shadowed_tickets(conn: Connection) -> set[str]:
+    return set(conn.scalars(select(schema.shadows.c.ticket_id).distinct()))
+
+
+def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
+    """Write a ticket's visible rows as shadow + replay; drop the shadows once nothing is pending."""
+    found = conn.execute(
+        select(schema.shadows.c.entity, schema.shadows.c.row_id, schema.shadows.c.row).where(
+            schema.shadows.c.ticket_id == ticket_id
+        )
+    ).all()
+    if not found:
+        return
+    rows: dict[tuple[str, str], Row | None] = {
+        (str(entity), str(row_id)): None if row is None else json.loads(str(row))
+        for entity, row_id, row in found
+    }
+    family = Family(
+        ticket=rows.get(("ticket", ticket_id)),
+        comments={row_id: row for (entity, row_id), row in rows.items() if entity == "comment"},
+    )
+    mutations = outbox.for_ticket(conn, ticket_id)
+    result = replay(family, mutations, actor)
+    _write(conn, "ticket", ticket_id, result.ticket)
+    for comment_id, comment in result.comments.items():
+        _write(conn, "comment", comment_id, comment)
+    if not mutations:
+        conn.execute(delete(schema.shadows).where(schema.shadows.c.ticket_id == ticket_id))
+
+
+def _write(conn: Connection, entity: str, row_id: str, row: Row | None) -> None:
+    if row is None:
+        records.remove(conn, entity, row_id)
+    else:
+        records.replace(conn, entity, row)

@@ -1,0 +1,279 @@
+"""The sync engine: push then pull, on demand or from a plain-Python background thread.
+
+:meth:`SyncEngine.sync_once` does one complete sync synchronously (tests drive it directly).
+:meth:`SyncEngine.start` runs a worker thread that syncs at start, every ``interval`` seconds,
+shortly after a local change, at once on request or when the network comes back, and after a
+failure with exponential backoff. Failures that need the user (log in again, update the app)
+stop the automatic retries until :meth:`request_sync`.
+
+Callbacks run on the thread that syncs; the Qt layer re-emits them as signals:
+``on_status(SyncStatus)`` whenever the status changes, ``on_progress(SyncProgress)`` while
+pushing and pulling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.api import ApiError, AuthError, ServerError, Unreachable, UpgradeRequired
+from desktop.store import queries
+from desktop.store.database import ChangeSet, Store
+from desktop.sync.backoff import Backoff
+from desktop.sync.pull import PullProgress, PullStalled, PullSummary, pull_all
+from desktop.sync.push import PushStalled, PushSummary, push_all
+from desktop.sync.status import RETRIED, ErrorKind, SyncProgress, SyncStatus
+from desktop.sync.transport import SyncTransport
+from ticketing.protocol import DEFAULT_PAGE_SIZE
+
+log = logging.getLogger(__name__)
+
+#: Extra pulls (and the first pause between them, doubled each time) when the server says our
+#: answered mutations are not yet visible to pulls.
+CONFIRM_ATTEMPTS = 4
+CONFIRM_DELAY = 0.05
+
+StatusCallback = Callable[[SyncStatus], None]
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: PushSummary
+    pulled: PullSummary
+
+
+def classify(error: BaseException) -> ErrorKind:
+    """The kind of a sync failure, which decides whether and when to retry."""
+    if isinstance(error, Unreachable):
+        return ErrorKind.OFFLINE
+    if isinstance(error, ServerError):
+        return ErrorKind.SERVER
+    if isinstance(error, AuthError):
+        return ErrorKind.AUTH
+    if isinstance(error, UpgradeRequired):
+        return ErrorKind.UPGRADE
+    if isinstance(error, ApiError | PushStalled | PullStalled):
+        return ErrorKind.REFUSED
+    return ErrorKind.INTERNAL
+
+
+class SyncEngine:
+    """Keeps one account's cache in sync with its server (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: SyncTransport,
+        *,
+        interval: float = 30.0,
+        debounce: float = 0.3,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        backoff: Backoff | None = None,
+        on_status: StatusCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.interval = interval
+        self.debounce = debounce
+        self.page_size = page_size
+        self.backoff = backoff or Backoff()
+        self._on_status = on_status
+        self._on_progress = on_progress
+        self._clock = clock
+        self._sync_lock = threading.Lock()  # one sync at a time, whoever asks
+        self._wake = threading.Condition()
+        self._due_at: float | None = None
+        self._failing = False  # in backoff: local changes wait for the retry time
+        self._halted = False  # needs the user: only request_sync() resumes
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._status_lock = threading.Lock()
+        counts = queries.sync_counts(store)
+        self._status = SyncStatus(
+            pending=counts.pending, problems=counts.problems, last_sync_at=counts.last_sync_at
+        )
+        self._unlisten = store.add_listener(self._on_store_change)
+
+    # --- status -----------------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._status_lock:
+            return self._status
+
+    def _update(self, **changes: Any) -> None:
+        with self._status_lock:
+            self._status = dataclasses.replace(self._status, **changes)
+            status = self._status
+        if self._on_status is not None:
+            self._on_status(status)
+
+    def _progress(self, progress: SyncProgress) -> None:
+        self._update(progress=progress)
+        if self._on_progress is not None:
+            self._on_progress(progress)
+
+    def _counts(self) -> dict[str, Any]:
+        counts = queries.sync_counts(self.store)
+        return {"pending": counts.pending, "problems": counts.problems, "last_sync_at": counts.last_sync_at}
+
+    # --- one sync ---------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncReport:
+        """Push the outbox, then pull until the server has nothing more. Raises on failure
+        (after recording it in :attr:`status`)."""
+        with self._sync_lock:
+            self._update(syncing=True)
+            try:
+                pushed, pulled = self._push_and_pull()
+                if pulled.resets:  # the server's database was restored: answers may be lost, ask again
+                    again = self._push_and_pull()
+                    pushed, pulled = pushed + again[0], pulled + again[1]
+            except BaseException as error:
+                kind = classify(error)
+                answered = {ErrorKind.OFFLINE: False, ErrorKind.INTERNAL: self.status.online}
+                self._update(
+                    syncing=False,
+                    progress=None,
+                    online=answered.get(kind, True),  # any answer from the server means online
+                    last_error=str(error),
+                    error_kind=kind,
+                    **self._counts(),
+                )
+                raise
+            self._update(
+                syncing=False, progress=None, online=True, last_error=None, error_kind=None, **self._counts()
+            )
+            return SyncReport(pushed, pulled)
+
+    def _push_and_pull(self) -> tuple[PushSummary, PullSummary]:
+        self._progress(SyncProgress("push"))
+        pushed = push_all(self.store, self.transport)
+        self._progress(SyncProgress("pull"))
+        pulled = self._pull()
+        for attempt in range(CONFIRM_ATTEMPTS):
+            if not pulled.unconfirmed:
+                break
+            # a transaction older than ours was still running on the server, so the pull could
+            # not include our changes yet: they stay shown as pending; look again very soon
+            time.sleep(CONFIRM_DELAY * 2**attempt)
+            pulled = pulled + self._pull()
+        return pushed, pulled
+
+    def _pull(self) -> PullSummary:
+        return pull_all(self.store, self.transport, page_size=self.page_size, on_progress=self._pull_progress)
+
+    def _pull_progress(self, progress: PullProgress) -> None:
+        self._progress(SyncProgress("pull", progress.done, progress.total))
+
+    # --- background worker ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker thread; it syncs at once."""
+        if self._thread is not None:
+            return
+        with self._wake:
+            self._stopping = False
+            self._due_at = self._clock()
+        self._thread = threading.Thread(target=self._run, name="ticketdesk-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the worker (a sync in progress finishes first)."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def close(self) -> None:
+        """Stop the worker and stop listening to the store."""
+        self.stop()
+        self._unlisten()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def request_sync(self) -> None:
+        """Sync now ("Sync now" button, app back in front); also resumes after a halt."""
+        with self._wake:
+            self._halted = False
+            self._due_at = self._clock()
+            self._wake.notify_all()
+
+    def notify_local_change(self) -> None:
+        """A mutation was queued: sync soon (changes made in a burst go up together).
+
+        Called for every command through the store's listener; call it by hand only for
+        changes made behind the store's back."""
+        self._update(**self._counts())
+        with self._wake:
+            if self._halted:
+                return
+            due = self._clock() + self.debounce
+            if self._failing:  # offline or failing: the backoff decides when to try again
+                due = max(due, self._due_at if self._due_at is not None else due)
+            elif self._due_at is not None:
+                due = min(due, self._due_at)
+            self._due_at = due
+            self._wake.notify_all()
+
+    def _on_store_change(self, change: ChangeSet) -> None:
+        if change.queued:
+            self.notify_local_change()
+
+    def notify_network_available(self) -> None:
+        """The OS says the network is back: forget the backoff and sync now."""
+        self.backoff.reset()
+        self.request_sync()
+
+    def _wait_until_due(self) -> bool:
+        """Sleep until a sync is due; False when stopping."""
+        with self._wake:
+            while not self._stopping:
+                now = self._clock()
+                if self._due_at is not None and self._due_at <= now:
+                    self._due_at = None
+                    return True
+                self._wake.wait(None if self._due_at is None else self._due_at - now)
+            return False
+
+    def _run(self) -> None:
+        while self._wait_until_due():
+            try:
+                self.sync_once()
+            except Exception as error:
+                self._after_failure(error)
+            else:
+                self._after_success()
+
+    def _after_success(self) -> None:
+        self.backoff.reset()
+        with self._wake:
+            self._failing = False
+            periodic = self._clock() + self.interval
+            self._due_at = periodic if self._due_at is None else min(self._due_at, periodic)
+
+    def _after_failure(self, error: Exception) -> None:
+        kind = classify(error)
+        if kind == ErrorKind.INTERNAL:
+            log.exception("sync failed", exc_info=error)
+        else:
+            log.info("sync failed (%s): %s", kind, error)
+        with self._wake:
+            if kind in RETRIED:
+                self._failing = True
+                self._due_at = self._clock() + self.backoff.next_delay()
+            else:
+                self._halted = True
+                self._due_at = None

@@ -1,0 +1,107 @@
+"""Pull: ask for pages after our cursors until the server has nothing more, applying each.
+
+Each page is applied (with its cursors) in one transaction before the next is asked for, so an
+initial sync of many pages resumes where it stopped. A reset (the server's database was
+restored) wipes the cache's server rows and starts again from empty cursors; a bucket reset
+(our cursor predates its pruned tombstones) does the same for one bucket.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from desktop.store import outbox, state
+from desktop.store.database import Store
+from desktop.sync import apply
+from desktop.sync.transport import SyncTransport
+from ticketing.protocol import DEFAULT_PAGE_SIZE, PROTOCOL_VERSION, START_CURSOR, PullRequest, PullResponse
+
+#: Resets (of everything, or of one bucket) in one pull before we give up: a server that keeps
+#: asking for them would keep us busy forever.
+MAX_RESETS = 3
+
+
+class PullStalled(Exception):
+    """The server keeps resetting, or says it has more without moving on."""
+
+
+@dataclass(frozen=True)
+class PullProgress:
+    """Rows applied so far in this pull, and the total expected (``done + remaining``)."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class PullSummary:
+    pages: int
+    changes: int
+    resets: int
+    unconfirmed: int = 0  # answered mutations whose rows this pull did not bring yet
+
+    def __add__(self, other: PullSummary) -> PullSummary:
+        return PullSummary(
+            self.pages + other.pages,
+            self.changes + other.changes,
+            self.resets + other.resets,
+            other.unconfirmed,
+        )
+
+
+ProgressCallback = Callable[[PullProgress], None]
+
+
+def _request(store: Store, limit: int) -> PullRequest:
+    with store.read() as conn:
+        return PullRequest(
+            protocol=PROTOCOL_VERSION,
+            client_id=state.client_id(conn),
+            db_epoch=state.db_epoch(conn),
+            # a bucket not started yet is simply not named: the server starts it anyway, and a
+            # start cursor could only look older than the bucket's pruned tombstones
+            cursors={b: c for b, c in state.load_cursors(conn).items() if c != START_CURSOR},
+            limit=limit,
+        )
+
+
+def _is_reset(request: PullRequest, page: PullResponse) -> bool:
+    return page.reset or (request.db_epoch is not None and page.db_epoch != request.db_epoch)
+
+
+def pull_all(
+    store: Store,
+    transport: SyncTransport,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    on_progress: ProgressCallback | None = None,
+) -> PullSummary:
+    """Pull until the server has no more changes for us."""
+    pages = done = resets = 0
+    bucket_resets: Counter[str] = Counter()
+    while True:
+        request = _request(store, page_size)
+        page = transport.pull(request)
+        if _is_reset(request, page):
+            resets += 1
+            if resets > MAX_RESETS:
+                raise PullStalled("The server keeps asking for a full resync.")
+            apply.reset(store, page.db_epoch)
+            done = 0
+            continue
+        bucket_resets.update(page.reset_buckets)
+        if any(count > MAX_RESETS for count in bucket_resets.values()):
+            raise PullStalled(f"The server keeps restarting buckets {sorted(bucket_resets)}.")
+        apply.apply_page(store, page, final=not page.has_more)
+        pages += 1
+        done += len(page.changes)
+        if on_progress is not None:
+            on_progress(PullProgress(done=done, total=done + page.remaining))
+        if not page.has_more:
+            with store.read() as conn:
+                unconfirmed = outbox.count_answered(conn)
+            return PullSummary(pages=pages, changes=done, resets=resets, unconfirmed=unconfirmed)
+        if not page.changes and not page.removed_buckets and not page.reset_buckets:
+            raise PullStalled("The server says it has more changes but sent none.")

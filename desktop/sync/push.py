@@ -1,0 +1,86 @@
+"""Push: send the outbox in id order and record each answer.
+
+Resending is safe (the server skips ids it has applied and answers them again), so a push cut
+off halfway is simply repeated. If the server expects an id below our first pending one (its
+database was restored), the pending mutations are renumbered from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from desktop.store import outbox, shadows, state
+from desktop.store.database import ChangeSet, Store
+from desktop.sync.transport import SyncTransport
+from ticketing.protocol import MAX_PUSH_BATCH, PROTOCOL_VERSION, Mutation, PushRequest, PushResponse
+
+
+class PushStalled(Exception):
+    """The server answers none of our mutations and expects none we have: a bug somewhere."""
+
+
+@dataclass(frozen=True)
+class PushSummary:
+    sent: int = 0
+    applied: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+
+    def __add__(self, other: PushSummary) -> PushSummary:
+        return PushSummary(
+            self.sent + other.sent,
+            self.applied + other.applied,
+            self.rejected + other.rejected,
+            self.conflicts + other.conflicts,
+        )
+
+
+def _record(store: Store, sent: list[outbox.QueuedMutation], response: PushResponse) -> PushSummary:
+    """Store the answers (rebuilding tickets whose mutation was rejected)."""
+    at = dt.datetime.now(dt.UTC)
+    ours = {mutation.id for mutation in sent}
+    answers = [result for result in response.results if result.id in ours]
+    rebuild: set[str] = set()
+    with store.write() as conn:
+        for result in answers:
+            ticket_id = outbox.record_result(conn, result, at)
+            if ticket_id is not None:
+                rebuild.add(ticket_id)
+        state.ensure_mutation_id_above(conn, response.last_mutation_id)
+        actor = store.actor(conn)
+        for ticket_id in sorted(rebuild):
+            shadows.rebuild(conn, ticket_id, actor)
+    store.announce(ChangeSet(tickets=frozenset(rebuild), outbox=True))
+    statuses = [result.status for result in answers]
+    return PushSummary(
+        len(sent), statuses.count("applied"), statuses.count("rejected"), statuses.count("conflict")
+    )
+
+
+def push_all(store: Store, transport: SyncTransport, batch_size: int = MAX_PUSH_BATCH) -> PushSummary:
+    """Push every pending mutation; returns what the server said."""
+    summary = PushSummary()
+    renumbered = False
+    while True:
+        with store.read() as conn:
+            batch = outbox.to_push(conn, batch_size)
+            client_id = state.client_id(conn)
+        if not batch:
+            return summary
+        mutations = [Mutation(id=m.id, name=m.name, args=m.args) for m in batch]
+        response = transport.push(
+            PushRequest(protocol=PROTOCOL_VERSION, client_id=client_id, mutations=mutations)
+        )
+        summary = summary + _record(store, batch, response)
+        if any(result.id == batch[0].id for result in response.results):
+            renumbered = False
+        elif batch[0].id > response.last_mutation_id + 1 and not renumbered:
+            with store.write() as conn:  # the server expects a lower id: its database was restored
+                outbox.renumber(conn, response.last_mutation_id + 1)
+            renumbered = True
+        else:
+            raise PushStalled(
+                f"The server answered none of mutations {batch[0].id}..{batch[-1].id} "
+                f"(its last is {response.last_mutation_id})."
+            )
