@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from sync_server.db.embedded import start_embedded
+from sync_server.db.models import Base
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services.bootstrap import ensure_epoch, prepare_database
 from sync_server.services.catalog import ensure_defaults
@@ -55,10 +56,8 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-_TABLES = (
-    "sync_op, sync_bucket_floor, sync_mutation_results, sync_clients, ticket_events, attachments, comments, tickets, auth_sessions, settings, "
-    "categories, priorities, users, server_meta"
-)
+#: Every table of the schema (the models' metadata lists them all).
+_TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
 
 @pytest.fixture
