@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -24,14 +25,40 @@ def client(engine: Engine) -> TestClient:
     return TestClient(create_app(engine))
 
 
+def wait_for_horizon(engine: Engine, timeout: float = 30.0) -> None:
+    """Wait until every transaction running now on the PostgreSQL cluster has ended, so that a
+    pull is sure to see what was just written. Others' transactions (another test run on the
+    same cluster, say) hold the xid horizon back for a moment."""
+    with engine.begin() as conn:
+        mine = conn.scalar(text("SELECT pg_current_xact_id()::text"))
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            passed = conn.scalar(
+                text("SELECT pg_snapshot_xmin(pg_current_snapshot()) > CAST(:x AS xid8)"), {"x": mine}
+            )
+            conn.rollback()
+            if passed:
+                return
+            time.sleep(0.05)
+    raise AssertionError("a transaction on the cluster stayed open for too long")
+
+
 def pull_all(
-    account: Account, cursors: dict[str, str] | None = None, limit: int = 1000, **extra: Any
+    account: Account,
+    cursors: dict[str, str] | None = None,
+    limit: int = 1000,
+    *,
+    settle: bool = True,
+    **extra: Any,
 ) -> dict[str, Any]:
     """Pull until has_more is false; returns the last page with every change collected."""
     cursors = dict(cursors or {})
     changes: list[dict[str, Any]] = []
     body: dict[str, Any] = {}
     client_id = extra.pop("client_id", str(uuid.uuid4()))
+    if settle:
+        wait_for_horizon(account.client.app.state.engine)  # type: ignore[attr-defined]
     for _ in range(1000):
         response = account.post(
             "/api/sync/pull",
@@ -110,7 +137,7 @@ def test_late_committing_transaction_is_not_skipped(client: TestClient, engine: 
     )
     fast = submit(agent, "fast")  # commits while the slow transaction is still open
 
-    first = pull_all(agent)
+    first = pull_all(agent, settle=False)  # our own slow transaction holds the horizon back
     assert slow_ticket.id is not None
     assert str(slow_ticket.id) not in ids(first["changes"], "ticket")
     slow.commit()

@@ -8,6 +8,7 @@ once. Everything is pure: no I/O, no clock (callers pass ``now``).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -148,3 +149,20 @@ def comment_changes(actor: Actor, ticket: TicketState, is_internal: bool, now: d
     if not is_internal and is_requester(actor, ticket) and ticket.status == Status.RESOLVED:
         return transition_changes(ticket.status, Status.OPEN, now)
     return {}
+
+
+class FieldMerge(enum.StrEnum):
+    """What to do with an offline edit of one field, given what the editor saw (``base``)."""
+
+    APPLY = "apply"  # the field still holds what the editor saw: their value goes in
+    ALREADY = "already"  # the field already holds the editor's value: nothing to do
+    CONFLICT = "conflict"  # someone else changed it meanwhile: the current value stays
+
+
+def merge_field(current: Any, base: Any, new: Any) -> FieldMerge:
+    """The protocol's conflict rule for field edits; no clock decides anything."""
+    if current == new:
+        return FieldMerge.ALREADY
+    if current == base:
+        return FieldMerge.APPLY
+    return FieldMerge.CONFLICT

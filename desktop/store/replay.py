@@ -105,8 +105,8 @@ def _update_ticket(family: Family, args: UpdateTicketArgs, actor: workflow.Actor
     changes: dict[str, Any] = {}
     for name, change in args.changes.items():
         base, new = _cache_value(change.base), _cache_value(change.new)
-        if ticket[name] == base and base != new:  # otherwise: no change, or the server keeps its value
-            changes[name] = new
+        if workflow.merge_field(ticket[name], base, new) == workflow.FieldMerge.APPLY:
+            changes[name] = new  # otherwise: no change, or the server keeps its value
     if changes:
         _write(ticket, changes, at)
 
@@ -124,8 +124,8 @@ def _assign(family: Family, args: AssignArgs, actor: workflow.Actor, at: str) ->
     ticket = family.ticket
     if ticket is None:
         return
-    current, base, new = ticket["assignee_id"], id_text(args.base), id_text(args.new)
-    if current == new or current != base:  # no change, or a conflict the server will report
+    merge = workflow.merge_field(ticket["assignee_id"], id_text(args.base), id_text(args.new))
+    if merge != workflow.FieldMerge.APPLY:  # no change, or a conflict the server will report
         return
     state = ticket_state(ticket)
     if _allowed(workflow.check_assign, actor, state):

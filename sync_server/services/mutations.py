@@ -20,6 +20,7 @@ from sync_server.db.models import Comment, Ticket
 from sync_server.errors import Conflict, Invalid
 from sync_server.services import tickets
 from sync_server.services.principal import Principal
+from ticketing import workflow
 from ticketing.protocol import (
     MUTATION_ARGS,
     AddCommentArgs,
@@ -68,9 +69,10 @@ def _update_ticket(session: Session, principal: Principal, args: UpdateTicketArg
     conflicts: dict[str, Any] = {}
     for name, change in args.changes.items():
         current = _comparable(getattr(ticket, name))
-        if current == _comparable(change.base):
+        merge = workflow.merge_field(current, _comparable(change.base), _comparable(change.new))
+        if merge == workflow.FieldMerge.APPLY:
             apply[name] = change.new
-        elif current != _comparable(change.new):
+        elif merge == workflow.FieldMerge.CONFLICT:
             conflicts[name] = current
     if apply:
         tickets.update_ticket(session, principal, str(ticket.id), TicketPatch.model_validate(apply))
@@ -92,9 +94,10 @@ def _transition(session: Session, principal: Principal, args: TransitionStatusAr
 
 def _assign(session: Session, principal: Principal, args: AssignArgs) -> Outcome:
     ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
-    if ticket.assignee_id == args.new:
+    merge = workflow.merge_field(ticket.assignee_id, args.base, args.new)
+    if merge == workflow.FieldMerge.ALREADY:
         return Outcome(code="no_change")
-    if ticket.assignee_id != args.base:
+    if merge == workflow.FieldMerge.CONFLICT:
         return Outcome(
             "conflict",
             "field_conflict",
