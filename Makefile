@@ -1,5 +1,5 @@
 # Two commands for a fresh machine (see README.md):
-#   make run    set up, start the server (embedded PostgreSQL, demo data) and the desktop app
+#   make run    set up, start the sync server (embedded PostgreSQL, demo data) and open the desktop app
 #   make test   set up, then ruff, mypy and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -17,14 +17,14 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m sync_server demo
+	$(BIN)/python scripts/run_demo.py
 
 server: $(STAMP)
 	$(BIN)/python -m sync_server serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check ticketing sync_server desktop tests bench
-	$(BIN)/ruff format --check ticketing sync_server desktop tests bench
+	$(BIN)/ruff check ticketing sync_server desktop tests bench scripts
+	$(BIN)/ruff format --check ticketing sync_server desktop tests bench scripts
 	$(BIN)/mypy
 
 test: lint

@@ -8,6 +8,7 @@ the runner with ``immediate=True`` so that work runs at once and in order.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import traceback
 from collections.abc import Callable
@@ -21,42 +22,56 @@ T = TypeVar("T")
 
 
 class _Relay(QObject):
-    """Lives on the UI thread; its signal crosses from the worker thread back to it."""
+    """Lives on the UI thread and keeps the callbacks there: a worker only ever holds the work
+    and a job number, so no widget is ever released (and destroyed) on a worker thread."""
 
-    finished = Signal(object, object, object)  # callback, value, is_error
+    finished = Signal(object, object, bool)  # job number, value, is_error
 
     def __init__(self) -> None:
         super().__init__()
+        self._callbacks: dict[
+            int, tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None]
+        ] = {}
+        self._numbers = itertools.count()
         self.finished.connect(self._on_finished)
 
-    @Slot(object, object, object)
-    def _on_finished(self, callback: Callable[[Any], None] | None, value: Any, _is_error: bool) -> None:
+    def register(
+        self, on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None
+    ) -> int:
+        number = next(self._numbers)
+        self._callbacks[number] = (on_done, on_error)
+        return number
+
+    @Slot(object, object, bool)
+    def _on_finished(self, number: int, value: Any, is_error: bool) -> None:
+        on_done, on_error = self._callbacks.pop(number)
+        callback = (on_error or _log_error) if is_error else on_done
         if callback is not None:
             callback(value)
 
 
+#: Relays are never destroyed: a job still running when its runner goes away must not be the
+#: last owner of a QObject that lives on another thread.
+_RELAYS: list[_Relay] = []
+
+
 class _Job(QRunnable):
-    def __init__(
-        self,
-        relay: _Relay,
-        work: Callable[[], Any],
-        on_done: Callable[[Any], None] | None,
-        on_error: Callable[[BaseException], None] | None,
-    ) -> None:
+    def __init__(self, relay: _Relay, number: int, work: Callable[[], Any]) -> None:
         super().__init__()
         self._relay = relay
-        self._work = work
-        self._on_done = on_done
-        self._on_error = on_error
+        self._number = number
+        self._work: Callable[[], Any] | None = work
 
     def run(self) -> None:
+        work, self._work = self._work, None
+        assert work is not None, "a job runs once"
         try:
-            value = self._work()
+            value = work()
         except Exception as error:  # delivered to on_error on the UI thread
             log.debug("background task failed: %s", "".join(traceback.format_exception(error)))
-            self._relay.finished.emit(self._on_error or _log_error, error, True)
+            self._relay.finished.emit(self._number, error, True)
         else:
-            self._relay.finished.emit(self._on_done, value, False)
+            self._relay.finished.emit(self._number, value, False)
 
 
 def _log_error(error: BaseException) -> None:
@@ -69,6 +84,7 @@ class TaskRunner:
     def __init__(self, pool: QThreadPool | None = None, *, immediate: bool = False) -> None:
         self._pool = pool or QThreadPool.globalInstance()
         self._relay = _Relay()
+        _RELAYS.append(self._relay)
         self._immediate = immediate
 
     def run(
@@ -77,7 +93,7 @@ class TaskRunner:
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        job = _Job(self._relay, work, on_done, on_error)
+        job = _Job(self._relay, self._relay.register(on_done, on_error), work)
         if self._immediate:
             job.run()
         else:

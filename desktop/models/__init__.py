@@ -1,0 +1,1 @@
+"""Qt item models over the local cache; rows are loaded off the UI thread."""

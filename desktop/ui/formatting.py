@@ -1,0 +1,40 @@
+"""How dates, times and ticket facts are written for people, in one place for every window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ticketing.domain import Status
+
+
+def local_time(moment: dt.datetime) -> str:
+    """``2024-05-03 14:07`` in the computer's time zone."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def relative_time(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """``just now``, ``5 min ago``, ``3 h ago``, ``2 days ago``, or the date after a week."""
+    if moment is None:
+        return "never"
+    now = now or dt.datetime.now(dt.UTC)
+    seconds = (now - moment).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min ago"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h ago"
+    if seconds < 7 * 86400:
+        days = int(seconds // 86400)
+        return "yesterday" if days == 1 else f"{days} days ago"
+    return moment.astimezone().strftime("%Y-%m-%d")
+
+
+#: Pill colours (background, text) for each status; readable in light and dark palettes.
+STATUS_COLORS: dict[Status, tuple[str, str]] = {
+    Status.OPEN: ("#1f6feb", "#ffffff"),
+    Status.IN_PROGRESS: ("#9a6700", "#ffffff"),
+    Status.ON_HOLD: ("#8250df", "#ffffff"),
+    Status.RESOLVED: ("#1a7f37", "#ffffff"),
+    Status.CLOSED: ("#57606a", "#ffffff"),
+}

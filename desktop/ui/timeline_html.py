@@ -1,0 +1,115 @@
+"""A ticket's conversation and history as HTML for a QTextBrowser.
+
+Everything users wrote goes through ``ticketing.richtext.sanitize_html`` again here: the cache
+could hold a row from a compromised server, and a text browser must not be the way in. Internal
+notes get a tinted background and a padlock label, so nobody mistakes them for public replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html import escape
+
+from desktop.store import queries
+from desktop.ui.formatting import local_time
+from desktop.ui.icons import LOCK_RESOURCE
+from ticketing.richtext import sanitize_html
+
+PUBLIC_BACKGROUND = "#f6f8fa"
+PUBLIC_BORDER = "#d0d7de"
+INTERNAL_BACKGROUND = "#fff4d6"
+INTERNAL_BORDER = "#d4a72c"
+TEXT_COLOR = "#1f2328"
+MUTED_COLOR = "#656d76"
+
+#: Field names of history events in the user's words.
+FIELD_NAMES: dict[str, str] = {
+    "status": "status",
+    "priority": "priority",
+    "category_id": "category",
+    "assignee_id": "assignee",
+    "title": "title",
+}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names of ids that events mention (users, categories, priorities)."""
+
+    users: Mapping[str, str] = field(default_factory=dict)
+    categories: Mapping[str, str] = field(default_factory=dict)
+    priorities: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, field_name: str, value: str | None) -> str:
+        if value is None:
+            return "nobody" if field_name == "assignee_id" else "none"
+        lookup: Mapping[str, str] = {
+            "assignee_id": self.users,
+            "category_id": self.categories,
+            "priority": self.priorities,
+        }.get(field_name, {})
+        return lookup.get(value, value if field_name in ("status", "title", "priority") else "someone else")
+
+
+def event_text(event: queries.EventRow, names: Names) -> str:
+    """``Alice changed status from Open to Resolved`` (plain text)."""
+    who = event.actor_name or names.users.get(event.actor_id, "Someone")
+    if event.field == "created":
+        return f"{who} created the ticket"
+    if event.field == "description":
+        return f"{who} edited the description"
+    what = FIELD_NAMES.get(event.field, event.field)
+    if event.field == "assignee_id" and event.new_value is not None and event.old_value is None:
+        return f"{who} assigned the ticket to {names.value(event.field, event.new_value)}"
+    old, new = names.value(event.field, event.old_value), names.value(event.field, event.new_value)
+    return f"{who} changed {what} from {old} to {new}"
+
+
+def _comment_html(comment: queries.CommentRow) -> str:
+    author = escape(comment.author_name or "Someone")
+    when = escape(local_time(comment.created_at))
+    pending = f" · <i style='color:{MUTED_COLOR}'>not sent yet</i>" if comment.pending else ""
+    if comment.is_internal:
+        background, border = INTERNAL_BACKGROUND, INTERNAL_BORDER
+        label = (
+            f"<img src='{LOCK_RESOURCE}' width='14' height='14'>&nbsp;"
+            f"<b style='color:#7d4e00'>Internal note</b> — only support staff can see this<br>"
+        )
+    else:
+        background, border, label = PUBLIC_BACKGROUND, PUBLIC_BORDER, ""
+    return (
+        f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
+        f"style='border-style:solid; border-color:{border}; margin-bottom:8px'>"
+        f"<tr><td bgcolor='{background}' style='color:{TEXT_COLOR}'>"
+        f"{label}<b>{author}</b> <span style='color:{MUTED_COLOR}'>· {when}</span>{pending}"
+        f"<div>{sanitize_html(comment.content)}</div>"
+        "</td></tr></table>"
+    )
+
+
+def _event_html(event: queries.EventRow, names: Names) -> str:
+    return (
+        f"<p style='color:{MUTED_COLOR}; margin-top:2px; margin-bottom:10px; margin-left:8px'>"
+        f"• {escape(event_text(event, names))} · {escape(local_time(event.created_at))}</p>"
+    )
+
+
+def timeline_html(detail: queries.TicketDetail, names: Names) -> str:
+    """The description, then comments and history events in time order."""
+    ticket = detail.ticket
+    opener = escape(ticket.submitter_name or "Someone")
+    parts = [
+        f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
+        f"style='border-style:solid; border-color:{PUBLIC_BORDER}; margin-bottom:8px'>"
+        f"<tr><td bgcolor='{PUBLIC_BACKGROUND}' style='color:{TEXT_COLOR}'>"
+        f"<b>{opener}</b> <span style='color:{MUTED_COLOR}'>opened this ticket · "
+        f"{escape(local_time(ticket.created_at))}</span>"
+        f"<div>{sanitize_html(detail.description)}</div></td></tr></table>"
+    ]
+    for entry in detail.timeline:
+        if entry.comment is not None:
+            parts.append(_comment_html(entry.comment))
+        elif entry.event is not None and entry.event.field != "created":
+            parts.append(_event_html(entry.event, names))
+    return "".join(parts)

@@ -1,0 +1,127 @@
+"""Screenshots of the staff windows against a real demo server, for docs/screenshots/:
+agent_console.png, admin_users.png, admin_catalog.png, admin_settings.png.
+
+Uses the demo server and login helpers of ``scripts/screenshots.py`` (embedded PostgreSQL, or
+``--database-url``): logs in as the demo agent and admin through the login window, waits for
+the first sync, selects a ticket with internal notes, and saves ``widget.grab()`` PNGs.
+
+    .venv/bin/python scripts/screenshots_staff.py [--database-url URL] [--port 8712] [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from PySide6.QtCore import QSize  # noqa: E402
+from screenshots import Shots, close, log_in, settle, start_server, ticket_with_internal_note, wait_until  # noqa: E402
+
+from desktop.app import create_qapplication  # noqa: E402
+from desktop.ui.admin_console import AdminConsole  # noqa: E402
+from desktop.ui.agent_console import AgentConsole  # noqa: E402
+from ticketing.domain import Status  # noqa: E402
+
+ACTIVE = [s for s in Status if s.is_active]
+
+
+def agent_shots(window: AgentConsole, shots: Shots) -> None:
+    window.resize(QSize(1600, 900))
+    wait_until(lambda: window.model.rowCount() > 0 and not window.model.loading)
+    wait_until(lambda: all(v is not None for v in window.metrics.values()))
+    window.filters.status.set_values([s.value for s in ACTIVE])
+    window.filters.query_changed.emit()
+    wait_until(lambda: not window.model.loading)
+    settle(0.5)
+    ticket_id = ticket_with_internal_note(window.context.store)
+    if not window.select_ticket(ticket_id):
+        window.filters.clear()
+        wait_until(lambda: not window.model.loading and window.model.row_of(ticket_id) is not None)
+        window.select_ticket(ticket_id)
+    first = window.model.row_of(ticket_id) or 0
+    # a few more rows selected, to show the bulk actions working on a selection
+    window.queue.select_ids([t for t in window.model.ids()[first : first + 3]], ticket_id)
+    wait_until(lambda: window.detail.detail is not None)
+    wait_until(lambda: bool(window.bulk.transitions))
+    window.detail.reply.internal.setChecked(True)
+    window.splitter.setSizes([1000, 600])
+    settle(1.0)
+    shots.save(window, "agent_console.png")
+
+
+def admin_shots(window: AdminConsole, shots: Shots) -> None:
+    window.resize(QSize(1280, 780))
+    window.show_tab(window.users)
+    wait_until(lambda: window.users.model.rowCount() > 0)
+    agent_row = next(
+        row
+        for row in range(window.users.model.rowCount())
+        if (user := window.users.model.record(row)) is not None and user.role.value == "agent"
+    )
+    window.users.table.selectRow(agent_row)
+    shots.save(window, "admin_users.png")
+
+    window.show_tab(window.catalog)
+    wait_until(lambda: window.catalog.priorities.model.rowCount() > 0)
+    window.catalog.categories.table.selectRow(0)
+    shots.save(window, "admin_catalog.png")
+
+    window.show_tab(window.settings)
+    wait_until(lambda: window.settings.loaded is not None)
+    window.settings.smtp_host.setText("smtp.example.org")
+    window.settings.smtp_username.setText("helpdesk")
+    window.settings.smtp_sender.setText("Help desk <helpdesk@example.org>")
+    shots.save(window, "admin_settings.png")
+    loaded = window.settings.loaded
+    assert loaded is not None
+    window.settings.fill(loaded)  # nothing is saved
+
+
+def take_screenshots(server_url: str, shots: Shots) -> int:
+    qapp = create_qapplication(["screenshots"])
+    font = qapp.font()
+    font.setPointSize(10)
+    qapp.setFont(font)
+    agent = log_in(server_url, "agent@example.com", "agent-pass-1", None)
+    if not isinstance(agent, AgentConsole):
+        raise SystemExit("the agent did not get the agent console")
+    agent_shots(agent, shots)
+    close(agent)
+    admin = log_in(server_url, "admin@example.com", "admin-pass-1", None)
+    if not isinstance(admin, AdminConsole):
+        raise SystemExit("the admin did not get the admin console")
+    admin_shots(admin, shots)
+    close(admin)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Screenshots of the Ticketdesk staff windows.")
+    parser.add_argument("--database-url", help="PostgreSQL for the demo server (default: embedded)")
+    parser.add_argument("--port", type=int, default=8712)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="ticketdesk-staff-shots-"))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["XDG_DATA_HOME"] = str(work / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(work / "config")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    server = start_server(args.port, work / "server", args.database_url)
+    try:
+        return take_screenshots(f"http://127.0.0.1:{args.port}", Shots(args.out))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

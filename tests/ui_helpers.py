@@ -1,0 +1,92 @@
+"""Helpers for widget tests: an :class:`AppContext` over a real cache filled as a pull would,
+with no server (its sync engine is never started)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import keyring
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QTextEdit,
+    QWidget,
+)
+
+from desktop.api import ApiClient
+from desktop.context import AppContext, CurrentUser
+from desktop.store.database import Store
+from desktop.sync.engine import SyncEngine
+from desktop.sync.session import AccountSession
+from desktop.tasks import TaskRunner
+from desktop.ui.sync_controller import SyncController
+from tests.store_helpers import SERVER, World, open_store, pull, put
+from ticketing import visibility
+from ticketing.domain import Role
+
+UNUSED_SERVER = "http://127.0.0.1:9"  # nothing listens there: these tests never sync
+
+
+def offline_context(
+    store: Store, user_id: uuid.UUID, name: str, role: Role, *, tasks: TaskRunner | None = None
+) -> AppContext:
+    """An AppContext for ``store`` whose engine exists but never runs."""
+    controller = SyncController()
+    api = ApiClient(UNUSED_SERVER)
+    engine = SyncEngine(store, api, **controller.engine_callbacks())
+    controller.attach(engine, store)
+    session = AccountSession(SERVER, user_id, None, api, store, engine)
+    user = CurrentUser(id=str(user_id), name=name, email=f"{name.lower()}@example.com", role=role)
+    return AppContext(SERVER, user, store, api, tasks or TaskRunner(), controller, session)
+
+
+def world_store(base: Path, world: World, *, as_staff: bool = False) -> Store:
+    """A cache for the world's requester (or its first agent) with the reference data in it."""
+    user_id = world.agent if as_staff else world.requester
+    store = open_store(base, user_id, Role.AGENT if as_staff else Role.USER)
+    pull(store, *world.reference(for_staff=as_staff))
+    return store
+
+
+def requester_bucket(world: World) -> str:
+    return visibility.requester_bucket(world.requester)
+
+
+__all__ = ["World", "offline_context", "put", "requester_bucket", "world_store"]
+
+
+@contextmanager
+def isolated_desktop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Per-test user folders and a plain-file keyring in them; yields the data folder."""
+    data, config = tmp_path / "data", tmp_path / "config"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        yield data
+    finally:
+        keyring.set_keyring(previous)
+
+
+def all_controls(root: QWidget) -> list[QWidget]:
+    """Every interactive control shown in ``root``'s window (popups and the inner parts of
+    Qt's composite widgets excluded), for accessibility checks."""
+    kinds = (QAbstractButton, QLineEdit, QComboBox, QTextEdit, QAbstractItemView)
+    return [
+        w
+        for w in root.findChildren(QWidget)
+        if isinstance(w, kinds)
+        and w.window() is root.window()
+        and w.isVisibleTo(root)
+        and not isinstance(w.parentWidget(), QComboBox | QAbstractItemView)
+        and w.objectName() != "qt_toolbar_ext_button"
+    ]
