@@ -60,6 +60,16 @@ _TAG_RE = re.compile(r"<[^>]*>")
 _SPACE_RE = re.compile(r"\s+")
 
 
+IMAGE_SCHEME = "attachment:"
+
+
+def _only_attachment_images(tag: str, attribute: str, value: str) -> str | None:
+    """An image may show an attachment, never load a URL (a tracking pixel, a local file)."""
+    if tag == "img" and attribute == "src" and not value.startswith(IMAGE_SCHEME):
+        return None
+    return value
+
+
 def sanitize_html(text: str) -> str:
     """Keep formatting, drop scripts, handlers, styles and dangerous URLs."""
     return nh3.clean(
@@ -69,6 +79,7 @@ def sanitize_html(text: str) -> str:
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_only_attachment_images,
     ).strip()
 
 

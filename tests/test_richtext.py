@@ -1,0 +1,52 @@
+"""Rich text keeps formatting and loses everything that could run or call out."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketing.richtext import has_content, plain_text, sanitize_html
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">x</a>',
+    "<svg onload=alert(1)>",
+    '<iframe src="https://evil.example"></iframe>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<object data="x.swf"></object>',
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_nothing_executable_survives(payload: str) -> None:
+    cleaned = sanitize_html(payload).lower()
+    for marker in (
+        "<script",
+        "onerror",
+        "onload",
+        "javascript:",
+        "<iframe",
+        "<svg",
+        "style=",
+        "data:",
+        "<object",
+    ):
+        assert marker not in cleaned
+
+
+def test_formatting_stays() -> None:
+    html = "<p><b>bold</b> <i>it</i></p><ul><li>one</li></ul><pre><code>x = 1</code></pre>"
+    assert sanitize_html(html) == html
+
+
+def test_images_may_show_attachments_only() -> None:
+    cleaned = sanitize_html('<img src="https://tracker.example/p.gif"><img src="attachment:42" alt="shot">')
+    assert "tracker" not in cleaned
+    assert 'src="attachment:42"' in cleaned
+
+
+def test_plain_text_and_content() -> None:
+    assert plain_text("<p>Printer &amp; <b>toner</b></p>") == "Printer & toner"
+    assert not has_content(sanitize_html("<p> </p><script>x</script>"))
