@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop import credentials
@@ -40,6 +41,10 @@ STAFF_WINDOWS: dict[Role, tuple[str, str]] = {
 }
 
 
+#: The app icon; PyInstaller bundles keep ``resources/`` beside the code.
+APP_ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "ticketdesk.svg"
+
+
 def create_qapplication(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication with the app's name and the Fusion style in the system's colours."""
     existing = QApplication.instance()
@@ -48,6 +53,7 @@ def create_qapplication(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName("Ticketdesk")
     app.setDesktopFileName("ticketdesk")
     app.setStyle("Fusion")
+    app.setWindowIcon(QIcon(str(APP_ICON)))
     _follow_color_scheme(app)
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: _follow_color_scheme(app))
     return app

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtGui import QImage, QKeySequence, QPalette, QShortcut, QTextDocument
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget
 from typing_extensions import override
 
@@ -28,7 +28,7 @@ from desktop.ui.icons import LOCK_RESOURCE, lock_image
 from desktop.ui.reply_box import ReplyBox
 from desktop.ui.ticket_controls import TicketControls
 from desktop.ui.ticket_header import TicketHeader
-from desktop.ui.timeline_html import Names, timeline_html
+from desktop.ui.timeline_html import DARK, LIGHT, Names, timeline_html
 from ticketing import workflow
 from ticketing.domain import Status
 
@@ -225,7 +225,8 @@ class TicketDetailView(QWidget):
         bar = self.timeline.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         position = bar.value()
-        self.timeline.setHtml(timeline_html(detail, names))
+        dark = self.timeline.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        self.timeline.setHtml(timeline_html(detail, names, DARK if dark else LIGHT))
         bar.setValue(bar.maximum() if scroll_to_end or at_end else position)
 
     # --- the shared rules, asked for this account ----------------------------------------------

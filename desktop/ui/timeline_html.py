@@ -16,12 +16,26 @@ from desktop.ui.formatting import local_time
 from desktop.ui.icons import LOCK_RESOURCE
 from ticketing.richtext import sanitize_html
 
-PUBLIC_BACKGROUND = "#f6f8fa"
-PUBLIC_BORDER = "#d0d7de"
-INTERNAL_BACKGROUND = "#fff4d6"
-INTERNAL_BORDER = "#d4a72c"
-TEXT_COLOR = "#1f2328"
-MUTED_COLOR = "#656d76"
+
+@dataclass(frozen=True)
+class Colors:
+    """The timeline's colours; one scheme for light palettes and one for dark ones."""
+
+    public_background: str
+    public_border: str
+    internal_background: str
+    internal_border: str
+    internal_label: str
+    text: str
+    muted: str
+
+
+LIGHT = Colors("#f6f8fa", "#d0d7de", "#fff4d6", "#d4a72c", "#7d4e00", "#1f2328", "#656d76")
+DARK = Colors("#161b22", "#30363d", "#3a2e12", "#bb8009", "#e3b341", "#e6edf3", "#8d96a0")
+
+#: Kept for the reply box, which tints itself like an internal note.
+INTERNAL_BACKGROUND = LIGHT.internal_background
+INTERNAL_BORDER = LIGHT.internal_border
 
 #: Field names of history events in the user's words.
 FIELD_NAMES: dict[str, str] = {
@@ -66,50 +80,51 @@ def event_text(event: queries.EventRow, names: Names) -> str:
     return f"{who} changed {what} from {old} to {new}"
 
 
-def _comment_html(comment: queries.CommentRow) -> str:
+def _comment_html(comment: queries.CommentRow, colors: Colors) -> str:
     author = escape(comment.author_name or "Someone")
     when = escape(local_time(comment.created_at))
-    pending = f" · <i style='color:{MUTED_COLOR}'>not sent yet</i>" if comment.pending else ""
+    pending = f" · <i style='color:{colors.muted}'>not sent yet</i>" if comment.pending else ""
     if comment.is_internal:
-        background, border = INTERNAL_BACKGROUND, INTERNAL_BORDER
+        background, border = colors.internal_background, colors.internal_border
         label = (
             f"<img src='{LOCK_RESOURCE}' width='14' height='14'>&nbsp;"
-            f"<b style='color:#7d4e00'>Internal note</b> — only support staff can see this<br>"
+            f"<b style='color:{colors.internal_label}'>Internal note</b>"
+            " — only support staff can see this<br>"
         )
     else:
-        background, border, label = PUBLIC_BACKGROUND, PUBLIC_BORDER, ""
+        background, border, label = colors.public_background, colors.public_border, ""
     return (
         f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
         f"style='border-style:solid; border-color:{border}; margin-bottom:8px'>"
-        f"<tr><td bgcolor='{background}' style='color:{TEXT_COLOR}'>"
-        f"{label}<b>{author}</b> <span style='color:{MUTED_COLOR}'>· {when}</span>{pending}"
+        f"<tr><td bgcolor='{background}' style='color:{colors.text}'>"
+        f"{label}<b>{author}</b> <span style='color:{colors.muted}'>· {when}</span>{pending}"
         f"<div>{sanitize_html(comment.content)}</div>"
         "</td></tr></table>"
     )
 
 
-def _event_html(event: queries.EventRow, names: Names) -> str:
+def _event_html(event: queries.EventRow, names: Names, colors: Colors) -> str:
     return (
-        f"<p style='color:{MUTED_COLOR}; margin-top:2px; margin-bottom:10px; margin-left:8px'>"
+        f"<p style='color:{colors.muted}; margin-top:2px; margin-bottom:10px; margin-left:8px'>"
         f"• {escape(event_text(event, names))} · {escape(local_time(event.created_at))}</p>"
     )
 
 
-def timeline_html(detail: queries.TicketDetail, names: Names) -> str:
+def timeline_html(detail: queries.TicketDetail, names: Names, colors: Colors = LIGHT) -> str:
     """The description, then comments and history events in time order."""
     ticket = detail.ticket
     opener = escape(ticket.submitter_name or "Someone")
     parts = [
         f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
-        f"style='border-style:solid; border-color:{PUBLIC_BORDER}; margin-bottom:8px'>"
-        f"<tr><td bgcolor='{PUBLIC_BACKGROUND}' style='color:{TEXT_COLOR}'>"
-        f"<b>{opener}</b> <span style='color:{MUTED_COLOR}'>opened this ticket · "
+        f"style='border-style:solid; border-color:{colors.public_border}; margin-bottom:8px'>"
+        f"<tr><td bgcolor='{colors.public_background}' style='color:{colors.text}'>"
+        f"<b>{opener}</b> <span style='color:{colors.muted}'>opened this ticket · "
         f"{escape(local_time(ticket.created_at))}</span>"
         f"<div>{sanitize_html(detail.description)}</div></td></tr></table>"
     ]
     for entry in detail.timeline:
         if entry.comment is not None:
-            parts.append(_comment_html(entry.comment))
+            parts.append(_comment_html(entry.comment, colors))
         elif entry.event is not None and entry.event.field != "created":
-            parts.append(_event_html(entry.event, names))
+            parts.append(_event_html(entry.event, names, colors))
     return "".join(parts)
