@@ -7,6 +7,7 @@ PostgreSQL (pgserver) runs in a temporary folder.
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from sync_server.services.bootstrap import ensure_epoch, prepare_database
 from sync_server.services.catalog import ensure_defaults
 from sync_server.settings import sqlalchemy_url
 from tests.live_server import LiveServer
+from tests.sync_helpers import Desk
+from tests.ui_helpers import isolated_desktop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -82,3 +85,27 @@ def live_server(engine: Engine, database_url: str) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def desk(live_server: LiveServer, engine: Engine, tmp_path: Path) -> Iterator[Desk]:
+    """People with accounts on a live server, each able to open a desktop cache."""
+    opened = Desk(live_server, engine, tmp_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def desktop_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The desktop app's folders and keyring, private to this test."""
+    with isolated_desktop(monkeypatch, tmp_path) as data:
+        yield data
+
+
+@pytest.fixture
+def collect_garbage_on_the_ui_thread() -> Iterator[None]:
+    """Widgets caught in reference cycles go now, on this thread, not later in a pool thread
+    (a QObject with timers must be destroyed on its own thread). UI modules use it for every
+    test with ``pytestmark``."""
+    yield
+    gc.collect()

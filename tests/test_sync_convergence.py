@@ -9,8 +9,6 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,16 +19,9 @@ from desktop.store import commands, files, queries
 from desktop.sync import session as sessions
 from sync_server.db.session import make_session_factory
 from sync_server.services.demo import seed_demo
-from tests.live_server import LiveServer, free_port
-from tests.test_sync_engine import Desk, comments_of, field_of, submit, sync_until
+from tests.live_server import free_port
+from tests.sync_helpers import Desk, comments_of, field_of, submit, sync_until
 from ticketing.domain import Status
-
-
-@pytest.fixture
-def desk(live_server: LiveServer, engine: Engine, tmp_path: Path) -> Iterator[Desk]:
-    opened = Desk(live_server, engine, tmp_path)
-    yield opened
-    opened.close()
 
 
 def server_rows(engine: Engine, sql: str, **params: Any) -> set[Any]:

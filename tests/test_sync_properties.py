@@ -19,7 +19,7 @@ from desktop.store import commands, queries
 from desktop.store.errors import ActionRefused
 from desktop.sync import session as sessions
 from tests.live_server import LiveServer
-from tests.test_sync_engine import Desk
+from tests.sync_helpers import Desk
 from ticketing.domain import Priority, Status
 
 CLIENTS = ("alice@example.com", "bob@example.com", "uma@example.com")

@@ -26,15 +26,9 @@ from desktop.ui.admin_users import NewAccountDialog
 from tests.api_helpers import create_account
 from tests.live_server import LiveServer
 from tests.test_ui_agent import log_in, shut
-from tests.ui_helpers import all_controls, isolated_desktop
+from tests.ui_helpers import all_controls
 from ticketing.domain import AgentVisibility, Role
 from ticketing.schemas import CategoryOut, PriorityOut, UserOut
-
-
-@pytest.fixture
-def desktop_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    with isolated_desktop(monkeypatch, tmp_path) as data:
-        yield data
 
 
 @pytest.fixture

@@ -28,18 +28,12 @@ from desktop.ui.bulk_actions import BulkChange, apply_bulk, common_transitions
 from sync_server.db.session import make_session_factory
 from sync_server.services.demo import seed_demo
 from tests.live_server import LiveServer
-from tests.ui_helpers import all_controls, isolated_desktop, offline_context
+from tests.ui_helpers import all_controls, offline_context
 from ticketing import workflow
 from ticketing.domain import Role, Status
 from ticketing.schemas import TicketQuery
 
 AGENT = ("agent@example.com", "agent-pass-1")
-
-
-@pytest.fixture
-def desktop_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    with isolated_desktop(monkeypatch, tmp_path) as data:
-        yield data
 
 
 def seed(engine: Engine) -> None:

@@ -3,7 +3,6 @@ remembered logins (online and offline), and the message for each way logging in 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,25 +22,14 @@ from desktop.ui.main_window import MainWindowBase
 from desktop.ui.user_portal import UserPortal
 from tests.api_helpers import create_account
 from tests.live_server import LiveServer, free_port
-from tests.ui_helpers import all_controls, isolated_desktop
+from tests.ui_helpers import all_controls
 from ticketing.domain import Role
 from ticketing.protocol import PROTOCOL_HEADER
 
 ENGINE_OPTIONS = {"interval": 3600.0, "debounce": 0.05}
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_the_ui_thread() -> Iterator[None]:
-    """Widgets caught in reference cycles go now, on this thread, not later in a pool thread
-    (a QObject with timers must be destroyed on its own thread)."""
-    yield
-    gc.collect()
-
-
-@pytest.fixture
-def desktop_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    with isolated_desktop(monkeypatch, tmp_path) as data:
-        yield data
+pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
 
 @pytest.fixture

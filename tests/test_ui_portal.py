@@ -5,7 +5,6 @@ closing, pasted screenshots, and the status bar's sync problems."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,23 +29,11 @@ from desktop.ui.user_portal import UserPortal
 from tests.api_helpers import create_account
 from tests.live_server import LiveServer
 from tests.store_helpers import World, pull, put
-from tests.ui_helpers import all_controls, isolated_desktop, offline_context, requester_bucket, world_store
+from tests.ui_helpers import all_controls, offline_context, requester_bucket, world_store
 from ticketing.domain import Role, Status
 from ticketing.protocol import MutationResult
 
-
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_the_ui_thread() -> Iterator[None]:
-    """Widgets caught in reference cycles go now, on this thread, not later in a pool thread
-    (a QObject with timers must be destroyed on its own thread)."""
-    yield
-    gc.collect()
-
-
-@pytest.fixture
-def desktop_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    with isolated_desktop(monkeypatch, tmp_path) as data:
-        yield data
+pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
 
 @pytest.fixture

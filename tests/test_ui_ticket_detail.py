@@ -4,7 +4,6 @@ assignment, shortcuts, and a refused action that keeps the typed text."""
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +23,7 @@ from tests.ui_helpers import all_controls, isolated_desktop, offline_context, re
 from ticketing import visibility, workflow
 from ticketing.domain import Role, Status
 
-
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_the_ui_thread() -> Iterator[None]:
-    """Widgets caught in reference cycles go now, on this thread, not later in a pool thread."""
-    yield
-    gc.collect()
+pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
 
 @pytest.fixture
