@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.db.models import SyncClient, SyncMutationResult, User
@@ -96,7 +95,3 @@ def push(factory: sessionmaker[Session], user_id: uuid.UUID, request: PushReques
         with factory() as session, session.begin():
             last = _client(session, request.client_id, user_id).last_mutation_id
     return PushResponse(results=results, last_mutation_id=last)
-
-
-def last_mutation_id(session: Session, client_id: uuid.UUID) -> int:
-    return session.scalar(select(SyncClient.last_mutation_id).where(SyncClient.client_id == client_id)) or 0
