@@ -20,19 +20,18 @@ from sync_server.services.principal import Principal
 from ticketing.domain import AgentVisibility, Role, Status
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch, UserCreate
 
-#: (email, password, role) of the accounts the README lists.
-DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
-    ("admin@example.com", "admin-pass-1", "admin"),
-    ("agent@example.com", "agent-pass-1", "agent"),
-    ("user@example.com", "user-pass-1", "user"),
-)
-_MORE_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
+#: (name, email, password, role) of every demo account; the first three are the README's.
+DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
     ("Ada Lovelace", "admin@example.com", "admin-pass-1", "admin"),
     ("Alice Agent", "agent@example.com", "agent-pass-1", "agent"),
     ("Uma User", "user@example.com", "user-pass-1", "user"),
     ("Tom Field", "tech@example.com", "tech-pass-1", "agent"),
     ("Priya Shah", "priya@example.com", "priya-pass-1", "user"),
     ("Marco Rossi", "marco@example.com", "marco-pass-1", "user"),
+)
+#: (email, password, role) of the accounts the README lists, one per role.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = tuple(
+    (email, password, role) for _name, email, password, role in DEMO_PEOPLE[:3]
 )
 
 
@@ -339,7 +338,7 @@ def seed_demo(session: Session) -> bool:
     catalog.ensure_defaults(session)
     people = {
         email: accounts.create_user(session, UserCreate(email=email, name=name, role=Role(role), password=pw))
-        for name, email, pw, role in _MORE_ACCOUNTS
+        for name, email, pw, role in DEMO_PEOPLE
     }
     agents = [people["agent@example.com"], people["tech@example.com"]]
     requesters = [people["user@example.com"], people["priya@example.com"], people["marco@example.com"]]
