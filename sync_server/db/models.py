@@ -263,3 +263,94 @@ class SyncMutationResult(Base):
     #: the mutation's effects, so the client may stop replaying it.
     xid: Mapped[str] = mapped_column(Text, server_default=text("pg_current_xact_id()"))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class MailOutbox(Base):
+    """One email to send, written in the same transaction as the change it reports, so a mail
+    server that is down delays mail but loses none. Senders claim rows with SKIP LOCKED."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_mail_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(40))
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(400))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    sent_at: Mapped[dt.datetime | None]
+
+
+class RateLimit(Base):
+    """One rate-limit key's state (generic cell rate algorithm: the theoretical arrival time),
+    kept in PostgreSQL so that every server process counts against the same limit."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    tat: Mapped[dt.datetime]
+
+
+class Blob(Base):
+    """A stored file body, named on disk by its SHA-256 and kept once however many attachments
+    use it. A quarantined blob is never served."""
+
+    __tablename__ = "blobs"
+    __table_args__ = (CheckConstraint("status IN ('clean', 'quarantined')", name="status"),)
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), server_default="clean")
+    scan_result: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class BlobUpload(Base):
+    """An upload in progress: bytes received so far sit in a part file under the data folder, so
+    an interrupted upload resumes where it stopped."""
+
+    __tablename__ = "blob_uploads"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class BlobGrant(Base):
+    """Who uploaded a blob: only they (or someone who can already see an attachment using it)
+    may reference its hash, so a hash is never a key to someone else's file."""
+
+    __tablename__ = "blob_grants"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class AdminAuditEntry(Base):
+    """One administrative action (role change, deactivation, settings...): who, what, when."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[Any] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), index=True)
