@@ -1,4 +1,4 @@
-"""Command line: ``python -m sync_server serve|demo|migrate|create-user|seed-demo``.
+"""Command line: ``python -m sync_server serve|demo|migrate|create-user|seed-demo|send-mail``.
 
 Each command takes ``--database-url`` (default: ``DATABASE_URL``, else the embedded PostgreSQL
 in the server's data folder).
@@ -25,6 +25,7 @@ from sync_server.services import accounts
 from sync_server.services.accounts import TokenLifetimes
 from sync_server.services.bootstrap import prepare_database
 from sync_server.services.demo import DEMO_ACCOUNTS, seed_demo
+from sync_server.services.mail_sender import deliver_due
 from sync_server.settings import ServerConfig
 from ticketing.schemas import UserCreate
 
@@ -89,29 +90,40 @@ def _seed_demo(engine: Engine) -> int:
     return 0
 
 
-def _serve(config: ServerConfig, engine: Engine) -> int:
+def _serve(config: ServerConfig, engine: Engine, args: argparse.Namespace) -> int:
 
     prepare_database(engine)
     lifetimes = TokenLifetimes(
         access=dt.timedelta(minutes=config.access_token_minutes),
         refresh=dt.timedelta(days=config.refresh_token_days),
     )
-    app = create_app(engine, lifetimes)
+    app = create_app(engine, lifetimes, data_dir=config.data_dir, send_mail=not args.no_send_mail)
     print(f"Ticketdesk sync server listening on http://{config.host}:{config.port}", flush=True)
     print(f"  API docs: http://{config.host}:{config.port}/docs", flush=True)
     uvicorn.run(app, host=config.host, port=config.port, log_level="info")
     return 0
 
 
-def cmd_serve(config: ServerConfig, _args: argparse.Namespace) -> int:
-    return _serve(config, _engine(config))
+def cmd_serve(config: ServerConfig, args: argparse.Namespace) -> int:
+    return _serve(config, _engine(config), args)
 
 
-def cmd_demo(config: ServerConfig, _args: argparse.Namespace) -> int:
+def cmd_demo(config: ServerConfig, args: argparse.Namespace) -> int:
     """Seed demo data (once) and serve: what the README's first command runs."""
     engine = _engine(config)
     _seed_demo(engine)
-    return _serve(config, engine)
+    return _serve(config, engine, args)
+
+
+def cmd_send_mail(config: ServerConfig, _args: argparse.Namespace) -> int:
+    """Deliver the mail that is due now, once (for cron, or a server run with --no-send-mail)."""
+    engine = _engine(config)
+    prepare_database(engine)
+    report = deliver_due(make_session_factory(engine))
+    print(report.summary())
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+    return 0
 
 
 COMMANDS = {
@@ -120,6 +132,7 @@ COMMANDS = {
     "migrate": (cmd_migrate, "create or upgrade the database schema"),
     "create-user": (cmd_create_user, "create an account; the password is read from a prompt or stdin"),
     "seed-demo": (cmd_seed_demo, "add demo accounts, categories and tickets"),
+    "send-mail": (cmd_send_mail, "deliver the queued email that is due now, once"),
 }
 
 
@@ -133,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("serve", "demo"):
             command.add_argument("--host", help="address to listen on (default 127.0.0.1)")
             command.add_argument("--port", type=int, help="port to listen on (default 8700)")
+            command.add_argument(
+                "--no-send-mail",
+                action="store_true",
+                help="queue email but leave sending to other processes or a send-mail cron job",
+            )
         if name == "create-user":
             command.add_argument("--email", required=True)
             command.add_argument("--name", required=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,12 +22,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from sync_server import __version__
-from sync_server.api import auth, catalog, settings_api, sync, tickets, users
+from sync_server.api import attachments, audit, auth, catalog, settings_api, sync, tickets, users
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
 from sync_server.errors import DomainError
 from sync_server.services.accounts import TokenLifetimes
+from sync_server.services.blob_store import BlobStore
+from sync_server.services.mail_sender import MailSender
+from sync_server.settings import ServerConfig
 from ticketing.protocol import MIN_SUPPORTED_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION
 from ticketing.schemas import HealthOut
 
@@ -45,11 +50,15 @@ _HTTP_CODES = {
 }
 
 
-def _error(status: int, code: str, detail: str, **extra: object) -> JSONResponse:
+def _error(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
     body: dict[str, object] = {"error": code, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(status_code=status, content=body, headers=headers)
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(status_code=status, content=body, headers=all_headers or None)
 
 
 def _field_name(loc: tuple[object, ...]) -> str:
@@ -60,7 +69,7 @@ def _field_name(loc: tuple[object, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return _error(exc.status_code, exc.code, exc.detail, **exc.extra)
+        return _error(exc.status_code, exc.code, exc.detail, exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -119,8 +128,33 @@ def install_protocol_gate(app: FastAPI) -> None:
         return response
 
 
-def create_app(engine: Engine, lifetimes: TokenLifetimes | None = None) -> FastAPI:
+def _mail_lifespan(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the background mail sender with the app and stop it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sender = MailSender(engine)
+        sender.start()
+        try:
+            yield
+        finally:
+            await sender.astop()
+
+    return lifespan
+
+
+def create_app(
+    engine: Engine,
+    lifetimes: TokenLifetimes | None = None,
+    *,
+    data_dir: Path | None = None,
+    send_mail: bool = False,
+) -> FastAPI:
+    """The API over ``engine``; uploaded files live under ``data_dir`` (the server's data folder
+    by default), which nothing serves. ``send_mail`` runs the mail sender while the app runs
+    (the ``serve`` command does; apps built in tests only queue mail)."""
     app = FastAPI(
+        lifespan=_mail_lifespan(engine) if send_mail else None,
         title="Ticketdesk sync server",
         version=__version__,
         description="REST and sync API of the Ticketdesk help desk. Errors are "
@@ -128,12 +162,13 @@ def create_app(engine: Engine, lifetimes: TokenLifetimes | None = None) -> FastA
     )
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.blob_store = BlobStore(data_dir or ServerConfig().data_dir)
     app.state.token_lifetimes = lifetimes or TokenLifetimes(
         access=dt.timedelta(minutes=15), refresh=dt.timedelta(days=60)
     )
     install_error_handlers(app)
     install_protocol_gate(app)
-    for module in (auth, users, tickets, catalog, settings_api, sync):
+    for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit):
         app.include_router(module.router)
 
     @app.get("/api/health", response_model=HealthOut, tags=["server"])

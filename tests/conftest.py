@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,8 @@ from tests.sync_helpers import Desk
 from tests.ui_helpers import isolated_desktop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+#: Servers built in-process (``create_app``) keep uploaded files here, never in the user's folder.
+os.environ["TICKETDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="ticketdesk-test-server-")
 
 
 @pytest.fixture(scope="session")

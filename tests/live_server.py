@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 
@@ -24,6 +26,8 @@ class LiveServer:
     """``python -m sync_server serve`` as a child process; ``kill()`` and ``start()`` again."""
 
     database_url: str
+    #: The server's data folder (uploaded files); a fresh temporary one unless given.
+    data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketdesk-server-")))
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -32,7 +36,7 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        env = dict(os.environ, DATABASE_URL=self.database_url)
+        env = dict(os.environ, DATABASE_URL=self.database_url, TICKETDESK_DATA_DIR=str(self.data_dir))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sync_server", "serve", "--port", str(self.port)],
             env=env,

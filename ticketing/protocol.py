@@ -5,7 +5,7 @@ models, so the two cannot drift apart.
 
 History (date, version, reason):
 - 2026-11-27, 1: first version: bucketed pull with (xid, seq) cursors, ordered push of named
-  mutations.
+  mutations; ``add_attachment`` (the card's mutation, implemented with the blob store).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ticketing.domain import Status
-from ticketing.schemas import CommentText, PriorityKey, RichText, SafeStr, Title
+from ticketing.schemas import CommentText, FileName, PriorityKey, RichText, SafeStr, Sha256, Title
 
 PROTOCOL_VERSION = 1
 #: The oldest client protocol the server still accepts (older clients must upgrade).
@@ -171,6 +171,17 @@ class AddCommentArgs(_Wire):
     is_internal: bool = False
 
 
+class AddAttachmentArgs(_Wire):
+    """Attach a file whose bytes were uploaded first (``/api/blobs``), by their SHA-256."""
+
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    comment_id: uuid.UUID | None = None
+    sha256: Sha256
+    file_name: FileName
+    size: int = Field(ge=0, le=1 << 40)
+
+
 #: Mutation name -> its argument model. Names are part of the protocol: never reuse one.
 MUTATION_ARGS: dict[str, type[_Wire]] = {
     "create_ticket": CreateTicketArgs,
@@ -178,6 +189,7 @@ MUTATION_ARGS: dict[str, type[_Wire]] = {
     "transition_status": TransitionStatusArgs,
     "assign": AssignArgs,
     "add_comment": AddCommentArgs,
+    "add_attachment": AddAttachmentArgs,
 }
 
 

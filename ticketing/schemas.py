@@ -7,8 +7,9 @@ is a clear 422 instead of a silently ignored change.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -25,6 +26,7 @@ from ticketing.domain import (
     Role,
     Status,
 )
+from ticketing.files import DEFAULT_BLOCKED_KINDS, SHA256_PATTERN, FileKind
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -75,6 +77,9 @@ class ApiError(BaseModel):
     error: str = Field(examples=["not_found"])
     detail: str = Field(examples=["No ticket TKT-1001."])
     fields: list[FieldError] | None = None
+    retry_after: int | None = Field(
+        default=None, description="With 429 `rate_limited`: whole seconds to wait (as `Retry-After`)."
+    )
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -300,6 +305,52 @@ class EventOut(BaseModel):
     created_at: dt.datetime
 
 
+# --- attachments ----------------------------------------------------------------------------
+
+Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
+FileName = Annotated[SafeStr, StringConstraints(min_length=1, max_length=1000)]
+
+
+class UploadStart(Input):
+    """Announce a file: its SHA-256 and size. The answer says how much the server already has."""
+
+    sha256: Sha256
+    size: int = Field(ge=0, le=1 << 40)
+    file_name: FileName = Field(description="A label for error messages; never used as a path.")
+
+
+class UploadStatus(BaseModel):
+    upload_id: uuid.UUID | None = Field(description="Where to send chunks; null once complete.")
+    sha256: str
+    size: int
+    received: int = Field(description="Bytes the server holds: resume from here.")
+    complete: bool
+    content_type: str | None = None
+
+
+class AttachmentCreate(Input):
+    """Attach an uploaded file (by hash) to a ticket, or to one of its comments."""
+
+    id: uuid.UUID | None = None
+    comment_id: uuid.UUID | None = None
+    sha256: Sha256
+    file_name: FileName
+    size: int = Field(ge=0, le=1 << 40)
+
+
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    ticket_id: uuid.UUID
+    comment_id: uuid.UUID | None
+    uploader_id: uuid.UUID
+    file_name: str
+    content_type: str
+    size: int
+    sha256: str
+    is_internal: bool
+    created_at: dt.datetime
+
+
 # --- settings -------------------------------------------------------------------------------
 
 
@@ -317,8 +368,16 @@ class SmtpSettings(Input):
 
 class AttachmentSettings(Input):
     max_size_mb: int = Field(default=25, ge=1, le=2048)
-    blocked_types: list[Annotated[SafeStr, StringConstraints(max_length=100)]] = Field(
-        default_factory=lambda: ["executable", "script", "archive-with-executable"]
+    blocked_types: list[FileKind] = Field(
+        default_factory=lambda: list(DEFAULT_BLOCKED_KINDS),
+        description="Kinds of file refused, judged by content: " + ", ".join(k.value for k in FileKind),
+    )
+    clamd_address: Annotated[
+        SafeStr, StringConstraints(max_length=300, pattern=r"^$|^(tcp://[^\s/]+:\d{1,5}|unix:/\S+)$")
+    ] = Field(
+        default="",
+        description="ClamAV daemon to scan uploads with: `tcp://host:3310` or `unix:/path/clamd.ctl`; "
+        "empty: only the built-in check (which always catches the EICAR test file).",
     )
 
 
@@ -350,6 +409,62 @@ class SettingsPatch(Input):
     attachments: AttachmentSettings | None = None
     rate_limits: RateLimitSettings | None = None
     notifications: NotificationSettings | None = None
+
+
+# --- admin audit log ------------------------------------------------------------------------
+
+
+class AuditAction(enum.StrEnum):
+    """What an admin did; stored in ``admin_audit.action``. Never reuse a value."""
+
+    USER_CREATED = "user.created"
+    USER_RENAMED = "user.renamed"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_PASSWORD_RESET = "user.password_reset"
+    SETTINGS_CHANGED = "settings.changed"
+    CATEGORY_ADDED = "category.added"
+    CATEGORY_RENAMED = "category.renamed"
+    CATEGORY_DEACTIVATED = "category.deactivated"
+    CATEGORY_REACTIVATED = "category.reactivated"
+    PRIORITY_ADDED = "priority.added"
+    PRIORITY_RENAMED = "priority.renamed"
+    PRIORITY_RERANKED = "priority.reranked"
+    PRIORITY_DEACTIVATED = "priority.deactivated"
+    PRIORITY_REACTIVATED = "priority.reactivated"
+
+
+class AuditEntryOut(BaseModel):
+    id: uuid.UUID
+    actor_id: uuid.UUID
+    actor_name: str
+    action: AuditAction
+    target_type: str = Field(examples=["user"])
+    target_id: str | None
+    summary: str = Field(
+        description="The entry in words.", examples=["Changed the role of Ann (ann@example.com): agent -> admin"]
+    )
+    details: dict[str, Any] = Field(
+        description="What changed (names, old and new values); never a password or secret."
+    )
+    created_at: dt.datetime
+
+
+class AuditQuery(Input):
+    """Filters and page of ``GET /api/admin/audit`` (newest first); repeat ``action`` to match any."""
+
+    action: list[AuditAction] = Field(default_factory=list)
+    actor_id: uuid.UUID | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    total: int
+    limit: int
+    offset: int
 
 
 class HealthOut(BaseModel):

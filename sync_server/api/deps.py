@@ -100,6 +100,7 @@ _DESCRIPTIONS = {
     403: "The caller's role may not do this.",
     404: "No such row, or not one the caller may see.",
     409: "The change conflicts with the current state (illegal transition, duplicate).",
+    413: "The file or request is larger than allowed.",
     422: "The request is malformed or a value is invalid.",
     426: "The client's protocol version is not supported; upgrade the app.",
 }

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Comment, Ticket
 from sync_server.errors import Conflict, Invalid
-from sync_server.services import tickets
+from sync_server.services import attachments, tickets
 from sync_server.services.principal import Principal
 from ticketing import workflow
 from ticketing.protocol import (
     MUTATION_ARGS,
+    AddAttachmentArgs,
     AddCommentArgs,
     AssignArgs,
     CreateTicketArgs,
@@ -31,7 +32,7 @@ from ticketing.protocol import (
     TransitionStatusArgs,
     UpdateTicketArgs,
 )
-from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
+from ticketing.schemas import AttachmentCreate, CommentCreate, TicketCreate, TicketPatch
 
 
 @dataclass
@@ -119,12 +120,21 @@ def _add_comment(session: Session, principal: Principal, args: AddCommentArgs) -
     return Outcome()
 
 
+def _add_attachment(session: Session, principal: Principal, args: AddAttachmentArgs) -> Outcome:
+    data = AttachmentCreate(
+        id=args.id, comment_id=args.comment_id, sha256=args.sha256, file_name=args.file_name, size=args.size
+    )
+    attachments.add_attachment(session, principal, str(args.ticket_id), data)
+    return Outcome()
+
+
 _APPLIERS: dict[str, Callable[[Session, Principal, Any], Outcome]] = {
     "create_ticket": _create_ticket,
     "update_ticket": _update_ticket,
     "transition_status": _transition,
     "assign": _assign,
     "add_comment": _add_comment,
+    "add_attachment": _add_attachment,
 }
 
 

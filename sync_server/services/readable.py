@@ -1,14 +1,14 @@
 """What a principal may read, written once per entity and derived from its sync buckets.
 
-Every endpoint that returns tickets, comments or history starts from these statements, so a
-role's view through the REST API is exactly its view through sync.
+Every endpoint that returns tickets, comments, attachments or history starts from these
+statements, so a role's view through the REST API is exactly its view through sync.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
-from sync_server.db.models import Comment, Ticket, TicketEvent
+from sync_server.db.models import Attachment, Comment, Ticket, TicketEvent
 from sync_server.services.principal import Principal
 from ticketing import visibility
 
@@ -64,4 +64,22 @@ def event_condition(principal: Principal) -> ColumnElement[bool]:
 def readable_events(principal: Principal) -> Select[TicketEvent]:
     return (
         select(TicketEvent).join(Ticket, Ticket.id == TicketEvent.ticket_id).where(event_condition(principal))
+    )
+
+
+def attachment_condition(principal: Principal) -> ColumnElement[bool]:
+    """Attachments the principal may read: those of an internal note only for staff who read
+    the ticket's internal notes (join ``tickets``)."""
+    buckets = principal.buckets
+    return or_(
+        and_(Attachment.is_internal.is_(False), ticket_condition(buckets)),
+        and_(Attachment.is_internal.is_(True), internal_condition(buckets)),
+    )
+
+
+def readable_attachments(principal: Principal) -> Select[Attachment]:
+    return (
+        select(Attachment)
+        .join(Ticket, Ticket.id == Attachment.ticket_id)
+        .where(attachment_condition(principal))
     )
