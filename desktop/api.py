@@ -9,8 +9,11 @@ the server), :class:`ApiError` (the request was refused; do not retry as is).
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
@@ -24,9 +27,10 @@ from ticketing.protocol import (
     PushRequest,
     PushResponse,
 )
-from ticketing.schemas import HealthOut, LoginIn, RefreshIn, TokenOut, UserOut
+from ticketing.schemas import HealthOut, LoginIn, RefreshIn, TokenOut, UploadStart, UploadStatus, UserOut
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
 
 #: (connect, read) seconds; a pull page of a few thousand rows is well inside the read time.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
@@ -157,19 +161,65 @@ class ApiClient:
     def push(self, body: PushRequest) -> PushResponse:
         return self._parse(PushResponse, self.request("POST", "/api/sync/push", body.model_dump(mode="json")))
 
+    # --- files -----------------------------------------------------------------------------
+
+    def start_upload(self, body: UploadStart) -> UploadStatus:
+        return self._parse(
+            UploadStatus, self.request("POST", "/api/blobs/uploads", body.model_dump(mode="json"))
+        )
+
+    def send_chunk(self, upload_id: uuid.UUID, offset: int, data: bytes) -> UploadStatus:
+        """Bytes of an upload from ``offset``; the answer to the last one is the verdict."""
+        path = f"/api/blobs/uploads/{upload_id}?offset={offset}"
+        body = self._authorized(lambda token: self._send("PUT", path, None, token=token, data=data))
+        return self._parse(UploadStatus, body)
+
+    def download(
+        self, path: str, destination: Path, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Stream ``path`` into ``destination`` (written whole or not at all)."""
+        self._authorized(lambda token: self._download(path, destination, on_progress, token))
+
+    def _download(
+        self, path: str, destination: Path, on_progress: Callable[[int], None] | None, token: str | None
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        partial = destination.with_name(destination.name + ".part")
+        try:
+            with self._http.get(
+                self.base_url + path, headers=headers, timeout=self.timeout, stream=True
+            ) as response:
+                if not response.ok:
+                    raise _error(response)
+                received = 0
+                with open(partial, "wb") as file:
+                    for chunk in response.iter_content(chunk_size=256 * 1024):
+                        file.write(chunk)
+                        received += len(chunk)
+                        if on_progress is not None:
+                            on_progress(received)
+            os.replace(partial, destination)
+        except requests.RequestException as error:
+            raise Unreachable(f"Cannot reach the server: {error}") from error
+        finally:
+            partial.unlink(missing_ok=True)
+
     # --- plumbing ---------------------------------------------------------------------------
 
     def request(self, method: str, path: str, json: Any = None) -> Any:
         """An authenticated request; refreshes the login once if the access token is refused."""
+        return self._authorized(lambda token: self._send(method, path, json, token=token))
+
+    def _authorized(self, call: Callable[[str | None], T]) -> T:
         token = self._access_token
         if token is None and self._refresh_token is not None:
             token = self._refreshed_token(None)
         try:
-            return self._send(method, path, json, token=token)
+            return call(token)
         except AuthError as error:
             if error.code != "invalid_token" or self._refresh_token is None:
                 raise
-        return self._send(method, path, json, token=self._refreshed_token(token))
+        return call(self._refreshed_token(token))
 
     def close(self) -> None:
         self._http.close()
@@ -194,11 +244,15 @@ class ApiClient:
         if self._on_tokens is not None:
             self._on_tokens(tokens)
 
-    def _send(self, method: str, path: str, json: Any, *, token: str | None) -> Any:
+    def _send(
+        self, method: str, path: str, json: Any, *, token: str | None, data: bytes | None = None
+    ) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if data is not None:
+            headers["Content-Type"] = "application/octet-stream"
         try:
             response = self._http.request(
-                method, self.base_url + path, json=json, headers=headers, timeout=self.timeout
+                method, self.base_url + path, json=json, data=data, headers=headers, timeout=self.timeout
             )
         except requests.Timeout as error:
             raise Unreachable(f"The server did not answer in time: {error}") from error
