@@ -31,16 +31,16 @@ def list_categories(
 
 
 @router.post("/categories", response_model=CategoryOut, status_code=201, responses=errors(401, 403, 409))
-def create_category(body: CategoryCreate, session: SessionDep, _admin: AdminDep) -> CategoryOut:
-    return category_out(catalog.create_category(session, body))
+def create_category(body: CategoryCreate, session: SessionDep, admin: AdminDep) -> CategoryOut:
+    return category_out(catalog.create_category(session, body, actor_id=admin.user.id))
 
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut, responses=errors(401, 403, 404, 409))
 def update_category(
-    category_id: uuid.UUID, body: CategoryPatch, session: SessionDep, _admin: AdminDep
+    category_id: uuid.UUID, body: CategoryPatch, session: SessionDep, admin: AdminDep
 ) -> CategoryOut:
     """Rename or (de)activate; categories are never deleted, so old tickets keep theirs."""
-    return category_out(catalog.update_category(session, category_id, body))
+    return category_out(catalog.update_category(session, category_id, body, actor_id=admin.user.id))
 
 
 @router.get("/priorities", response_model=list[PriorityOut], responses=errors(401))
@@ -52,13 +52,13 @@ def list_priorities(
 
 
 @router.post("/priorities", response_model=PriorityOut, status_code=201, responses=errors(401, 403, 409))
-def create_priority(body: PriorityCreate, session: SessionDep, _admin: AdminDep) -> PriorityOut:
-    return priority_out(catalog.create_priority(session, body))
+def create_priority(body: PriorityCreate, session: SessionDep, admin: AdminDep) -> PriorityOut:
+    return priority_out(catalog.create_priority(session, body, actor_id=admin.user.id))
 
 
 @router.patch("/priorities/{priority_id}", response_model=PriorityOut, responses=errors(401, 403, 404, 409))
 def update_priority(
-    priority_id: uuid.UUID, body: PriorityPatch, session: SessionDep, _admin: AdminDep
+    priority_id: uuid.UUID, body: PriorityPatch, session: SessionDep, admin: AdminDep
 ) -> PriorityOut:
     """Rename (tickets keep the priority's key), re-rank or (de)activate."""
-    return priority_out(catalog.update_priority(session, priority_id, body))
+    return priority_out(catalog.update_priority(session, priority_id, body, actor_id=admin.user.id))

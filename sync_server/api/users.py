@@ -56,9 +56,9 @@ def list_staff(session: SessionDep, _staff: StaffDep) -> list[StaffMember]:
 
 
 @router.post("/users", response_model=UserOut, status_code=201, responses=errors(401, 403, 409))
-def create_user(body: UserCreate, session: SessionDep, _admin: AdminDep) -> UserOut:
+def create_user(body: UserCreate, session: SessionDep, admin: AdminDep) -> UserOut:
     """Create an account with any role (an agent, say)."""
-    return user_out(accounts.create_user(session, body))
+    return user_out(accounts.create_user(session, body, actor_id=admin.user.id))
 
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=errors(401, 403, 404))

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import AuthSession, User
 from sync_server.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from sync_server.services import changelog
+from sync_server.services import audit, changelog
 from sync_server.services.passwords import hash_password, new_token, token_digest, verify_password
 from ticketing.domain import Role, new_id
-from ticketing.schemas import MePatch, UserCreate, UserPatch
+from ticketing.schemas import AuditAction, MePatch, UserCreate, UserPatch
 from ticketing.visibility import user_buckets
 
 ENTITY = "user"
@@ -53,7 +53,8 @@ def _log_user(session: Session, user: User, previous_role: Role | None = None) -
     changelog.record(session, ENTITY, user.id, user_buckets(user.id, Role(user.role)), previous)
 
 
-def create_user(session: Session, data: UserCreate) -> User:
+def create_user(session: Session, data: UserCreate, *, actor_id: uuid.UUID | None = None) -> User:
+    """A new account; ``actor_id``: the admin who made it (logged), None for the command line."""
     email = normalize_email(str(data.email))
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(f"An account with the email {email} already exists.", code="email_taken")
@@ -70,7 +71,21 @@ def create_user(session: Session, data: UserCreate) -> User:
     except IntegrityError as exc:  # a concurrent request took the email first
         raise Conflict(f"An account with the email {email} already exists.", code="email_taken") from exc
     _log_user(session, user)
+    if actor_id is not None:
+        audit.record(
+            session,
+            actor_id,
+            AuditAction.USER_CREATED,
+            target_type=ENTITY,
+            target_id=user.id,
+            details=_who(user),
+        )
     return user
+
+
+def _who(user: User) -> dict[str, str]:
+    """How the audit log names an account."""
+    return {"name": user.name, "email": user.email, "role": user.role}
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User:
@@ -101,6 +116,16 @@ def update_user(session: Session, admin: User, user_id: uuid.UUID, patch: UserPa
     ):
         raise Forbidden("You cannot remove your own admin role or deactivate yourself.")
     previous_role = Role(user.role)
+    log: list[tuple[AuditAction, dict[str, str]]] = []
+    if patch.name is not None and patch.name != user.name:
+        log.append((AuditAction.USER_RENAMED, {**_who(user), "old": user.name, "new": patch.name}))
+    if patch.role is not None and patch.role.value != user.role:
+        log.append((AuditAction.USER_ROLE_CHANGED, {**_who(user), "old": user.role, "new": patch.role.value}))
+    if patch.is_active is not None and patch.is_active != user.is_active:
+        active = AuditAction.USER_REACTIVATED if patch.is_active else AuditAction.USER_DEACTIVATED
+        log.append((active, _who(user)))
+    if patch.password is not None:
+        log.append((AuditAction.USER_PASSWORD_RESET, _who(user)))
     if patch.name is not None:
         user.name = patch.name
     if patch.role is not None:
@@ -112,6 +137,8 @@ def update_user(session: Session, admin: User, user_id: uuid.UUID, patch: UserPa
     if patch.password is not None:
         user.password_hash = hash_password(patch.password)
         revoke_sessions(session, user.id)
+    for action, details in log:
+        audit.record(session, admin.id, action, target_type=ENTITY, target_id=user.id, details=details)
     if patch.model_fields_set - {"password"}:
         user.version += 1
         user.updated_at = _now()

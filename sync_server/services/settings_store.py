@@ -1,4 +1,8 @@
-"""Admin settings in the database, validated by ``ticketing.schemas.ServerSettings``."""
+"""Admin settings in the database, validated by ``ticketing.schemas.ServerSettings``.
+
+Every change is written to the admin audit log with the fields it changed (old and new values,
+except the SMTP password, which is only said to have changed).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Setting
+from sync_server.services import audit
 from ticketing.domain import AgentVisibility
-from ticketing.schemas import ServerSettings, SettingsPatch
+from ticketing.schemas import AuditAction, RateLimitSettings, ServerSettings, SettingsPatch
+
+#: Fields whose values never go to the audit log (``group.field``).
+SECRET_FIELDS = frozenset({"smtp.password"})
+#: Fields derived from others, not changed by anyone.
+DERIVED_FIELDS = frozenset({"smtp.password_set"})
 
 
 def load(session: Session) -> ServerSettings:
@@ -23,6 +33,12 @@ def load(session: Session) -> ServerSettings:
 def agent_visibility(session: Session) -> AgentVisibility:
     value = session.scalar(select(Setting.value).where(Setting.key == "agent_visibility"))
     return AgentVisibility(value) if value else AgentVisibility.ALL
+
+
+def rate_limit_settings(session: Session) -> RateLimitSettings:
+    """The ``rate_limits`` group alone (read on every limited request)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == "rate_limits"))
+    return RateLimitSettings.model_validate(value) if value else RateLimitSettings()
 
 
 def public_view(settings: ServerSettings) -> ServerSettings:
@@ -61,4 +77,41 @@ def apply_patch(
         )
         changed.append(key)
     session.flush()
-    return load(session), changed
+    updated = load(session)
+    fields = changed_fields(current, updated)
+    if fields:
+        groups = sorted({name.split(".", 1)[0] for name in fields})
+        details = {"groups": groups, "fields": fields}
+        audit.record(
+            session,
+            actor_id,
+            AuditAction.SETTINGS_CHANGED,
+            target_type="settings",
+            target_id=None,
+            details=details,
+        )
+    return updated, changed
+
+
+def _flatten(settings: ServerSettings) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for group, value in settings.model_dump(mode="json").items():
+        if isinstance(value, dict):
+            flat.update({f"{group}.{name}": item for name, item in value.items()})
+        else:
+            flat[group] = value
+    return flat
+
+
+def changed_fields(before: ServerSettings, after: ServerSettings) -> dict[str, dict[str, Any]]:
+    """``group.field`` -> ``{"old", "new"}`` for each field that differs; a secret only says
+    ``{"changed": true}``."""
+    old, new = _flatten(before), _flatten(after)
+    changes: dict[str, dict[str, Any]] = {}
+    for name in sorted(new):
+        if name in DERIVED_FIELDS or old.get(name) == new[name]:
+            continue
+        changes[name] = (
+            {"changed": True} if name in SECRET_FIELDS else {"old": old.get(name), "new": new[name]}
+        )
+    return changes
