@@ -22,6 +22,11 @@ class DomainError(Exception):
             self.code = code
         self.extra = extra
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the JSON body."""
+        return {}
+
 
 class Unauthorized(DomainError):
     status_code = 401
@@ -46,6 +51,22 @@ class Conflict(DomainError):
 class Invalid(DomainError):
     status_code = 422
     code = "invalid"
+
+
+class RateLimited(DomainError):
+    """Too many requests: try again in ``retry_after`` whole seconds (also sent as the
+    ``Retry-After`` header and in the body)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code, retry_after=retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 _WORKFLOW_ERRORS: dict[str, type[DomainError]] = {

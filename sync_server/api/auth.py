@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from sync_server.api.deps import LifetimesDep, SessionDep, errors
+from sync_server.api.limits import RATE_LIMITED, client_address, own_transaction
 from sync_server.api.presenters import user_out
-from sync_server.services import accounts
+from sync_server.errors import Unauthorized
+from sync_server.services import accounts, login_throttle
 from ticketing.schemas import LoginIn, RefreshIn, TokenOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -21,10 +23,23 @@ def _token_out(issued: accounts.IssuedTokens) -> TokenOut:
     )
 
 
-@router.post("/login", response_model=TokenOut, responses=errors(401))
-def login(body: LoginIn, session: SessionDep, lifetimes: LifetimesDep) -> TokenOut:
-    """Trade an email and password for an access token and a refresh token."""
-    return _token_out(accounts.login(session, body.email, body.password, body.client_name, lifetimes))
+@router.post("/login", response_model=TokenOut, responses={**errors(401), **RATE_LIMITED})
+def login(body: LoginIn, request: Request, session: SessionDep, lifetimes: LifetimesDep) -> TokenOut:
+    """Trade an email and password for an access token and a refresh token.
+
+    Attempts are limited per account and per address (`login_per_minute`), and failures slow
+    further attempts down sharply: 429 with `Retry-After`, whether or not the account exists."""
+    email, address = accounts.normalize_email(body.email), client_address(request)
+    with own_transaction(request) as own:
+        login_throttle.before_attempt(own, email, address)
+    try:
+        issued = accounts.login(session, email, body.password, body.client_name, lifetimes)
+    except Unauthorized as error:
+        if error.code == "invalid_credentials":
+            with own_transaction(request) as own:  # counted though this request's work rolls back
+                login_throttle.record_failure(own, email, address)
+        raise
+    return _token_out(issued)
 
 
 @router.post("/refresh", response_model=TokenOut, responses=errors(401))

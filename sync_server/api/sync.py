@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from sync_server.api.deps import ShortCallerDep, errors
+from sync_server.api.limits import RATE_LIMITED, client_address
 from sync_server.errors import DomainError
 from sync_server.services import pull as pull_service
 from sync_server.services import push as push_service
@@ -53,8 +54,17 @@ def pull(body: PullRequest, request: Request, caller: ShortCallerDep) -> PullRes
         return pull_service.pull(session, caller.principal, body)
 
 
-@router.post("/push", response_model=PushResponse, responses=errors(401, 403, 426))
-def push(body: PushRequest, request: Request, caller: ShortCallerDep) -> PushResponse:
-    """Apply mutations in id order, each at most once; each gets applied, rejected or conflict."""
+@router.post("/push", response_model=PushResponse, responses={**errors(401, 403, 426), **RATE_LIMITED})
+def push(body: PushRequest, request: Request, response: Response, caller: ShortCallerDep) -> PushResponse:
+    """Apply mutations in id order, each at most once; each gets applied, rejected or conflict.
+
+    New tickets and comments count against the rate limits: the push stops before the first one
+    over a limit and answers what it applied with a `Retry-After` header (429 if it applied
+    nothing); the client sends the rest again after that many seconds."""
     check_protocol(body.protocol)
-    return push_service.push(request.app.state.session_factory, caller.principal.user.id, body)
+    answer = push_service.push(
+        request.app.state.session_factory, caller.principal.user.id, body, address=client_address(request)
+    )
+    if answer.retry_after is not None:
+        response.headers["Retry-After"] = str(answer.retry_after)
+    return answer.response

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from sync_server.api.deps import PrincipalDep, SessionDep, errors
+from sync_server.api.limits import RATE_LIMITED, limit
 from sync_server.services import ticket_queries, tickets
+from sync_server.services.rate_limits import RateAction
 from ticketing.schemas import (
     CommentCreate,
     CommentOut,
@@ -26,7 +28,13 @@ TicketKey = Annotated[
 ]
 
 
-@router.post("", response_model=TicketOut, status_code=201, responses=errors(401, 409))
+@router.post(
+    "",
+    response_model=TicketOut,
+    status_code=201,
+    responses={**errors(401, 409), **RATE_LIMITED},
+    dependencies=[Depends(limit(RateAction.TICKET))],
+)
 def create_ticket(body: TicketCreate, session: SessionDep, principal: PrincipalDep) -> TicketOut:
     """Submit a ticket; it starts Open, unassigned, and gets the next `TKT-` number."""
     ticket = tickets.create_ticket(session, principal, body)
@@ -64,7 +72,11 @@ def list_comments(key: TicketKey, session: SessionDep, principal: PrincipalDep) 
 
 
 @router.post(
-    "/{key}/comments", response_model=CommentOut, status_code=201, responses=errors(401, 403, 404, 409)
+    "/{key}/comments",
+    response_model=CommentOut,
+    status_code=201,
+    responses={**errors(401, 403, 404, 409), **RATE_LIMITED},
+    dependencies=[Depends(limit(RateAction.COMMENT))],
 )
 def add_comment(
     key: TicketKey, body: CommentCreate, session: SessionDep, principal: PrincipalDep

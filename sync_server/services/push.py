@@ -4,20 +4,41 @@ Per mutation: lock the client's row, skip an id already applied (answering what 
 then), stop at a gap, authorize as the user *now*, apply in a savepoint, record the answer and
 the new ``last_mutation_id``, commit. A permanent refusal rolls the effect back but still
 advances the id, so one bad mutation never blocks the ones behind it.
+
+New tickets and comments count against the same rate limits as over REST, but offline work is
+never refused for it: the push stops *before* the first mutation over a limit and answers what
+it applied, with a ``Retry-After``; the client keeps the rest queued and sends them again
+later. A push whose very first new mutation is over the limit is a plain 429.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync_server.db.models import SyncClient, SyncMutationResult, User
-from sync_server.errors import DomainError, Forbidden, Unauthorized
-from sync_server.services import mutations, settings_store
+from sync_server.errors import DomainError, Forbidden, RateLimited, Unauthorized
+from sync_server.services import mutations, rate_limits, settings_store
 from sync_server.services.principal import Principal
+from sync_server.services.rate_limits import RateAction
 from ticketing.protocol import Mutation, MutationResult, PushRequest, PushResponse
+
+#: Mutations that count against a rate limit, and which one.
+RATE_LIMITED: dict[str, RateAction] = {
+    "create_ticket": RateAction.TICKET,
+    "add_comment": RateAction.COMMENT,
+}
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """The push response; ``retry_after`` (seconds) when it stopped at a rate limit."""
+
+    response: PushResponse
+    retry_after: int | None = None
 
 
 def _client(session: Session, client_id: uuid.UUID, user_id: uuid.UUID) -> SyncClient:
@@ -65,33 +86,49 @@ def _apply_one(session: Session, user_id: uuid.UUID, mutation: Mutation) -> Muta
     )
 
 
-def push(factory: sessionmaker[Session], user_id: uuid.UUID, request: PushRequest) -> PushResponse:
+def push(
+    factory: sessionmaker[Session],
+    user_id: uuid.UUID,
+    request: PushRequest,
+    *,
+    address: str | None = None,
+) -> PushAnswer:
+    """Apply ``request``'s mutations; raises :class:`RateLimited` if the first new one is over a
+    limit (``address``: the client's, counted like the account)."""
     results: list[MutationResult] = []
     last = 0
     for mutation in sorted(request.mutations, key=lambda m: m.id):
-        with factory() as session, session.begin():
-            client = _client(session, request.client_id, user_id)
-            last = client.last_mutation_id
-            if mutation.id <= last:
-                results.append(_stored_result(session, request.client_id, mutation.id))
-                continue
-            if mutation.id != last + 1:
-                break  # a gap: the client must resend from last + 1
-            result = _apply_one(session, user_id, mutation)
-            session.add(
-                SyncMutationResult(
-                    client_id=request.client_id,
-                    mutation_id=mutation.id,
-                    status=result.status,
-                    code=result.code,
-                    message=result.message,
-                    server_values=result.server_values,
+        try:
+            with factory() as session, session.begin():
+                client = _client(session, request.client_id, user_id)
+                last = client.last_mutation_id
+                if mutation.id <= last:
+                    results.append(_stored_result(session, request.client_id, mutation.id))
+                    continue
+                if mutation.id != last + 1:
+                    break  # a gap: the client must resend from last + 1
+                action = RATE_LIMITED.get(mutation.name)
+                if action is not None:  # a refusal rolls this transaction back: nothing counted
+                    rate_limits.enforce(session, action, user_id=user_id, address=address)
+                result = _apply_one(session, user_id, mutation)
+                session.add(
+                    SyncMutationResult(
+                        client_id=request.client_id,
+                        mutation_id=mutation.id,
+                        status=result.status,
+                        code=result.code,
+                        message=result.message,
+                        server_values=result.server_values,
+                    )
                 )
-            )
-            client.last_mutation_id = last = mutation.id
-            client.last_seen_at = dt.datetime.now(dt.UTC)
-            results.append(result)
+                client.last_mutation_id = last = mutation.id
+                client.last_seen_at = dt.datetime.now(dt.UTC)
+                results.append(result)
+        except RateLimited as limited:
+            if not results:
+                raise
+            return PushAnswer(PushResponse(results=results, last_mutation_id=last), limited.retry_after)
     if not request.mutations:
         with factory() as session, session.begin():
             last = _client(session, request.client_id, user_id).last_mutation_id
-    return PushResponse(results=results, last_mutation_id=last)
+    return PushAnswer(PushResponse(results=results, last_mutation_id=last))
