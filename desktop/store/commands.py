@@ -25,7 +25,9 @@ from desktop.store.replay import ticket_state
 from desktop.store.rows import Row, id_text
 from ticketing import workflow
 from ticketing.domain import DEFAULT_PRIORITY, Role, Status, new_id
+from ticketing.files import clean_file_name
 from ticketing.protocol import (
+    AddAttachmentArgs,
     AddCommentArgs,
     AssignArgs,
     CreateTicketArgs,
@@ -287,6 +289,54 @@ def add_comment(
             new_rows=(("comment", comment_id),),
         )
         return comment_id
+
+    return _action(store, lambda _: str(ticket_id), work)
+
+
+def add_attachment(
+    store: Store,
+    ticket_id: Id,
+    *,
+    sha256: str,
+    size: int,
+    file_name: str,
+    comment_id: Id | None = None,
+    attachment_id: Id | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Attach a file already copied into the account's local files (``LocalBlobs``) to a
+    ticket, or to one of the user's comments; it uploads with the next sync. Returns its id."""
+
+    def work(conn: Connection) -> str:
+        ticket = _ticket(conn, ticket_id)
+        is_internal = False
+        if comment_id is not None:
+            comment = records.read(conn, "comment", str(comment_id))
+            if comment is None or comment["ticket_id"] != ticket["id"]:
+                raise ActionRefused("not_found", "This comment is not in the local cache.")
+            is_internal = bool(comment["is_internal"])
+        workflow.check_comment(store.actor(conn), ticket_state(ticket), is_internal)
+        args = AddAttachmentArgs(
+            id=uuid.UUID(str(attachment_id)) if attachment_id else new_id(),
+            ticket_id=uuid.UUID(ticket["id"]),
+            comment_id=None if comment_id is None else uuid.UUID(str(comment_id)),
+            sha256=sha256,
+            file_name=clean_file_name(file_name),
+            size=size,
+        )
+        new_rows: tuple[tuple[str, str], ...] = (("attachment", str(args.id)),)
+        if comment_id is not None:
+            new_rows += (("comment", str(comment_id)),)
+        _queue(
+            conn,
+            store,
+            name="add_attachment",
+            args=args,
+            ticket_id=ticket["id"],
+            at=_now(now),
+            new_rows=new_rows,
+        )
+        return str(args.id)
 
     return _action(store, lambda _: str(ticket_id), work)
 

@@ -168,6 +168,13 @@ def renumber(conn: Connection, first_id: int) -> None:
     state.put(conn, state.NEXT_MUTATION_ID, str(first_id + len(ids)))
 
 
+def remove_unsent(conn: Connection, mutation_id: int) -> None:
+    """Drop a pending mutation the server never received (the first pending one) and give the
+    ones after it consecutive ids from its id, as the server expects."""
+    conn.execute(delete(schema.outbox).where(schema.outbox.c.id == mutation_id))
+    renumber(conn, mutation_id)
+
+
 def add_problem(
     conn: Connection,
     mutation: QueuedMutation,

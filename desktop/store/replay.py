@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import mimetypes
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from ticketing import workflow
 from ticketing.domain import Status
 from ticketing.protocol import (
     MUTATION_ARGS,
+    AddAttachmentArgs,
     AddCommentArgs,
     AssignArgs,
     CreateTicketArgs,
@@ -35,10 +37,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Family:
-    """A ticket and the comments its mutations create; ``None`` = no such row (yet)."""
+    """A ticket and the comments and attachments its mutations create (or hang files on);
+    ``None`` = no such row (yet)."""
 
     ticket: Row | None
     comments: dict[str, Row | None] = field(default_factory=dict)
+    attachments: dict[str, Row | None] = field(default_factory=dict)
 
 
 def ticket_state(ticket: Row) -> workflow.TicketState:
@@ -153,12 +157,40 @@ def _add_comment(family: Family, args: AddCommentArgs, actor: workflow.Actor, at
         _write(ticket, workflow.comment_changes(actor, state, args.is_internal, now), at)
 
 
+def _add_attachment(family: Family, args: AddAttachmentArgs, actor: workflow.Actor, at: str) -> None:
+    attachment_id = str(args.id)
+    ticket = family.ticket
+    if ticket is None or family.attachments.get(attachment_id) is not None:
+        return
+    is_internal = False
+    if args.comment_id is not None:
+        comment = family.comments.get(str(args.comment_id))
+        if comment is None:
+            return  # the comment is gone (refused): so is its file, as on the server
+        is_internal = bool(comment["is_internal"])
+    if not _allowed(workflow.check_comment, actor, ticket_state(ticket), is_internal):
+        return
+    family.attachments[attachment_id] = {
+        "id": attachment_id,
+        "ticket_id": ticket["id"],
+        "comment_id": id_text(args.comment_id),
+        "uploader_id": str(actor.id),
+        "file_name": args.file_name,
+        "content_type": mimetypes.guess_type(args.file_name)[0] or "application/octet-stream",
+        "size": args.size,
+        "sha256": args.sha256,
+        "is_internal": is_internal,
+        "created_at": at,
+    }
+
+
 _REPLAYERS: dict[str, Callable[[Family, Any, workflow.Actor, str], None]] = {
     "create_ticket": _create_ticket,
     "update_ticket": _update_ticket,
     "transition_status": _transition,
     "assign": _assign,
     "add_comment": _add_comment,
+    "add_attachment": _add_attachment,
 }
 
 
@@ -171,6 +203,7 @@ def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.
     result = Family(
         ticket=None if family.ticket is None else dict(family.ticket),
         comments={key: None if row is None else dict(row) for key, row in family.comments.items()},
+        attachments={key: None if row is None else dict(row) for key, row in family.attachments.items()},
     )
     for mutation in mutations:
         replayer = _REPLAYERS.get(mutation.name)

@@ -86,12 +86,15 @@ def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
     family = Family(
         ticket=rows.get(("ticket", ticket_id)),
         comments={row_id: row for (entity, row_id), row in rows.items() if entity == "comment"},
+        attachments={row_id: row for (entity, row_id), row in rows.items() if entity == "attachment"},
     )
     mutations = outbox.for_ticket(conn, ticket_id)
     result = replay(family, mutations, actor)
     _write(conn, "ticket", ticket_id, result.ticket)
     for comment_id, comment in result.comments.items():
         _write(conn, "comment", comment_id, comment)
+    for attachment_id, attachment in result.attachments.items():
+        _write(conn, "attachment", attachment_id, attachment)
     if not mutations:
         conn.execute(delete(schema.shadows).where(schema.shadows.c.ticket_id == ticket_id))
 

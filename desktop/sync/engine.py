@@ -4,7 +4,9 @@
 :meth:`SyncEngine.start` runs a worker thread that syncs at start, every ``interval`` seconds,
 shortly after a local change, at once on request or when the network comes back, and after a
 failure with exponential backoff. Failures that need the user (log in again, update the app)
-stop the automatic retries until :meth:`request_sync`.
+stop the automatic retries until :meth:`request_sync`. When the server asks to slow down (429),
+nothing is sent before its ``Retry-After`` has passed, whoever asks; what it did not take stays
+in the outbox, and the pull still runs so the cache stays current meanwhile.
 
 Callbacks run on the thread that syncs; the Qt layer re-emits them as signals:
 ``on_status(SyncStatus)`` whenever the status changes, ``on_progress(SyncProgress)`` while
@@ -14,6 +16,7 @@ pushing and pulling.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
 import time
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.api import ApiError, AuthError, ServerError, Unreachable, UpgradeRequired
+from desktop.api import ApiError, AuthError, RateLimited, ServerError, Unreachable, UpgradeRequired
 from desktop.store import queries
 from desktop.store.database import ChangeSet, Store
 from desktop.sync.backoff import Backoff
@@ -48,19 +51,25 @@ class SyncReport:
     pulled: PullSummary
 
 
+#: Failure types and their kind, subclasses before their bases: the first match decides.
+_KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], ErrorKind], ...] = (
+    (Unreachable, ErrorKind.OFFLINE),
+    (RateLimited, ErrorKind.RATE_LIMITED),
+    (ServerError, ErrorKind.SERVER),
+    (AuthError, ErrorKind.AUTH),
+    (UpgradeRequired, ErrorKind.UPGRADE),
+    ((ApiError, PushStalled, PullStalled), ErrorKind.REFUSED),
+)
+
+
 def classify(error: BaseException) -> ErrorKind:
     """The kind of a sync failure, which decides whether and when to retry."""
-    if isinstance(error, Unreachable):
-        return ErrorKind.OFFLINE
-    if isinstance(error, ServerError):
-        return ErrorKind.SERVER
-    if isinstance(error, AuthError):
-        return ErrorKind.AUTH
-    if isinstance(error, UpgradeRequired):
-        return ErrorKind.UPGRADE
-    if isinstance(error, ApiError | PushStalled | PullStalled):
-        return ErrorKind.REFUSED
-    return ErrorKind.INTERNAL
+    return next((kind for types, kind in _KINDS if isinstance(error, types)), ErrorKind.INTERNAL)
+
+
+def _retry_at(seconds: float) -> dt.datetime:
+    """The wall-clock time (UTC) ``seconds`` from now, for the status bar."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
 
 
 class SyncEngine:
@@ -91,6 +100,7 @@ class SyncEngine:
         self._sync_lock = threading.Lock()  # one sync at a time, whoever asks
         self._wake = threading.Condition()
         self._due_at: float | None = None
+        self._not_before: float | None = None  # the server's Retry-After: no sync before it
         self._failing = False  # in backoff: local changes wait for the retry time
         self._halted = False  # needs the user: only request_sync() resumes
         self._stopping = False
@@ -146,17 +156,28 @@ class SyncEngine:
                     online=answered.get(kind, True),  # any answer from the server means online
                     last_error=str(error),
                     error_kind=kind,
+                    retry_at=_retry_at(error.retry_after) if isinstance(error, RateLimited) else None,
                     **self._counts(),
                 )
                 raise
             self._update(
-                syncing=False, progress=None, online=True, last_error=None, error_kind=None, **self._counts()
+                syncing=False,
+                progress=None,
+                online=True,
+                last_error=None,
+                error_kind=None,
+                retry_at=None,
+                **self._counts(),
             )
             return SyncReport(pushed, pulled)
 
     def _push_and_pull(self) -> tuple[PushSummary, PullSummary]:
         self._progress(SyncProgress("push"))
-        pushed = push_all(self.store, self.transport)
+        limited: RateLimited | None = None
+        try:
+            pushed = push_all(self.store, self.transport, on_upload=self._upload_progress)
+        except RateLimited as error:  # the server took what it could; the rest stays queued
+            limited, pushed = error, PushSummary()
         self._progress(SyncProgress("pull"))
         pulled = self._pull()
         for attempt in range(CONFIRM_ATTEMPTS):
@@ -166,10 +187,15 @@ class SyncEngine:
             # not include our changes yet: they stay shown as pending; look again very soon
             time.sleep(CONFIRM_DELAY * 2**attempt)
             pulled = pulled + self._pull()
+        if limited is not None:
+            raise limited
         return pushed, pulled
 
     def _pull(self) -> PullSummary:
         return pull_all(self.store, self.transport, page_size=self.page_size, on_progress=self._pull_progress)
+
+    def _upload_progress(self, sent: int, size: int) -> None:
+        self._progress(SyncProgress("upload", sent, size))
 
     def _pull_progress(self, progress: PullProgress) -> None:
         self._progress(SyncProgress("pull", progress.done, progress.total))
@@ -208,7 +234,7 @@ class SyncEngine:
         """Sync now ("Sync now" button, app back in front); also resumes after a halt."""
         with self._wake:
             self._halted = False
-            self._due_at = self._clock()
+            self._due_at = self._not_sooner(self._clock())
             self._wake.notify_all()
 
     def notify_local_change(self) -> None:
@@ -220,13 +246,17 @@ class SyncEngine:
         with self._wake:
             if self._halted:
                 return
-            due = self._clock() + self.debounce
+            due = self._not_sooner(self._clock() + self.debounce)
             if self._failing:  # offline or failing: the backoff decides when to try again
                 due = max(due, self._due_at if self._due_at is not None else due)
             elif self._due_at is not None:
                 due = min(due, self._due_at)
             self._due_at = due
             self._wake.notify_all()
+
+    def _not_sooner(self, due: float) -> float:
+        """``due``, or later if the server asked us to wait (call with ``_wake`` held)."""
+        return due if self._not_before is None else max(due, self._not_before)
 
     def _on_store_change(self, change: ChangeSet) -> None:
         if change.queued:
@@ -261,6 +291,7 @@ class SyncEngine:
         self.backoff.reset()
         with self._wake:
             self._failing = False
+            self._not_before = None
             periodic = self._clock() + self.interval
             self._due_at = periodic if self._due_at is None else min(self._due_at, periodic)
 
@@ -270,10 +301,17 @@ class SyncEngine:
             log.exception("sync failed", exc_info=error)
         else:
             log.info("sync failed (%s): %s", kind, error)
+        retry_after = float(error.retry_after) if isinstance(error, RateLimited) else 0.0
+        delay: float | None = None
         with self._wake:
             if kind in RETRIED:
                 self._failing = True
-                self._due_at = self._clock() + self.backoff.next_delay()
+                delay = self.backoff.next_delay(at_least=retry_after)
+                now = self._clock()
+                self._due_at = now + delay
+                self._not_before = now + retry_after if retry_after else None
             else:
                 self._halted = True
                 self._due_at = None
+        if delay is not None:
+            self._update(retry_at=_retry_at(delay))

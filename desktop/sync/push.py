@@ -10,9 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from desktop.api import ApiError
 from desktop.store import outbox, shadows, state
+from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet, Store
+from desktop.sync import uploads
 from desktop.sync.transport import SyncTransport
+from desktop.sync.uploads import UploadProgress
 from ticketing.protocol import MAX_PUSH_BATCH, PROTOCOL_VERSION, Mutation, PushRequest, PushResponse
 
 
@@ -58,16 +62,50 @@ def _record(store: Store, sent: list[outbox.QueuedMutation], response: PushRespo
     )
 
 
-def push_all(store: Store, transport: SyncTransport, batch_size: int = MAX_PUSH_BATCH) -> PushSummary:
-    """Push every pending mutation; returns what the server said."""
+def _refuse_locally(store: Store, mutation: outbox.QueuedMutation, error: ApiError) -> PushSummary:
+    """The server refused the mutation's file: report it as a sync problem (the server never
+    saw the mutation, so the ones after it take its id)."""
+    at = dt.datetime.now(dt.UTC)
+    with store.write() as conn:
+        outbox.add_problem(
+            conn,
+            mutation,
+            status=outbox.REJECTED,
+            code=error.code,
+            message=error.detail,
+            server_values=None,
+            at=at,
+        )
+        outbox.remove_unsent(conn, mutation.id)
+        shadows.rebuild(conn, mutation.ticket_id, store.actor(conn))
+    store.announce(ChangeSet(tickets=frozenset({mutation.ticket_id}), outbox=True))
+    return PushSummary(rejected=1)
+
+
+def push_all(
+    store: Store,
+    transport: SyncTransport,
+    batch_size: int = MAX_PUSH_BATCH,
+    on_upload: UploadProgress | None = None,
+) -> PushSummary:
+    """Upload the files of queued attachments, then push every pending mutation; returns what
+    the server said."""
     summary = PushSummary()
     renumbered = False
+    blobs = LocalBlobs(store.path)
     while True:
         with store.read() as conn:
             batch = outbox.to_push(conn, batch_size)
             client_id = state.client_id(conn)
         if not batch:
             return summary
+        prepared = uploads.prepare(batch, transport, blobs, on_upload)
+        if prepared.refused is not None and not prepared.ready:
+            summary = summary + _refuse_locally(store, *prepared.refused)
+            continue
+        if prepared.waiting is not None and not prepared.ready:
+            raise prepared.waiting
+        batch = prepared.ready
         mutations = [Mutation(id=m.id, name=m.name, args=m.args) for m in batch]
         response = transport.push(
             PushRequest(protocol=PROTOCOL_VERSION, client_id=client_id, mutations=mutations)
@@ -84,3 +122,5 @@ def push_all(store: Store, transport: SyncTransport, batch_size: int = MAX_PUSH_
                 f"The server answered none of mutations {batch[0].id}..{batch[-1].id} "
                 f"(its last is {response.last_mutation_id})."
             )
+        if prepared.waiting is not None:
+            raise prepared.waiting  # what could go has gone; the file waits for the next sync

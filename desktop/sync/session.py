@@ -15,6 +15,7 @@ from typing import Any
 
 from desktop.api import ApiClient, ClientError, TokensListener
 from desktop.store import files, queries
+from desktop.store.blobs import LocalBlobs
 from desktop.store.database import Store
 from desktop.store.errors import CacheMismatch
 from desktop.sync.engine import SyncEngine
@@ -129,3 +130,4 @@ def log_out(session: AccountSession, *, keep_offline: bool = False, discard_pend
     session.store.close()
     if not keep_offline:
         files.delete_cache(session.store.path)
+        LocalBlobs(session.store.path).delete_all()
