@@ -306,3 +306,11 @@ def test_attaching_again_with_the_same_id_is_idempotent(uma: Account, engine: En
     assert again.status_code == 201
     assert again.json()["id"] == first["id"]
     assert _count(engine, Attachment) == 1
+
+
+def test_uploads_are_rate_limited_with_retry_after(uma: Account, admin: Account) -> None:
+    assert admin.patch("/api/settings", json={"rate_limits": {"uploads_per_minute": 2}}).status_code == 200
+    answers = [start_upload(uma, f"file {n}".encode(), f"{n}.txt") for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[2].headers["retry-after"]) >= 1
+    assert "uploads" in answers[2].json()["detail"]

@@ -17,10 +17,12 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import Caller, PrincipalDep, SessionDep, ShortCallerDep, errors
+from sync_server.api.limits import RATE_LIMITED, limit
 from sync_server.api.tickets import TicketKey
 from sync_server.db.models import Attachment, Blob
 from sync_server.services import attachments, uploads
 from sync_server.services.blob_store import BlobStore
+from sync_server.services.rate_limits import RateAction
 from sync_server.services.tickets import find_ticket
 from ticketing.files import MAX_CHUNK_SIZE, SHA256_PATTERN
 from ticketing.schemas import AttachmentCreate, AttachmentOut, UploadStart, UploadStatus
@@ -40,7 +42,12 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
     return AttachmentOut.model_validate(attachment, from_attributes=True)
 
 
-@router.post("/api/blobs/uploads", response_model=UploadStatus, responses=errors(401, 413))
+@router.post(
+    "/api/blobs/uploads",
+    response_model=UploadStatus,
+    responses={**errors(401, 413), **RATE_LIMITED},
+    dependencies=[Depends(limit(RateAction.UPLOAD))],
+)
 def start_upload(
     body: UploadStart, session: SessionDep, principal: PrincipalDep, store: BlobStoreDep
 ) -> UploadStatus:
