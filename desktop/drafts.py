@@ -1,9 +1,9 @@
 """The new-ticket draft of each account, saved to disk so that closing the window or a crash
 loses nothing, plus the files queued with it.
 
-Files chosen or screenshots pasted into a draft are only queued here: uploading them belongs to
-the attachments feature. When a ticket is submitted, its queued files are handed over to a
-per-ticket manifest in the same folder, where that feature will pick them up.
+Files chosen or screenshots pasted into a draft are only listed here (pasted screenshots are
+written to the draft's folder). When the ticket is submitted, they are copied into the
+account's local files and queued as attachments (``desktop.attaching``), and the draft goes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -23,7 +22,6 @@ log = logging.getLogger(__name__)
 
 DRAFTS_FOLDER = "drafts"
 DRAFT_FILE = "new_ticket.json"
-UPLOADS_FOLDER = "queued_uploads"
 
 
 @dataclass(frozen=True)
@@ -96,25 +94,6 @@ class DraftStore:
             path = Path(queued.path)
             if queued.inline and path.parent == self.files_folder:
                 path.unlink(missing_ok=True)
-
-    def hand_over(self, draft: TicketDraft, ticket_id: str) -> Path | None:
-        """The ticket was created: queue its files for upload and delete the draft."""
-        manifest: Path | None = None
-        if draft.files:
-            target = self.folder / UPLOADS_FOLDER / str(uuid.UUID(ticket_id))
-            target.mkdir(parents=True, exist_ok=True)
-            moved: list[QueuedFile] = []
-            for queued in draft.files:
-                path = Path(queued.path)
-                if queued.inline and path.parent == self.files_folder and path.exists():
-                    destination = target / path.name
-                    shutil.move(path, destination)
-                    path = destination
-                moved.append(QueuedFile(queued.id, queued.file_name, str(path), queued.size, queued.inline))
-            manifest = target / "manifest.json"
-            _write_json(manifest, {"ticket_id": ticket_id, "files": [asdict(f) for f in moved]})
-        self.draft_path.unlink(missing_ok=True)
-        return manifest
 
 
 def _write_json(path: Path, data: object) -> None:

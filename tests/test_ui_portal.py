@@ -20,8 +20,9 @@ from desktop.app import Application, close_session
 from desktop.context import AppContext
 from desktop.drafts import DraftStore
 from desktop.models.my_tickets_model import Column, MyTicketsModel
-from desktop.models.my_tickets_model import Role as ModelRole
-from desktop.store import commands, outbox, queries
+from desktop.models.ticket_table import TicketRole
+from desktop.store import attachment_queries, commands, outbox, queries
+from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet
 from desktop.ui.problems_dialog import ProblemsDialog
 from desktop.ui.ticket_form import TicketForm
@@ -140,7 +141,7 @@ def test_my_tickets_model_passes_the_model_tester(
         context.store, title="Written offline", description="<p>Draft</p>", category_id=world.category["id"]
     )
     model = MyTicketsModel(context.store, context.tasks, context.user.id)
-    with qtbot.waitSignal(model.loaded):
+    with qtbot.waitSignal(model.ids_loaded):
         model.reload()
     qtmodeltester.check(model)
 
@@ -149,10 +150,10 @@ def test_my_tickets_model_passes_the_model_tester(
     assert len(drafts) == 1
     index = model.index(drafts[0], Column.SYNC)
     assert index.data() == "Pending"
-    assert index.data(ModelRole.PENDING) is True
+    assert index.data(TicketRole.PENDING) is True
     assert "gets its number" in model.index(drafts[0], Column.NUMBER).data(Qt.ItemDataRole.ToolTipRole)
 
-    with qtbot.waitSignal(model.loaded):
+    with qtbot.waitSignal(model.ids_loaded):
         model.sort(Column.NUMBER, Qt.SortOrder.AscendingOrder)
     assert row_texts(model, Column.NUMBER) == ["TKT-1001", "TKT-1002", "TKT-1003", "Draft"]
     qtmodeltester.check(model)
@@ -256,10 +257,10 @@ def test_pasted_screenshot_is_queued_with_the_ticket(qtbot: QtBot, context: AppC
     assert f'src="attachment:{queued.id}"' in form.description.html()
     with qtbot.waitSignal(form.ticket_created) as created:
         form.submit_button.click()
-    manifest = DraftStore(context.server_url, context.user.id).folder / "queued_uploads" / created.args[0]
-    listed = json.loads((manifest / "manifest.json").read_text())
-    assert [f["id"] for f in listed["files"]] == [queued.id]
-    assert (manifest / f"{queued.id}.png").exists()
+    attached = attachment_queries.for_ticket(context.store, created.args[0])
+    assert [(a.id, a.file_name, a.pending) for a in attached] == [(queued.id, "Screenshot 1.png", True)]
+    assert LocalBlobs(context.store.path).has(attached[0].sha256)  # kept to upload, even offline
+    assert not Path(queued.path).exists()  # the draft's copy is gone with the draft
 
 
 def test_rich_text_toolbar_writes_clean_html(qtbot: QtBot, context: AppContext) -> None:

@@ -4,7 +4,7 @@ Nothing typed is lost: the draft is saved to the user data folder every few seco
 the window closes, and comes back when the form opens again (after a crash too). Submitting
 queues the ticket in the local cache (``commands.create_ticket``): it shows at once as a Draft
 and gets its number when the server receives it. Attached files and pasted screenshots are
-queued on this computer; their upload is done by the attachments feature.
+copied into the account's files on this computer and upload with the next sync.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
+from desktop.attaching import FileToAttach, import_files, queue_imported
 from desktop.context import AppContext
 from desktop.drafts import DraftStore, QueuedFile, TicketDraft
 from desktop.store import commands, queries
@@ -39,6 +40,7 @@ from desktop.ui.callbacks import alive
 from desktop.ui.error_text import action_error
 from desktop.ui.rich_text_editor import RichTextEditor
 from ticketing.domain import DEFAULT_PRIORITY, TITLE_MAX_LENGTH, new_id
+from ticketing.files import human_size
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +117,8 @@ class TicketForm(QWidget):
         self.remove_file_button = QPushButton("Re&move file")
         self.remove_file_button.setAccessibleName("Remove file")
         self.files_note = QLabel(
-            "Files and pasted screenshots are kept with this ticket on your computer; they are "
-            "uploaded in a later step, after the ticket is sent."
+            "Files and pasted screenshots upload with the ticket, now or when you are back online. "
+            "Programs and scripts are refused."
         )
         self.files_note.setWordWrap(True)
         self.files_note.setAccessibleName("Files note")
@@ -334,7 +336,7 @@ class TicketForm(QWidget):
         for queued in self._files:
             kind = "pasted screenshot" if queued.inline else "file"
             item = QListWidgetItem(
-                f"{queued.file_name} — {kind}, {queued.size // 1024 + 1} KB, upload pending"
+                f"{queued.file_name} — {kind}, {human_size(queued.size)}, uploads when sent"
             )
             item.setData(Qt.ItemDataRole.UserRole, queued.id)
             self.files.addItem(item)
@@ -418,7 +420,10 @@ class TicketForm(QWidget):
         self.submit_button.setEnabled(False)
         self._show_message("")
 
+        files = [FileToAttach(Path(f.path), f.file_name, f.id) for f in draft.files]
+
         def work() -> str:
+            imported = import_files(store, files)  # an unreadable file refuses before anything is queued
             ticket_id = commands.create_ticket(
                 store,
                 title=draft.title.strip(),
@@ -426,10 +431,11 @@ class TicketForm(QWidget):
                 category_id=str(draft.category_id),
                 priority=draft.priority or DEFAULT_PRIORITY,
             )
+            queue_imported(store, ticket_id, imported)
             try:
-                drafts.hand_over(draft, ticket_id)
+                drafts.discard(draft)
             except OSError as error:  # the ticket exists now: never let this look like a failure
-                log.warning("could not queue the files of ticket %s: %s", ticket_id, error)
+                log.warning("could not delete the draft of ticket %s: %s", ticket_id, error)
             return ticket_id
 
         self._context.tasks.run(work, alive(self, self._on_submit_done), alive(self, self._on_submit_failed))
