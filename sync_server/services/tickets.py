@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Attachment, Comment, Ticket, TicketEvent
 from sync_server.errors import Conflict, Invalid, NotFound, from_workflow
-from sync_server.services import accounts, catalog, changelog
+from sync_server.services import accounts, catalog, changelog, notifications
 from sync_server.services.principal import Principal
 from sync_server.services.readable import readable_tickets
 from ticketing import workflow
@@ -129,6 +129,7 @@ def create_ticket(
     _History(session, ticket, principal.user.id, now).add(
         "created", None, format_ticket_number(ticket.number)
     )
+    notifications.ticket_created(session, ticket)
     return ticket
 
 
@@ -157,6 +158,7 @@ def update_ticket(session: Session, principal: Principal, key: str, patch: Ticke
     before = ticket_buckets(ticket.submitter_id, ticket.assignee_id)
     before_internal = internal_buckets(ticket.assignee_id)
     old_assignee = ticket.assignee_id
+    old_status = ticket.status
     actor = principal.actor
     now = _now()
     history = _History(session, ticket, actor.id, now)
@@ -196,6 +198,9 @@ def update_ticket(session: Session, principal: Principal, key: str, patch: Ticke
             changelog.record(
                 session, "ticket", ticket.id, ticket_buckets(ticket.submitter_id, ticket.assignee_id)
             )
+        notifications.ticket_changed(
+            session, ticket, principal.user, old_status=old_status, old_assignee=old_assignee
+        )
     return ticket
 
 
@@ -261,4 +266,5 @@ def add_comment(session: Session, principal: Principal, key: str, data: CommentC
         changelog.record(
             session, "ticket", ticket.id, ticket_buckets(ticket.submitter_id, ticket.assignee_id)
         )
+    notifications.comment_added(session, ticket, comment, principal.user)
     return comment
