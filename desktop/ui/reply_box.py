@@ -1,11 +1,15 @@
-"""Where a reply is written: the editor, the Public/Internal switch for staff, and Send."""
+"""Where a reply is written: the editor, files to attach, the Public/Internal switch for staff,
+and Send."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -17,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.rich_text_editor import RichTextEditor
 from desktop.ui.timeline_html import INTERNAL_BACKGROUND, INTERNAL_BORDER
+from ticketing.files import human_size
 
 
 class ReplyBox(QFrame):
@@ -50,6 +55,17 @@ class ReplyBox(QFrame):
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Reply hint")
         self.hint.hide()
+        self.attach_button = QPushButton("Attach &files…")
+        self.attach_button.setAccessibleName("Attach files")
+        self.attach_button.setToolTip("Attach files to this reply")
+        self.files_label = QLabel()
+        self.files_label.setAccessibleName("Files to attach")
+        self.files_label.setWordWrap(True)
+        self.files_label.hide()
+        self.clear_files_button = QPushButton("Remove files")
+        self.clear_files_button.setAccessibleName("Remove files")
+        self.clear_files_button.hide()
+        self.files: list[Path] = []
         self.send_button = QPushButton("&Send reply")
         self.send_button.setAccessibleName("Send reply")
         self.send_button.setToolTip("Send reply (Ctrl+Enter)")
@@ -60,6 +76,9 @@ class ReplyBox(QFrame):
         top.addWidget(self.public)
         top.addWidget(self.internal)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.attach_button)
+        bottom.addWidget(self.files_label, 1)
+        bottom.addWidget(self.clear_files_button)
         bottom.addWidget(self.hint, 1)
         bottom.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
@@ -72,6 +91,8 @@ class ReplyBox(QFrame):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self._on_send_button_clicked)
         self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.attach_button.clicked.connect(self._on_attach_button_clicked)
+        self.clear_files_button.clicked.connect(self._on_clear_files_button_clicked)
         self.internal.toggled.connect(self._on_internal_toggled)
         self.set_staff(False)
 
@@ -96,6 +117,25 @@ class ReplyBox(QFrame):
 
     def clear(self) -> None:
         self.editor.clear()
+        self.set_files([])
+
+    def set_files(self, paths: list[Path]) -> None:
+        """The files that go with the reply (copied and uploaded when it is sent)."""
+        self.files = [path for path in paths if path.is_file()]
+        names = ", ".join(f"{path.name} ({human_size(path.stat().st_size)})" for path in self.files)
+        self.files_label.setText(f"With {len(self.files)} file(s): {names}" if self.files else "")
+        self.files_label.setVisible(bool(self.files))
+        self.clear_files_button.setVisible(bool(self.files))
+
+    @Slot()
+    def _on_attach_button_clicked(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(self, "Attach files")
+        if paths:
+            self.set_files([*self.files, *(Path(p) for p in paths)])
+
+    @Slot()
+    def _on_clear_files_button_clicked(self) -> None:
+        self.set_files([])
 
     @Slot(bool)
     def _on_internal_toggled(self, internal: bool) -> None:

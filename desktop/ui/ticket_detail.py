@@ -11,24 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence, QPalette, QShortcut, QTextDocument
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPalette, QShortcut, QTextDocument
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget
 from typing_extensions import override
 
+from desktop.api import ClientError
+from desktop.attaching import FileToAttach, import_files, queue_imported
 from desktop.context import AppContext
-from desktop.store import commands, queries
+from desktop.store import attachment_queries, commands, queries
+from desktop.store.attachment_queries import AttachmentRow
+from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet, Store
+from desktop.sync import downloads
+from desktop.ui.attachment_pictures import pictures_of, pictures_to_fetch
 from desktop.ui.callbacks import alive
 from desktop.ui.error_text import action_error
 from desktop.ui.icons import LOCK_RESOURCE, lock_image
 from desktop.ui.reply_box import ReplyBox
 from desktop.ui.ticket_controls import TicketControls
 from desktop.ui.ticket_header import TicketHeader
-from desktop.ui.timeline_html import DARK, LIGHT, Names, timeline_html
+from desktop.ui.timeline_html import DARK, LIGHT, THUMBNAIL_SCHEME, Names, timeline_html
 from ticketing import workflow
 from ticketing.domain import Status
 
@@ -42,11 +49,15 @@ class DetailData:
     staff: list[queries.StaffRow]
     priorities: list[queries.PriorityRow]
     names: Names
+    attachments: list[AttachmentRow] = field(default_factory=list)
+    #: Pictures of attachments on this computer: ``thumb:<id>`` and ``attachment:<id>`` (inline).
+    images: dict[str, QImage] = field(default_factory=dict)
 
 
 def load_detail(store: Store, ticket_id: str) -> DetailData:
-    """Read a ticket and the names its history mentions (runs off the UI thread)."""
+    """Read a ticket, its files and the names its history mentions (runs off the UI thread)."""
     detail = queries.ticket_detail(store, ticket_id)
+    attachments = attachment_queries.for_ticket(store, ticket_id)
     staff = queries.staff(store)
     priorities = queries.priorities(store, include_inactive=True)
     categories = queries.categories(store, include_inactive=True)
@@ -64,12 +75,13 @@ def load_detail(store: Store, ticket_id: str) -> DetailData:
         categories={c.id: c.name for c in categories},
         priorities={p.key: p.name for p in priorities},
     )
-    return DetailData(ticket_id, detail, staff, [p for p in priorities if p.is_active], names)
+    active = [p for p in priorities if p.is_active]
+    return DetailData(ticket_id, detail, staff, active, names, attachments, pictures_of(store, attachments))
 
 
 class TimelineBrowser(QTextBrowser):
-    """A text browser that shows only images the app provides (the padlock, later attachment
-    previews) and never fetches what a message names: no remote images, no local files."""
+    """A text browser that shows only images the app provides (the padlock, pictures of
+    attachments) and never fetches what a message names: no remote images, no local files."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,7 +121,9 @@ class TicketDetailView(QWidget):
         self.controls = TicketControls()
         self.timeline = TimelineBrowser()
         self.timeline.setAccessibleName("Conversation")
-        self.timeline.setOpenExternalLinks(True)
+        self.timeline.setOpenLinks(False)  # links are opened by _on_timeline_anchor_clicked
+        self._fetching: set[str] = set()  # pictures being downloaded for their thumbnail
+        self._fetch_failed: set[str] = set()
         self.reply = ReplyBox()
         self.reply.set_staff(self._staff)
         self.message = QLabel()
@@ -155,6 +169,7 @@ class TicketDetailView(QWidget):
         self._shortcut("Ctrl+Shift+R", self.resolve)
 
         self.reply.send_requested.connect(self._on_reply_send_requested)
+        self.timeline.anchorClicked.connect(self._on_timeline_anchor_clicked)
         self.controls.status_chosen.connect(self._on_controls_status_chosen)
         self.controls.assignee_chosen.connect(self._on_controls_assignee_chosen)
         self.controls.priority_chosen.connect(self._on_controls_priority_chosen)
@@ -217,17 +232,80 @@ class TicketDetailView(QWidget):
         self.controls.show_ticket(
             detail, staff=self._staff, me=self._context.user.id, people=data.staff, priorities=data.priorities
         )
-        self._render_timeline(detail, data.names, scroll_to_end=first)
+        self._render_timeline(data, scroll_to_end=first)
         self._update_reply_box(detail.ticket)
+        self._fetch_pictures(data)
         self.loaded.emit(detail)
 
-    def _render_timeline(self, detail: queries.TicketDetail, names: Names, *, scroll_to_end: bool) -> None:
+    def _render_timeline(self, data: DetailData, *, scroll_to_end: bool) -> None:
+        assert data.detail is not None
         bar = self.timeline.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         position = bar.value()
         dark = self.timeline.palette().color(QPalette.ColorRole.Base).lightness() < 128
-        self.timeline.setHtml(timeline_html(detail, names, DARK if dark else LIGHT))
+        self.timeline.images = {LOCK_RESOURCE: self.timeline.images[LOCK_RESOURCE], **data.images}
+        thumbnails = {
+            key.removeprefix(THUMBNAIL_SCHEME) for key in data.images if key.startswith(THUMBNAIL_SCHEME)
+        }
+        html = timeline_html(data.detail, data.names, DARK if dark else LIGHT, data.attachments, thumbnails)
+        self.timeline.document().clear()  # forget pictures cached under the same names
+        self.timeline.setHtml(html)
         bar.setValue(bar.maximum() if scroll_to_end or at_end else position)
+
+    # --- attachments ----------------------------------------------------------------------------
+
+    def _fetch_pictures(self, data: DetailData) -> None:
+        """Download attached pictures that are not here yet, to show their thumbnails."""
+        wanted = pictures_to_fetch(data.attachments, data.images, skip=self._fetching | self._fetch_failed)
+        if not wanted:
+            return
+        api, blobs = self._context.api, LocalBlobs(self._context.store.path)
+        self._fetching.update(a.id for a in wanted)
+
+        def work() -> set[str]:
+            failed = set()
+            for attachment in wanted:
+                try:
+                    downloads.fetch(api, blobs, attachment)
+                except ClientError:  # offline, or gone: the link stays, without a picture
+                    failed.add(attachment.id)
+            return failed
+
+        def done(failed: set[str]) -> None:
+            self._fetching.difference_update(a.id for a in wanted)
+            self._fetch_failed.update(failed)
+            self.reload()
+
+        self._context.tasks.run(work, alive(self, done), alive(self, lambda _: None))
+
+    def open_attachment(self, attachment_id: str) -> None:
+        """Fetch the file if needed, then open it with the system's default application."""
+        found = [a for a in (self._data.attachments if self._data else []) if a.id == attachment_id]
+        if not found:
+            self._show_message("This file is not available on this computer.", error=True)
+            return
+        attachment = found[0]
+        api, blobs = self._context.api, LocalBlobs(self._context.store.path)
+        self._show_message(f"Opening {attachment.file_name}…")
+
+        def opened(path: Path) -> None:
+            if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self._show_message(f"Opened {attachment.file_name}.")
+            else:
+                self._show_message(f"No application opens {attachment.file_name}; it is in {path.parent}.")
+
+        self._context.tasks.run(
+            lambda: downloads.open_copy(api, blobs, attachment),
+            alive(self, opened),
+            alive(self, lambda error: self._show_message(action_error(error), error=True)),
+        )
+
+    @Slot(QUrl)
+    def _on_timeline_anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() == "attachment":
+            self.open_attachment(url.path())
+        elif url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
 
     # --- the shared rules, asked for this account ----------------------------------------------
 
@@ -297,11 +375,15 @@ class TicketDetailView(QWidget):
             bar.setValue(bar.maximum())
 
         what = "Internal note saved" if internal else "Reply saved"
-        self._run(
-            lambda store: commands.add_comment(store, ticket_id, html, is_internal=internal),
-            f"{what}; it will be sent with the next sync.",
-            sent,
-        )
+        files = [FileToAttach(path, path.name) for path in self.reply.files]
+
+        def work(store: Store) -> str:
+            imported = import_files(store, files)  # an unreadable file refuses before anything is queued
+            comment_id = commands.add_comment(store, ticket_id, html, is_internal=internal)
+            queue_imported(store, ticket_id, imported, comment_id)
+            return comment_id
+
+        self._run(work, f"{what}; it will be sent with the next sync.", sent)
 
     def change_status(self, to: Status) -> None:
         ticket_id = self._ticket_id

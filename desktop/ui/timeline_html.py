@@ -7,13 +7,15 @@ notes get a tinted background and a padlock label, so nobody mistakes them for p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
 from desktop.store import queries
+from desktop.store.attachment_queries import AttachmentRow
 from desktop.ui.formatting import local_time
 from desktop.ui.icons import LOCK_RESOURCE
+from ticketing.files import human_size
 from ticketing.richtext import sanitize_html
 
 
@@ -80,7 +82,36 @@ def event_text(event: queries.EventRow, names: Names) -> str:
     return f"{who} changed {what} from {old} to {new}"
 
 
-def _comment_html(comment: queries.CommentRow, colors: Colors) -> str:
+#: Resource names for the pictures the timeline shows: ``thumb:<attachment id>``.
+THUMBNAIL_SCHEME = "thumb:"
+
+
+def files_html(files: Sequence[AttachmentRow], thumbnails: Container[str], colors: Colors) -> str:
+    """Attached files under a message: a thumbnail for images that are on this computer, and
+    for each a link (``attachment:<id>``) that opens it."""
+    lines = []
+    for attachment in files:
+        link = f"attachment:{attachment.id}"
+        thumbnail = (
+            f"<a href='{link}'><img src='{THUMBNAIL_SCHEME}{attachment.id}'></a><br>"
+            if attachment.id in thumbnails
+            else ""
+        )
+        note = human_size(attachment.size) + (" · not sent yet" if attachment.pending else "")
+        lines.append(
+            f"<p style='margin-top:6px; margin-bottom:0'>{thumbnail}"
+            f"<a href='{link}'>{escape(attachment.file_name)}</a> "
+            f"<span style='color:{colors.muted}'>({escape(note)})</span></p>"
+        )
+    return "".join(lines)
+
+
+def _comment_html(
+    comment: queries.CommentRow,
+    colors: Colors,
+    files: Sequence[AttachmentRow] = (),
+    thumbnails: Container[str] = frozenset(),
+) -> str:
     author = escape(comment.author_name or "Someone")
     when = escape(local_time(comment.created_at))
     pending = f" · <i style='color:{colors.muted}'>not sent yet</i>" if comment.pending else ""
@@ -98,7 +129,7 @@ def _comment_html(comment: queries.CommentRow, colors: Colors) -> str:
         f"style='border-style:solid; border-color:{border}; margin-bottom:8px'>"
         f"<tr><td bgcolor='{background}' style='color:{colors.text}'>"
         f"{label}<b>{author}</b> <span style='color:{colors.muted}'>· {when}</span>{pending}"
-        f"<div>{sanitize_html(comment.content)}</div>"
+        f"<div>{sanitize_html(comment.content)}</div>{files_html(files, thumbnails, colors)}"
         "</td></tr></table>"
     )
 
@@ -110,9 +141,19 @@ def _event_html(event: queries.EventRow, names: Names, colors: Colors) -> str:
     )
 
 
-def timeline_html(detail: queries.TicketDetail, names: Names, colors: Colors = LIGHT) -> str:
-    """The description, then comments and history events in time order."""
+def timeline_html(
+    detail: queries.TicketDetail,
+    names: Names,
+    colors: Colors = LIGHT,
+    attachments: Sequence[AttachmentRow] = (),
+    thumbnails: Container[str] = frozenset(),
+) -> str:
+    """The description, then comments and history events in time order, each message with its
+    files (``thumbnails``: the attachment ids whose picture the browser can show)."""
     ticket = detail.ticket
+    by_comment: dict[str | None, list[AttachmentRow]] = {}
+    for attachment in attachments:
+        by_comment.setdefault(attachment.comment_id, []).append(attachment)
     opener = escape(ticket.submitter_name or "Someone")
     parts = [
         f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
@@ -120,11 +161,13 @@ def timeline_html(detail: queries.TicketDetail, names: Names, colors: Colors = L
         f"<tr><td bgcolor='{colors.public_background}' style='color:{colors.text}'>"
         f"<b>{opener}</b> <span style='color:{colors.muted}'>opened this ticket · "
         f"{escape(local_time(ticket.created_at))}</span>"
-        f"<div>{sanitize_html(detail.description)}</div></td></tr></table>"
+        f"<div>{sanitize_html(detail.description)}</div>"
+        f"{files_html(by_comment.get(None, []), thumbnails, colors)}</td></tr></table>"
     ]
     for entry in detail.timeline:
         if entry.comment is not None:
-            parts.append(_comment_html(entry.comment, colors))
+            files = by_comment.get(entry.comment.id, [])
+            parts.append(_comment_html(entry.comment, colors, files, thumbnails))
         elif entry.event is not None and entry.event.field != "created":
             parts.append(_event_html(entry.event, names, colors))
     return "".join(parts)
