@@ -271,6 +271,7 @@ def test_a_file_whose_bytes_do_not_match_its_hash_is_refused(uma: Account, engin
         ("/absolute/path/report.txt", "report.txt"),
         ("..", "file"),
         ("bad\x01name<>.txt", "bad_name__.txt"),
+        ("'; DROP TABLE attachments; --.txt", "'; DROP TABLE attachments; --.txt"),
     ],
 )
 def test_file_names_are_labels_never_paths(

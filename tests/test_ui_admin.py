@@ -28,6 +28,7 @@ from tests.live_server import LiveServer
 from tests.test_ui_agent import log_in, shut
 from tests.ui_helpers import all_controls
 from ticketing.domain import AgentVisibility, Role
+from ticketing.files import FileKind
 from ticketing.schemas import CategoryOut, PriorityOut, UserOut
 
 
@@ -224,7 +225,8 @@ def test_admin_edits_settings_with_inline_validation(
     settings.smtp_sender.setText("Help desk <helpdesk@example.org>")
     settings.visibility.setCurrentIndex(settings.visibility.findData(AgentVisibility.ASSIGNED))
     settings.max_size.setValue(10)
-    settings.blocked_types.setText("executable, script")
+    settings.blocked_kinds[FileKind.ARCHIVE_WITH_EXECUTABLE].setChecked(False)
+    settings.clamd_address.setText("tcp://127.0.0.1:3310")
     settings.rate_limits["login_per_minute"].setValue(5)
     settings.notifications["agent_reply"].setChecked(False)
     assert settings.field_error("smtp.host") == ""
@@ -243,7 +245,11 @@ def test_admin_edits_settings_with_inline_validation(
         "password_set": True,
         "sender": "Help desk <helpdesk@example.org>",
     }
-    assert stored["attachments"] == {"max_size_mb": 10, "blocked_types": ["executable", "script"]}
+    assert stored["attachments"] == {
+        "max_size_mb": 10,
+        "blocked_types": ["executable", "script"],
+        "clamd_address": "tcp://127.0.0.1:3310",
+    }
     assert stored["rate_limits"]["login_per_minute"] == 5
     assert stored["notifications"]["agent_reply"] is False
     assert settings.smtp_password.text() == ""

@@ -37,6 +37,7 @@ from desktop.ui.admin_dialogs import ErrorLabel, friendly, name_control
 from desktop.ui.callbacks import alive
 from desktop.ui.error_text import action_error
 from ticketing.domain import AgentVisibility
+from ticketing.files import FileKind
 from ticketing.schemas import (
     AttachmentSettings,
     RateLimitSettings,
@@ -77,6 +78,17 @@ def number_box(model: type[BaseModel], name: str, suffix: str = "") -> QSpinBox:
     box.setRange(*bounds(model, name))
     box.setSuffix(suffix)
     return box
+
+
+#: Kinds of file an admin can refuse here, in the admin's words.
+BLOCKABLE_KINDS: tuple[tuple[FileKind, str], ...] = (
+    (FileKind.EXECUTABLE, "Refuse &programs"),
+    (FileKind.SCRIPT, "Refuse scri&pts"),
+    (FileKind.ARCHIVE_WITH_EXECUTABLE, "Refuse archives holding programs or scripts"),
+    (FileKind.ARCHIVE, "Refuse all archives"),
+    (FileKind.MEDIA, "Refuse audio and video"),
+    (FileKind.OTHER, "Refuse files of unknown kinds"),
+)
 
 
 class SettingsPanel(QWidget):
@@ -124,13 +136,25 @@ class SettingsPanel(QWidget):
 
         # --- attachments
         self.max_size = number_box(AttachmentSettings, "max_size_mb", " MB")
-        self.blocked_types = QLineEdit()
-        self.blocked_types.setToolTip("Kinds of files refused as attachments, separated by commas")
+        self.blocked_kinds: dict[FileKind, QCheckBox] = {
+            kind: QCheckBox(label) for kind, label in BLOCKABLE_KINDS
+        }
+        for check in self.blocked_kinds.values():
+            check.setToolTip("Judged by the file's content, whatever its name says")
+        self.clamd_address = QLineEdit()
+        self.clamd_address.setPlaceholderText("tcp://127.0.0.1:3310 (empty: built-in check only)")
+        self.clamd_address.setToolTip(
+            "ClamAV daemon that scans every upload; the built-in check always catches the EICAR test file"
+        )
         attachments = self._group(
             "Attachments",
             [
                 ("attachments.max_size_mb", "Largest file si&ze:", self.max_size),
-                ("attachments.blocked_types", "&Blocked kinds:", self.blocked_types),
+                *(
+                    (f"attachments.blocked_types.{kind.value}", "", check)
+                    for kind, check in self.blocked_kinds.items()
+                ),
+                ("attachments.clamd_address", "&Virus scanner:", self.clamd_address),
             ],
         )
 
@@ -191,7 +215,8 @@ class SettingsPanel(QWidget):
             self.smtp_clear_password,
             self.smtp_sender,
             self.max_size,
-            self.blocked_types,
+            *self.blocked_kinds.values(),
+            self.clamd_address,
             *self.rate_limits.values(),
             *self.notifications.values(),
             self.revert_button,
@@ -267,7 +292,9 @@ class SettingsPanel(QWidget):
             self.smtp_clear_password.setVisible(smtp.password_set)
             self.smtp_sender.setText(smtp.sender)
             self.max_size.setValue(settings.attachments.max_size_mb)
-            self.blocked_types.setText(", ".join(settings.attachments.blocked_types))
+            for kind, check in self.blocked_kinds.items():
+                check.setChecked(kind in settings.attachments.blocked_types)
+            self.clamd_address.setText(settings.attachments.clamd_address)
             for name, box in self.rate_limits.items():
                 box.setValue(getattr(settings.rate_limits, name))
             for name, check in self.notifications.items():
@@ -297,12 +324,19 @@ class SettingsPanel(QWidget):
             },
             "attachments": {
                 "max_size_mb": self.max_size.value(),
-                "blocked_types": [t.strip() for t in self.blocked_types.text().split(",") if t.strip()],
+                "blocked_types": self._blocked_kinds(),
+                "clamd_address": self.clamd_address.text().strip(),
             },
             "rate_limits": {name: box.value() for name, box in self.rate_limits.items()},
             "notifications": {name: check.isChecked() for name, check in self.notifications.items()},
         }
         return ServerSettings.model_validate(document)
+
+    def _blocked_kinds(self) -> list[str]:
+        """The ticked kinds, plus any kind blocked through the API that the form does not list."""
+        loaded = self._loaded.attachments.blocked_types if self._loaded else []
+        unlisted = [kind.value for kind in loaded if kind not in self.blocked_kinds]
+        return [kind.value for kind, check in self.blocked_kinds.items() if check.isChecked()] + unlisted
 
     def patch(self) -> SettingsPatch:
         """Every group, as the server's PATCH takes it (groups are replaced whole)."""
