@@ -2,17 +2,21 @@
 
 Every request carries the protocol version header. A 401 ``invalid_token`` is answered by one
 token refresh and one retry. Failures become exceptions whose type decides how the UI and the
-sync engine react: :class:`Unreachable` (offline: retry later), :class:`ServerError` (5xx, 429:
-retry later), :class:`AuthError` (log in again), :class:`UpgradeRequired` (update the app or
-the server), :class:`ApiError` (the request was refused; do not retry as is).
+sync engine react: :class:`Unreachable` (offline: retry later), :class:`ServerError` (5xx:
+retry later), :class:`RateLimited` (429: retry after the ``Retry-After`` the server gave),
+:class:`AuthError` (log in again), :class:`UpgradeRequired` (update the app or the server),
+:class:`ApiError` (the request was refused; do not retry as is).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import threading
 import uuid
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -81,6 +85,18 @@ class ServerError(ApiError):
     """The server failed or is overloaded (5xx, 429); try again later."""
 
     transient = True
+
+
+class RateLimited(ServerError):
+    """429: the server asked to slow down; try again in ``retry_after`` seconds, not sooner."""
+
+    def __init__(self, status: int, code: str, detail: str, retry_after: int) -> None:
+        super().__init__(status, code, detail)
+        self.retry_after = retry_after
+
+
+#: Seconds to wait after a 429 that says nothing about when to come back.
+DEFAULT_RETRY_AFTER = 30
 
 
 TokensListener = Callable[[TokenOut], None]
@@ -288,6 +304,30 @@ def _error(response: requests.Response) -> ApiError:
         return AuthError(status, code, detail)
     if status == 426:
         return UpgradeRequired(status, code, detail)
-    if status >= 500 or status == 429:
+    if status == 429:
+        wait = _retry_after(response)
+        if code.startswith("http_"):
+            code, detail = "rate_limited", f"The server asked to slow down; try again in {wait} s."
+        return RateLimited(status, code, detail, wait)
+    if status >= 500:
         return ServerError(status, code, detail)
     return ApiError(status, code, detail)
+
+
+def _retry_after(response: requests.Response) -> int:
+    """Whole seconds from the ``Retry-After`` header (seconds or an HTTP date), else from the
+    JSON body's ``retry_after``, else :data:`DEFAULT_RETRY_AFTER`."""
+    header = (response.headers.get("Retry-After") or "").strip()
+    if header.isdigit():
+        return max(1, int(header))
+    if header:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(1, math.ceil((when - dt.datetime.now(dt.UTC)).total_seconds()))
+    try:
+        return max(1, int(response.json()["retry_after"]))
+    except (ValueError, KeyError, TypeError):
+        return DEFAULT_RETRY_AFTER

@@ -19,6 +19,7 @@ from desktop.store import commands, files, queries
 from desktop.sync import session as sessions
 from sync_server.db.session import make_session_factory
 from sync_server.services.demo import seed_demo
+from tests.limit_helpers import GENEROUS, set_rate_limits
 from tests.live_server import free_port
 from tests.sync_helpers import Desk, comments_of, field_of, submit, sync_until
 from ticketing.domain import Status
@@ -71,6 +72,7 @@ def test_two_offline_agents_edit_one_ticket(desk: Desk, engine: Engine) -> None:
 
 
 def test_server_killed_during_a_push_loses_and_duplicates_nothing(desk: Desk, engine: Engine) -> None:
+    set_rate_limits(engine, GENEROUS)  # 150 comments in one push: a limit would only delay them
     ticket = submit(desk.rest("uma@example.com"), "Printer offline")
     alice = desk.desktop("alice@example.com")
     sync_until(alice, lambda: field_of(alice, ticket["id"], "title") is not None)
@@ -196,6 +198,7 @@ def test_answer_lost_after_commit_is_neither_lost_nor_duplicated(desk: Desk, eng
 
 
 def test_cache_matches_server_after_concurrent_writers(desk: Desk, engine: Engine) -> None:
+    set_rate_limits(engine, GENEROUS)  # 120 tickets and comments as fast as they go
     alice = desk.desktop("alice@example.com", page_size=50)
     writers = [desk.rest(email) for email in ("uma@example.com", "vic@example.com", "bob@example.com")]
     stop = threading.Event()

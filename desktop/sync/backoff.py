@@ -22,11 +22,12 @@ class Backoff:
     random: Callable[[], float] = field(default=random.random)
     failures: int = 0
 
-    def next_delay(self) -> float:
+    def next_delay(self, at_least: float = 0.0) -> float:
+        """The wait before the next attempt; never below ``at_least`` (a server's Retry-After)."""
         base = min(self.maximum, self.initial * self.factor**self.failures)
         self.failures += 1
         spread = base * self.jitter
-        return max(0.0, base - spread + 2 * spread * self.random())
+        return max(at_least, base - spread + 2 * spread * self.random())
 
     def reset(self) -> None:
         self.failures = 0

@@ -227,6 +227,12 @@ class SyncEngine:
         self._unlisten()
 
     @property
+    def next_sync_in(self) -> float | None:
+        """Seconds until the worker's next sync (None: none scheduled, e.g. halted)."""
+        with self._wake:
+            return None if self._due_at is None else max(0.0, self._due_at - self._clock())
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import credentials
-from desktop.api import ApiClient, AuthError
+from desktop.api import ApiClient, AuthError, RateLimited
 from desktop.remembered import AccountBook, RememberedAccount
 from desktop.store.files import normalize_server_url
 from desktop.sync import session as account_session
@@ -375,8 +375,12 @@ class LoginWindow(QWidget):
         self._tasks.run(lambda: credentials.forget(server_url, email))
 
     def _fail(self, error: BaseException, server: str) -> None:
+        """Say why; everything typed stays, so trying again is one click."""
         log.info("login failed: %r", error)
         self._set_busy(False)
-        self.show_message(login_error(error, server))
+        if isinstance(error, RateLimited):
+            self.show_message(f"Too many sign-in attempts; try again in {error.retry_after} s.")
+        else:
+            self.show_message(login_error(error, server))
         self.password.setFocus()
         self.password.selectAll()

@@ -6,6 +6,9 @@ qutebrowser's status bar), fed by the account's :class:`SyncController`.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton, QWidget
 
@@ -17,6 +20,7 @@ from desktop.ui.formatting import relative_time
 _ERROR_TEXT: dict[ErrorKind, str] = {
     ErrorKind.OFFLINE: "Offline",
     ErrorKind.SERVER: "Server busy",
+    ErrorKind.RATE_LIMITED: "Slowed down",
     ErrorKind.AUTH: "Log in again",
     ErrorKind.UPGRADE: "Update needed",
     ErrorKind.REFUSED: "Sync error",
@@ -40,6 +44,43 @@ class ConnectionLabel(QLabel):
         self.setText(f"<span style='color:{colour}'>●</span> {text}")
         self.setAccessibleName(f"Connection: {text}")
         self.setToolTip(status.last_error or text)
+
+
+class SlowDownLabel(QLabel):
+    """While the server has asked to slow down: that it did, and the seconds until the retry
+    (counting down); hidden otherwise. Nothing is lost meanwhile: changes wait in the outbox."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._retry_at: dt.datetime | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self.setToolTip("Your changes are kept and sent when the server is ready for them")
+        self.hide()
+
+    def show_status(self, status: SyncStatus) -> None:
+        limited = status.error_kind == ErrorKind.RATE_LIMITED and status.retry_at is not None
+        self._retry_at = status.retry_at if limited else None
+        if self._retry_at is None:
+            self._timer.stop()
+            self.hide()
+            return
+        self._timer.start()
+        self._render()
+        self.show()
+
+    def _render(self) -> None:
+        if self._retry_at is None:
+            return
+        seconds = max(0, math.ceil((self._retry_at - dt.datetime.now(dt.UTC)).total_seconds()))
+        text = f"The server asked to slow down; retrying in {seconds} s"
+        self.setText(text)
+        self.setAccessibleName(text)
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self._render()
 
 
 class PendingLabel(QLabel):
@@ -130,6 +171,7 @@ class SyncStatusBar(QStatusBar):
         self.user_label.setAccessibleName(f"Logged in as {user.name}, {user.role.value}")
         self.user_label.setToolTip(f"{user.email} on {context.server_url}")
         self.connection = ConnectionLabel()
+        self.slow_down = SlowDownLabel()
         self.pending = PendingLabel()
         self.problems = ProblemsButton()
         self.problems.setFlat(True)
@@ -143,6 +185,7 @@ class SyncStatusBar(QStatusBar):
         for widget in (
             self.user_label,
             self.connection,
+            self.slow_down,
             self.pending,
             self.problems,
             self.last_sync,
@@ -159,7 +202,14 @@ class SyncStatusBar(QStatusBar):
 
     @Slot(object)
     def _on_sync_status_changed(self, status: SyncStatus) -> None:
-        for widget in (self.connection, self.pending, self.problems, self.last_sync, self.progress_bar):
+        for widget in (
+            self.connection,
+            self.slow_down,
+            self.pending,
+            self.problems,
+            self.last_sync,
+            self.progress_bar,
+        ):
             widget.show_status(status)
 
     @Slot(object)
