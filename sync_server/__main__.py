@@ -12,6 +12,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
@@ -23,8 +24,10 @@ from sync_server.db.session import make_engine, make_session_factory
 from sync_server.errors import DomainError
 from sync_server.services import accounts
 from sync_server.services.accounts import TokenLifetimes
+from sync_server.services.blob_store import BlobStore
 from sync_server.services.bootstrap import prepare_database
 from sync_server.services.demo import DEMO_ACCOUNTS, seed_demo
+from sync_server.services.demo_files import seed_demo_files
 from sync_server.services.mail_sender import deliver_due
 from sync_server.settings import ServerConfig
 from ticketing.schemas import UserCreate
@@ -76,14 +79,16 @@ def cmd_create_user(config: ServerConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(config: ServerConfig, _args: argparse.Namespace) -> int:
-    return _seed_demo(_engine(config))
+    return _seed_demo(_engine(config), config.data_dir)
 
 
-def _seed_demo(engine: Engine) -> int:
+def _seed_demo(engine: Engine, data_dir: Path) -> int:
 
     prepare_database(engine)
     with make_session_factory(engine)() as session, session.begin():
         created = seed_demo(session)
+        if created:
+            seed_demo_files(session, BlobStore(data_dir))
     print("Demo data added." if created else "Demo data was already there.")
     for email, password, role in DEMO_ACCOUNTS:
         print(f"  {role:<6} {email}  password: {password}")
@@ -111,7 +116,7 @@ def cmd_serve(config: ServerConfig, args: argparse.Namespace) -> int:
 def cmd_demo(config: ServerConfig, args: argparse.Namespace) -> int:
     """Seed demo data (once) and serve: what the README's first command runs."""
     engine = _engine(config)
-    _seed_demo(engine)
+    _seed_demo(engine, config.data_dir)
     return _serve(config, engine, args)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -161,6 +162,12 @@ def test_seed_demo_adds_a_desk_in_use_once(tmp_path: Path, engine: Engine, datab
     assert order_ok
     counts = _counts(engine)
     assert counts["tickets"] >= 20
+    with engine.connect() as conn:
+        files = dict(conn.execute(text("SELECT file_name, sha256 FROM attachments")).all())
+    assert set(files) == {"printer-panel.png", "printer-log.txt"}
+    for sha256 in files.values():  # the bytes are in the data folder, under their hash
+        stored = tmp_path / "data" / "blobs" / sha256[:2] / sha256[2:4] / sha256
+        assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha256
 
     again = run_cli(tmp_path, "seed-demo", database_url=database_url)
     assert again.returncode == 0, again.stderr

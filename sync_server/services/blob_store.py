@@ -80,6 +80,16 @@ class BlobStore:
         os.replace(part, target)
         return target
 
+    def put(self, sha256: str, data: bytes) -> Path:
+        """Store bytes whose hash the caller computed (demo data, not uploads)."""
+        target = self.path(sha256)
+        if not target.exists():
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            temporary = target.with_name(target.name + ".tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        return target
+
     def quarantine(self, upload_id: uuid.UUID, sha256: str) -> Path:
         """Keep a refused file where nothing serves it (for an admin to inspect)."""
         target = self._folder("quarantine") / self.path(sha256).name
