@@ -294,6 +294,31 @@ def test_a_refused_recipient_fails_for_good_and_the_others_are_delivered(
     assert len(smtp.inbox.messages) == 1
 
 
+def test_content_refused_with_5xx_fails_for_good(smtp: SmtpServer, engine: Engine, uma: Account) -> None:
+    configure_smtp(engine, smtp.port)
+    smtp.inbox.data_answers = ["554 5.7.1 Looks like spam"]
+    submit(uma)
+    report = send(engine)
+    assert (report.sent, report.failed) == (0, 1)
+    [row] = outbox_rows(engine)
+    assert row.status == "failed" and "554" in (row.last_error or "")
+    assert send(engine, at=later(dt.timedelta(days=1))).sent == 0
+
+
+def test_names_and_titles_beyond_ascii_arrive_intact(
+    smtp: SmtpServer, client: TestClient, engine: Engine
+) -> None:
+    configure_smtp(engine, smtp.port)
+    zoe = login(client, engine, "zoe@example.com", Role.USER, "Zoë Müller-Łukasz")
+    submit(zoe, "Café ☕ crashes — again", description="<p>Ça plante: 日本語</p>")
+    assert send(engine).sent == 1
+    [message] = smtp.inbox.messages
+    assert message["Subject"] == "[TKT-1001] Café ☕ crashes — again"
+    assert message["To"].addresses[0].display_name == "Zoë Müller-Łukasz"
+    assert "Ça plante: 日本語" in parts(message)["text/plain"]
+    assert "Ça plante: 日本語" in parts(message)["text/html"]
+
+
 def test_a_server_that_is_down_delays_mail_but_loses_none(engine: Engine, uma: Account) -> None:
     server = SmtpServer(Inbox(), free_port())  # nothing listens on its port yet
     configure_smtp(engine, server.port)
