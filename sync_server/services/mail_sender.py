@@ -117,7 +117,7 @@ def build_message(mail: QueuedMail, sender: str) -> EmailMessage:
     """The MIME mail: text and HTML alternatives, threaded per ticket by its headers."""
     message = EmailMessage()
     message["Subject"] = one_line(mail.subject)
-    message["From"] = sender
+    message["From"] = one_line(sender)
     message["To"] = Address(display_name=one_line(mail.to_name), addr_spec=mail.to_address)
     message["Date"] = format_datetime(mail.created_at)
     if mail.ticket_id is None:
