@@ -24,11 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from sqlalchemy import insert
 
-from desktop.models.queue_model import QueueColumn, QueueModel, QueueRole
-from desktop.store import Store, files, schema
+from desktop.models.queue_model import QueueColumn, QueueModel
+from desktop.models.ticket_table import TicketRole
+from desktop.saved_filters import BUILTIN_FILTERS
+from desktop.store import Store, files, queries, schema
 from desktop.store.rows import utc_text
 from desktop.tasks import TaskRunner
 from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, Role, Status, new_id
@@ -36,6 +38,8 @@ from ticketing.schemas import TicketQuery
 
 SERVER = "http://bench.invalid:8700"
 SCREEN_ROWS = 40
+#: Screens scrolled to, spread over the queue (their median is reported).
+SCREENS = 12
 PRIORITIES = [key for key, _rank in DEFAULT_PRIORITIES]
 WORDS = ("printer", "laptop", "vpn", "password", "outlook", "monitor", "dock", "wifi", "teams", "excel")
 
@@ -183,11 +187,17 @@ def run(tickets: int, runs: int) -> None:
         tasks = TaskRunner()
 
         def wait_until(done: Callable[[], bool]) -> None:
+            """Sleep in the event loop, as the app's UI thread does, until ``done()``. (Polling
+            in a busy loop would make this thread fight the worker for the GIL at every SQLite
+            step and measure that fight instead of the model.)"""
             deadline = time.monotonic() + 60
             while not done():
                 if time.monotonic() > deadline:
                     raise TimeoutError("the model did not answer within a minute")
-                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+                app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+        wake = QTimer()  # an event now and then, so that a wait notices its deadline
+        wake.start(100)
 
         model = QueueModel(store, tasks)
         loaded: list[int] = []
@@ -204,7 +214,7 @@ def run(tickets: int, runs: int) -> None:
         loaded.clear()
         wait_until(lambda: bool(loaded))
 
-        positions = [int(p * (model.rowCount() - SCREEN_ROWS)) for p in (0.0, 0.13, 0.37, 0.5, 0.71, 0.93)]
+        positions = [int(k / (SCREENS - 1) * (model.rowCount() - SCREEN_ROWS)) for k in range(SCREENS)]
         last = len(QueueColumn) - 1
 
         def screen(first: int) -> float:
@@ -223,7 +233,7 @@ def run(tickets: int, runs: int) -> None:
             paint_timings.append(screen(first))
             wait_until(
                 lambda first=first: bool(
-                    model.data(model.index(first + SCREEN_ROWS - 1, 0), QueueRole.LOADED)
+                    model.data(model.index(first + SCREEN_ROWS - 1, 0), TicketRole.LOADED)
                 )
             )
             scroll_timings.append(time.perf_counter() - started)
@@ -241,8 +251,22 @@ def run(tickets: int, runs: int) -> None:
             statistics.median(baseline_rows),
             "plain SELECT of those rows",
         )
+        _report_id_queries(store, runs, baseline_ids)
+        wake.stop()
         tasks.wait()
         store.close()
+
+
+def _report_id_queries(store: Store, runs: int, baseline: float) -> None:
+    """The id query alone for each column's sort and each built-in saved filter."""
+    print("id query alone:")
+    queries_: list[tuple[str, TicketQuery]] = [
+        (f"sorted by {column.sort_key}", TicketQuery.model_validate({"sort": column.sort_key}))
+        for column in QueueColumn
+    ] + [(f"saved filter {saved.name}", saved.query) for saved in BUILTIN_FILTERS]
+    for what, query in queries_:
+        measured = _best(runs, lambda query=query: queries.ticket_ids(store, query))
+        _report(f"  {what}", measured, baseline, "plain SELECT of the ids")
 
 
 def _report(what: str, measured: float, baseline: float, against: str) -> None:

@@ -20,7 +20,8 @@ from bench.queue_model import fill_cache, open_cache
 from desktop.api import ApiClient
 from desktop.app import Application, close_session
 from desktop.context import AppContext
-from desktop.models.queue_model import QueueColumn, QueueRole
+from desktop.models.queue_model import QueueColumn
+from desktop.models.ticket_table import TicketRole
 from desktop.saved_filters import SavedFilterBook
 from desktop.store import queries
 from desktop.ui.agent_console import AgentConsole, account_key
@@ -77,7 +78,7 @@ def queue_numbers(qtbot: QtBot, console: AgentConsole) -> set[str]:
     for row in range(model.rowCount()):
         model.data(model.index(row, QueueColumn.NUMBER))
     qtbot.waitUntil(
-        lambda: all(model.data(model.index(r, 0), QueueRole.LOADED) for r in range(model.rowCount()))
+        lambda: all(model.data(model.index(r, 0), TicketRole.LOADED) for r in range(model.rowCount()))
     )
     return {model.data(model.index(r, QueueColumn.NUMBER)) for r in range(model.rowCount())}
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from typing_extensions import override
 
+from desktop.models.flat_table import FlatTableModel, Index
 from ticketing.schemas import CategoryOut, PriorityOut, UserOut
 
 R = TypeVar("R", UserOut, CategoryOut, PriorityOut)
-Index = QModelIndex | QPersistentModelIndex
 
 ROLE_NAMES = {"user": "User", "agent": "Agent", "admin": "Admin"}
 
@@ -42,7 +42,7 @@ def _active_text(record: UserOut | CategoryOut | PriorityOut) -> str:
     return "Active" if record.is_active else "Deactivated"
 
 
-class RecordsModel(QAbstractTableModel, Generic[R]):
+class RecordsModel(FlatTableModel, Generic[R]):
     """A list of server records shown in columns; deactivated ones are greyed."""
 
     columns: tuple[Column[R], ...] = ()
@@ -79,27 +79,8 @@ class RecordsModel(QAbstractTableModel, Generic[R]):
         return next((row for row, r in enumerate(self._records) if str(r.id) == record_id), None)
 
     @override
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    @override
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    @override
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns)
-        if horizontal and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.columns[section].label
-        return None
-
-    @override
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    def row_count(self) -> int:
+        return len(self._records)
 
     @override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

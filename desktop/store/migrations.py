@@ -72,9 +72,36 @@ _V1 = (
         server_values TEXT, created_at TEXT, reported_at TEXT)""",
 )
 
+_V2 = (
+    # sorts the queue reads in index order, ids included (``ticket_id`` ties break by id)
+    "DROP INDEX ix_tickets_updated_at",
+    "CREATE INDEX ix_tickets_updated ON tickets (updated_at, id)",
+    "CREATE INDEX ix_tickets_number ON tickets (number, id)",
+    "CREATE INDEX ix_tickets_title ON tickets (lower(title), id)",
+    # workflow order, spelled as desktop.store.schema.status_order spells it
+    """CREATE INDEX ix_tickets_status_order ON tickets (
+        CASE status WHEN 'Open' THEN 0 WHEN 'In Progress' THEN 1 WHEN 'On Hold' THEN 2
+        WHEN 'Resolved' THEN 3 WHEN 'Closed' THEN 4 END, id)""",
+    # the common filters (saved filters, "My tickets") in the default order, newest change first
+    "DROP INDEX ix_tickets_status",
+    "CREATE INDEX ix_tickets_status_updated ON tickets (status, updated_at, id)",
+    "DROP INDEX ix_tickets_assignee_id",
+    "CREATE INDEX ix_tickets_assignee_updated ON tickets (assignee_id, updated_at, id)",
+    "DROP INDEX ix_tickets_submitter_id",
+    "CREATE INDEX ix_tickets_submitter_updated ON tickets (submitter_id, updated_at, id)",
+    "CREATE INDEX ix_tickets_priority_updated ON tickets (priority, updated_at, id)",
+    # lookups made for every row a table shows: its priority's name and rank, its problems
+    'CREATE INDEX ix_priorities_key ON priorities ("key")',
+    "CREATE INDEX ix_sync_problems_ticket_id ON sync_problems (ticket_id)",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "first cache schema", _V1),)
+#: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "first cache schema", _V1),
+    Migration(2, "indexes for the queue's sorts and filters", _V2),
+)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

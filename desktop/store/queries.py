@@ -14,7 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, and_, cast, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import UnaryExpression
 
 from desktop.store import outbox, schema, state
@@ -226,13 +239,22 @@ def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]
 _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "number": t.c.number,
     "title": func.lower(t.c.title),
-    "status": t.c.status,
-    "priority": priority.c.rank,
+    "status": schema.status_order,  # workflow order
+    "priority": priority.c.rank,  # most urgent last (descending: first)
     "category": func.lower(category.c.name),
     "assignee": func.lower(assignee.c.name),
     "submitter": func.lower(submitter.c.name),
     "created_at": t.c.created_at,
     "updated_at": t.c.updated_at,
+}
+
+
+#: The table each sort by a name (or rank) reads besides ``tickets``, and how it is joined.
+_SORT_JOINS: dict[str, tuple[FromClause, ColumnElement[bool]]] = {
+    "priority": (priority, priority.c.key == t.c.priority),
+    "category": (category, category.c.id == t.c.category_id),
+    "assignee": (assignee, assignee.c.id == t.c.assignee_id),
+    "submitter": (submitter, submitter.c.id == t.c.submitter_id),
 }
 
 
@@ -245,49 +267,69 @@ def _order(sort: str) -> list[UnaryExpression[Any]]:
     return [first, t.c.id.desc() if descending else t.c.id.asc()]
 
 
-def _ticket_select() -> Select[Any]:
-    pending = exists().where(schema.outbox.c.ticket_id == t.c.id)
-    problem = exists().where(schema.sync_problems.c.ticket_id == t.c.id)
-    return (
-        select(
-            t,
-            priority.c.name.label("priority_name"),
-            priority.c.rank.label("priority_rank"),
-            category.c.name.label("category_name"),
-            submitter.c.name.label("submitter_name"),
-            assignee.c.name.label("assignee_name"),
-            pending.label("pending"),
-            problem.label("has_problem"),
-        )
-        .select_from(t)
-        .outerjoin(priority, priority.c.key == t.c.priority)
-        .outerjoin(category, category.c.id == t.c.category_id)
-        .outerjoin(submitter, submitter.c.id == t.c.submitter_id)
-        .outerjoin(assignee, assignee.c.id == t.c.assignee_id)
-    )
+#: The columns of a :class:`TicketRow`, in its fields' order (names joined in).
+_ROW_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    t.c.id,
+    t.c.number,
+    t.c.title,
+    t.c.status,
+    t.c.priority,
+    priority.c.name,
+    priority.c.rank,
+    t.c.category_id,
+    category.c.name,
+    t.c.submitter_id,
+    submitter.c.name,
+    t.c.assignee_id,
+    assignee.c.name,
+    t.c.created_at,
+    t.c.updated_at,
+    t.c.resolved_at,
+    t.c.closed_at,
+    exists().where(schema.outbox.c.ticket_id == t.c.id).label("pending"),
+    exists().where(schema.sync_problems.c.ticket_id == t.c.id).label("has_problem"),
+)
+_ROW_SOURCE = (
+    t.outerjoin(priority, priority.c.key == t.c.priority)
+    .outerjoin(category, category.c.id == t.c.category_id)
+    .outerjoin(submitter, submitter.c.id == t.c.submitter_id)
+    .outerjoin(assignee, assignee.c.id == t.c.assignee_id)
+)
+_STATUSES = {status.value: status for status in Status}
 
 
-def _ticket_row(row: Any) -> TicketRow:
+def _ticket_select(*extra: ColumnElement[Any]) -> Select[Any]:
+    """Ticket rows (with ``extra`` columns after the row's own)."""
+    return select(*_ROW_COLUMNS, *extra).select_from(_ROW_SOURCE)
+
+
+#: The rows of a list of ids: built once, since a table model reads a page per scroll.
+_ROWS_BY_ID = _ticket_select().where(t.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _ticket_row(values: Sequence[Any]) -> TicketRow:
+    """A row of :func:`_ticket_select` as a :class:`TicketRow`, by position in the order of
+    ``_ROW_COLUMNS`` (this runs for every row a table shows)."""
     return TicketRow(
-        id=row.id,
-        number=row.number,
-        title=row.title,
-        status=Status(row.status),
-        priority=row.priority,
-        priority_name=row.priority_name,
-        priority_rank=row.priority_rank,
-        category_id=row.category_id,
-        category_name=row.category_name,
-        submitter_id=row.submitter_id,
-        submitter_name=row.submitter_name,
-        assignee_id=row.assignee_id,
-        assignee_name=row.assignee_name,
-        created_at=_time(row.created_at),
-        updated_at=_time(row.updated_at),
-        resolved_at=parse_time(row.resolved_at),
-        closed_at=parse_time(row.closed_at),
-        pending=bool(row.pending),
-        has_problem=bool(row.has_problem),
+        id=values[0],
+        number=values[1],
+        title=values[2],
+        status=_STATUSES[values[3]],
+        priority=values[4],
+        priority_name=values[5],
+        priority_rank=values[6],
+        category_id=values[7],
+        category_name=values[8],
+        submitter_id=values[9],
+        submitter_name=values[10],
+        assignee_id=values[11],
+        assignee_name=values[12],
+        created_at=_time(values[13]),
+        updated_at=_time(values[14]),
+        resolved_at=parse_time(values[15]),
+        closed_at=parse_time(values[16]),
+        pending=bool(values[17]),
+        has_problem=bool(values[18]),
     )
 
 
@@ -317,30 +359,44 @@ def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketR
 
 def ticket_ids(store: Store, query: TicketQuery | None = None) -> list[str]:
     """Every matching ticket's id in order (limit and offset ignored), for models that hold
-    ids and fetch rows in batches with :func:`tickets_by_id`."""
+    ids and fetch rows in batches with :func:`tickets_by_id`.
+
+    Filters read only ``tickets``; another table is joined only when the sort needs a name or
+    a rank from it, so the common sorts are read in order from the cache's indexes."""
     query = query or TicketQuery()
+    join = _SORT_JOINS.get(query.sort.lstrip("-"))
+    source = t if join is None else t.outerjoin(*join)
     with store.read() as conn:
         stmt = (
             select(t.c.id)
-            .select_from(t)
-            .outerjoin(priority, priority.c.key == t.c.priority)
-            .outerjoin(category, category.c.id == t.c.category_id)
-            .outerjoin(submitter, submitter.c.id == t.c.submitter_id)
-            .outerjoin(assignee, assignee.c.id == t.c.assignee_id)
+            .select_from(source)
             .where(*_conditions(query, _me(conn)))
             .order_by(*_order(query.sort))
         )
-        return list(conn.scalars(stmt))
+        return _first_column(conn, stmt)
+
+
+def _first_column(conn: Connection, stmt: Select[Any]) -> list[str]:
+    """The first column of every row, read from the driver's cursor: for the 100k ids of a big
+    queue, SQLAlchemy's result rows would cost more than SQLite's own work."""
+    result = conn.execute(stmt)
+    try:
+        return [value for (value,) in result.cursor.fetchall()]
+    finally:
+        result.close()
 
 
 def tickets_by_id(store: Store, ids: Sequence[str]) -> dict[str, TicketRow]:
-    """The rows of ``ids`` that still exist (a batch for a table model)."""
+    """The rows of ``ids`` that still exist (a page of a table model)."""
     found: dict[str, TicketRow] = {}
     with store.read() as conn:
         for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            for row in conn.execute(_ticket_select().where(t.c.id.in_(chunk))):
-                found[row.id] = _ticket_row(row)
+            result = conn.execute(_ROWS_BY_ID, {"ids": list(ids[start : start + 500])})
+            try:  # the driver's tuples: SQLAlchemy's rows would cost as much as SQLite's work
+                for values in result.cursor.fetchall():
+                    found[values[0]] = _ticket_row(values)
+            finally:
+                result.close()
     return found
 
 
@@ -361,7 +417,7 @@ def ticket_detail(store: Store, ticket_id: str) -> TicketDetail | None:
     """A ticket with its comments, history, pending changes and problems, in one snapshot."""
     ticket_id = str(ticket_id)
     with store.read() as conn:
-        row = conn.execute(_ticket_select().where(t.c.id == ticket_id)).one_or_none()
+        row = conn.execute(_ticket_select(t.c.description).where(t.c.id == ticket_id)).one_or_none()
         if row is None:
             return None
         found = _ticket_row(row)
@@ -369,7 +425,11 @@ def ticket_detail(store: Store, ticket_id: str) -> TicketDetail | None:
         events = _events(conn, ticket_id)
         actor = store.actor(conn)
         state_ = ticket_state(
-            {"status": row.status, "submitter_id": row.submitter_id, "assignee_id": row.assignee_id}
+            {
+                "status": found.status.value,
+                "submitter_id": found.submitter_id,
+                "assignee_id": found.assignee_id,
+            }
         )
         timeline = sorted(
             [TimelineEntry(c.created_at, comment=c) for c in comments]

@@ -140,7 +140,7 @@ class UserPortal(MainWindowBase):
         self.new_button.clicked.connect(self._on_new_button_clicked)
         self.new_action.triggered.connect(self._on_new_button_clicked)
         self.find_action.triggered.connect(self._on_find_action_triggered)
-        self.model.loaded.connect(self._on_model_loaded)
+        self.model.ids_loaded.connect(self._on_model_ids_loaded)
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         context.sync.data_changed.connect(self._on_sync_data_changed)
@@ -212,8 +212,8 @@ class UserPortal(MainWindowBase):
         if self._select_after_load is None:
             self._select_after_load = self.detail.ticket_id
 
-    @Slot()
-    def _on_model_loaded(self) -> None:
+    @Slot(int)
+    def _on_model_ids_loaded(self, _count: int) -> None:
         has_rows = self.model.rowCount() > 0
         searching = bool(self.search.text().strip())
         self.empty.setText(
@@ -236,5 +236,4 @@ class UserPortal(MainWindowBase):
 
     @Slot(object)
     def _on_sync_data_changed(self, change: ChangeSet) -> None:
-        if change.tickets or change.everything or change.reference or change.outbox:
-            self.model.reload()  # outbox: pending and problem markers
+        self.model.on_data_changed(change)  # outbox changes too: pending and problem marks
