@@ -12,11 +12,13 @@ import contextlib
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
 
 SERVICE = "ticketdesk"
 
-#: Backends that would keep a token readable by anyone who can read the user's files.
-_INSECURE_BACKENDS = ("PlaintextKeyring", "fail.Keyring", "null.Keyring", "chainer")
+#: Backends that would keep a token readable by anyone who can read the user's files (or
+#: keep nothing at all).
+_INSECURE_BACKENDS = ("PlaintextKeyring", "fail.Keyring", "null.Keyring")
 
 
 def _key(server_url: str, email: str) -> str:
@@ -27,11 +29,23 @@ def backend() -> KeyringBackend:
     return keyring.get_keyring()
 
 
-def keyring_is_secure() -> bool:
-    """False when tokens would land in a plain file (or nowhere): the UI then says so."""
-    current = backend()
-    name = f"{type(current).__module__}.{type(current).__name__}"
-    return not any(marker in name for marker in _INSECURE_BACKENDS) and current.priority > 0
+def storing_backend(current: KeyringBackend | None = None) -> KeyringBackend:
+    """The backend a new token is written to. When several keyrings are installed (the
+    system's and keyrings.alt's plain file, say), keyring chains them and writes to the first
+    of the chain, the one of highest priority."""
+    current = current or backend()
+    if isinstance(current, ChainerBackend):
+        links = list(current.backends)
+        return links[0] if links else current
+    return current
+
+
+def keyring_is_secure(current: KeyringBackend | None = None) -> bool:
+    """False when tokens would land in a plain file (or nowhere): the login window then says
+    so, and leaves "Remember me" unchecked unless the user ticks it."""
+    store = storing_backend(current)
+    name = f"{type(store).__module__}.{type(store).__name__}"
+    return not any(marker in name for marker in _INSECURE_BACKENDS) and store.priority > 0
 
 
 def save_refresh_token(server_url: str, email: str, token: str) -> bool:

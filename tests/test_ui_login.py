@@ -7,8 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
+import keyring.errors
 import pytest
 import requests
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+from keyrings.alt.file import PlaintextKeyring
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -16,14 +21,14 @@ import desktop.app as app_module
 from desktop import credentials
 from desktop.api import ApiClient
 from desktop.app import Application, close_session
-from desktop.remembered import AccountBook
+from desktop.remembered import AccountBook, RememberedAccount
 from desktop.ui.login_window import LoginWindow
 from desktop.ui.main_window import MainWindowBase
 from desktop.ui.user_portal import UserPortal
 from tests.api_helpers import create_account
 from tests.live_server import LiveServer, free_port
 from tests.ui_helpers import all_controls
-from ticketing.domain import Role
+from ticketing.domain import Role, new_id
 from ticketing.protocol import PROTOCOL_HEADER
 
 ENGINE_OPTIONS = {"interval": 3600.0, "debounce": 0.05}
@@ -235,3 +240,76 @@ def test_keyring_warning_and_accessible_names(
     assert login.keyring_warning.isVisibleTo(login)
     for control in all_controls(login):
         assert control.accessibleName(), control
+
+
+class SessionKeyring(KeyringBackend):
+    """Secrets in this process's memory: a keyring nobody else can read, standing in for the
+    system's secure store (Secret Service, Keychain), which this headless machine lacks."""
+
+    priority = 5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._secrets.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+def test_remember_me_starts_unchecked_with_a_plain_file_keyring(
+    qtbot: QtBot, desktop_env: Path, apps: list[Application]
+) -> None:
+    login = make_app(apps, "http://127.0.0.1:9").start(resume=False)
+    qtbot.addWidget(login)
+    assert not credentials.keyring_is_secure()
+    assert not login.remember.isChecked()
+    assert login.keyring_warning.isVisibleTo(login)  # the warning stays
+
+
+def test_a_saved_login_stays_remembered_and_another_account_starts_unchecked(
+    qtbot: QtBot, desktop_env: Path, apps: list[Application]
+) -> None:
+    AccountBook().remember(
+        RememberedAccount("http://127.0.0.1:9", "uma@example.com", str(new_id()), "Uma User", Role.USER)
+    )
+    login = make_app(apps, "http://127.0.0.1:9").start(resume=False)
+    qtbot.addWidget(login)
+    assert login.email.text() == "uma@example.com"
+    assert login.remember.isChecked()  # the user chose to keep this one
+
+    another = login.saved_logins.findText("Another account…")
+    login.saved_logins.setCurrentIndex(another)
+    login.saved_logins.activated.emit(another)
+    assert login.email.text() == ""
+    assert not login.remember.isChecked()
+
+
+def test_remember_me_starts_checked_with_a_secure_keyring(
+    qtbot: QtBot, desktop_env: Path, apps: list[Application]
+) -> None:
+    keyring.set_keyring(SessionKeyring())  # desktop_env puts the previous keyring back
+    login = make_app(apps, "http://127.0.0.1:9").start(resume=False)
+    qtbot.addWidget(login)
+    assert credentials.keyring_is_secure()
+    assert login.remember.isChecked()
+    assert not login.keyring_warning.isVisibleTo(login)
+
+
+def test_a_chain_of_keyrings_is_as_safe_as_the_keyring_it_writes_to(desktop_env: Path) -> None:
+    class SecureFirst(chainer.ChainerBackend):
+        backends = [SessionKeyring(), PlaintextKeyring()]
+
+    class PlainFileOnly(chainer.ChainerBackend):
+        backends = [PlaintextKeyring()]
+
+    assert credentials.keyring_is_secure(SessionKeyring())
+    assert credentials.keyring_is_secure(SecureFirst())  # a desktop with keyrings.alt installed
+    for insecure in (PlainFileOnly(), PlaintextKeyring(), fail.Keyring(), null.Keyring()):
+        assert not credentials.keyring_is_secure(insecure), insecure

@@ -128,6 +128,9 @@ class LoginWindow(QWidget):
         self.password = QLineEdit()
         self.password.setAccessibleName("Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        # "Remember me" starts ticked only where the keyring keeps secrets safely; with a plain
+        # file for a keyring, keeping a login is the user's explicit choice
+        self._remember_by_default = credentials.keyring_is_secure()
         self.remember = QCheckBox("&Remember me on this computer")
         self.remember.setAccessibleName("Remember me on this computer")
         self.remember.setToolTip(
@@ -141,7 +144,7 @@ class LoginWindow(QWidget):
         self.keyring_warning.setWordWrap(True)
         self.keyring_warning.setAccessibleName("Keyring warning")
         self.keyring_warning.setStyleSheet("color: #9a6700;")
-        self.keyring_warning.setVisible(not credentials.keyring_is_secure())
+        self.keyring_warning.setVisible(not self._remember_by_default)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Login message")
@@ -217,12 +220,13 @@ class LoginWindow(QWidget):
             self._choose(accounts[0])
         else:
             self.server.setText(DEFAULT_SERVER)
-            self.remember.setChecked(True)
+            self.remember.setChecked(self._remember_by_default)
 
     def _choose(self, account: RememberedAccount | None) -> None:
         if account is None:
             self.email.clear()
             self.password.clear()
+            self.remember.setChecked(self._remember_by_default)
             self._set_saved_token(False)
             self.email.setFocus()
             return
