@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from sync_server.app import create_app
 from tests.api_helpers import Account, login, submit
 from ticketing.domain import Role
+from ticketing.schemas import ApiError
 
 #: Fuzzing examples per operation (the coverage phase adds its boundary cases on top); the
 #: module stays under two minutes.
@@ -67,6 +68,9 @@ def _build(engine: Engine, identity: str) -> Target:
     admin = login(client, engine, "ada@example.com", Role.ADMIN, "Ada Admin")
     agent = login(client, engine, "alice@example.com", Role.AGENT, "Alice Agent")
     user = login(client, engine, "uma@example.com", Role.USER, "Uma User")
+    # the fuzzer sends thousands of requests: limits high enough that it tests the endpoints
+    generous = {"tickets_per_hour": 100_000, "comments_per_minute": 100_000, "uploads_per_minute": 100_000}
+    assert admin.patch("/api/settings", json={"rate_limits": generous}).status_code == 200
     first = submit(user, "Laptop will not boot")
     submit(user, "Printer jams")
     key = first["number"]
@@ -108,7 +112,7 @@ def _assert_json_error(case: Any, response: Any) -> None:
     assert isinstance(body, dict), where
     assert isinstance(body.get("error"), str) and body["error"], where
     assert isinstance(body.get("detail"), str), where
-    assert set(body) <= {"error", "detail", "fields"}, where
+    assert set(body) <= set(ApiError.model_fields), where
 
 
 @pytest.mark.slow

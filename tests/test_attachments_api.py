@@ -101,7 +101,7 @@ def test_an_interrupted_upload_resumes_where_it_stopped(uma: Account, engine: En
     assert (again["upload_id"], again["received"]) == (upload_id, 1_000_000)
     wrong = send(uma, upload_id, data[:1000], 0)
     assert wrong.status_code == 409
-    assert wrong.json()["received"] == 1_000_000
+    assert "1000000 bytes" in wrong.json()["detail"]
     rest = send(uma, upload_id, data[1_000_000:], 1_000_000)
     assert rest.status_code == 200, rest.text
     assert rest.json()["complete"] is True

@@ -50,10 +50,7 @@ class ScanUnavailable(DomainError):
 def _check_size(size: int, limits: AttachmentSettings, name: str) -> None:
     limit = limits.max_size_mb * MEGABYTE
     if size > limit:
-        raise TooLarge(
-            f"{name} is {human_size(size)}; files may be at most {limits.max_size_mb} MB.",
-            limit_bytes=limit,
-        )
+        raise TooLarge(f"{name} is {human_size(size)}; files may be at most {limits.max_size_mb} MB.")
 
 
 def _complete(blob: Blob) -> UploadStatus:
@@ -126,9 +123,7 @@ def receive(
         raise NotFound("No such upload; start it again.")
     if offset != upload.received:
         raise Conflict(
-            f"The server has {upload.received} bytes of this file; send from there.",
-            code="wrong_offset",
-            received=upload.received,
+            f"The server has {upload.received} bytes of this file; send from there.", code="wrong_offset"
         )
     if offset + len(data) > upload.size:
         raise TooLarge(f"{upload.file_name} is larger than announced ({human_size(upload.size)}).")
@@ -160,7 +155,7 @@ def _finish(session: Session, store: BlobStore, upload: BlobUpload) -> UploadSta
     refusal = file_policy.refusal(judgement, limits.blocked_types)
     if refusal is not None:
         _forget(session, store, upload)
-        return FileRefused(f"{name} was refused: {refusal}.", kind=judgement.kind.value)
+        return FileRefused(f"{name} was refused: {refusal}.")
     try:
         scan = malware_scan.scan(part, limits.clamd_address)
     except malware_scan.ScannerUnavailable as error:
@@ -174,7 +169,7 @@ def _finish(session: Session, store: BlobStore, upload: BlobUpload) -> UploadSta
             .on_conflict_do_nothing(index_elements=["sha256"])
         )
         session.execute(delete(BlobUpload).where(BlobUpload.id == upload.id))
-        return FileRefused(f"{name} was refused: it contains malware ({scan.finding}).", kind="malware")
+        return FileRefused(f"{name} was refused: it contains malware ({scan.finding}).")
     store.commit(upload.id, upload.sha256)
     session.execute(
         insert(Blob)
