@@ -6,6 +6,7 @@ constraint that one of them forgot.
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
@@ -26,6 +27,7 @@ def _is_expected(diff: object) -> bool:
     return False
 
 
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'xid8':sqlalchemy.exc.SAWarning")
 def test_migrated_schema_matches_the_models(migrated_engine: Engine) -> None:
     with migrated_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
