@@ -15,7 +15,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ticketdesk", description="Ticketdesk help desk client.")
     parser.add_argument("--server", help="server address offered on the login window")
     parser.add_argument(
-        "--data-dir", type=Path, help="keep the offline caches here instead of the user data folder"
+        "--data-dir",
+        type=Path,
+        help="write everything here (offline caches, drafts, remembered accounts, saved filters) "
+        "instead of the user data and config folders",
     )
     parser.add_argument("--no-resume", action="store_true", help="do not reopen the last saved login")
     parser.add_argument("--debug", action="store_true", help="log debug messages")

@@ -121,7 +121,7 @@ class Application(QObject):
     ) -> None:
         super().__init__()
         self.tasks = tasks or TaskRunner()
-        self.book = book or AccountBook()
+        self.book = book or AccountBook.in_data_dir(data_dir)
         self.data_dir = data_dir
         self.engine_options = dict(engine_options or {})
         self.api_factory = api_factory
@@ -175,6 +175,7 @@ class Application(QObject):
             tasks=self.tasks,
             sync=self._sync,
             session=session,
+            data_dir=self.data_dir,
         )
         self._sync.attach(session.engine, session.store)
         self._sync.start()

@@ -8,6 +8,7 @@ reaching for globals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.api import ApiClient
@@ -36,7 +37,8 @@ class CurrentUser:
 
 @dataclass
 class AppContext:
-    """One logged-in account: who, where, its cache, its HTTP client, background work, sync."""
+    """One logged-in account: who, where, its cache, its HTTP client, background work, sync,
+    and the folder the app writes to (``None``: the user folders; see :mod:`desktop.paths`)."""
 
     server_url: str
     user: CurrentUser
@@ -45,3 +47,4 @@ class AppContext:
     tasks: TaskRunner
     sync: SyncController
     session: AccountSession
+    data_dir: Path | None = None

@@ -2,7 +2,8 @@
 offer them and the app can open an account's offline cache without the network.
 
 No secret is written here: the refresh token lives in the system keyring
-(:mod:`desktop.credentials`). The file is small JSON in the user config folder.
+(:mod:`desktop.credentials`). The file is small JSON in the user config folder (or in the
+``--data-dir`` folder, see :mod:`desktop.paths`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import platformdirs
-
-from desktop.store.files import APP_NAME, normalize_server_url
+from desktop.paths import settings_file
+from desktop.store.files import normalize_server_url
 from ticketing.domain import Role
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,9 @@ def _key(server_url: str, email: str) -> tuple[str, str]:
     return server, email.strip().lower()
 
 
-def default_path() -> Path:
-    return platformdirs.user_config_path(APP_NAME, appauthor=False) / FILE_NAME
+def default_path(data_dir: Path | None = None) -> Path:
+    """The accounts file: in ``data_dir`` (``--data-dir``) when given, else the config folder."""
+    return settings_file(FILE_NAME, data_dir)
 
 
 class AccountBook:
@@ -53,6 +54,11 @@ class AccountBook:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path | None) -> AccountBook:
+        """The book of an app started with ``--data-dir data_dir`` (``None``: the default)."""
+        return cls(default_path(data_dir))
 
     def accounts(self) -> list[RememberedAccount]:
         try:

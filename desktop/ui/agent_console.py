@@ -15,8 +15,10 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
+from desktop import saved_filters
 from desktop.context import AppContext
 from desktop.models.queue_model import QueueModel
+from desktop.paths import settings_file
 from desktop.saved_filters import BUILTIN_FILTERS, SavedFilterBook
 from desktop.store.database import ChangeSet
 from desktop.ui.bulk_actions import BulkActions, BulkOutcome
@@ -34,6 +36,11 @@ def account_key(context: AppContext) -> str:
     return f"{context.server_url}|{context.user.id}"
 
 
+def saved_filter_book(context: AppContext) -> SavedFilterBook:
+    """The account's saved filters, in the folder the app writes to."""
+    return SavedFilterBook(account_key(context), settings_file(saved_filters.FILE_NAME, context.data_dir))
+
+
 class AgentConsole(MainWindowBase):
     """The queue, its filters and the selected ticket, for agents (and admins).
 
@@ -48,7 +55,7 @@ class AgentConsole(MainWindowBase):
         self.last_outcome: BulkOutcome | None = None
         self.reference = ReferenceData(store, tasks, self)
         self.metrics = MetricsBar(store, tasks)
-        self.filters = FilterBar(filters or SavedFilterBook(account_key(context)))
+        self.filters = FilterBar(filters or saved_filter_book(context))
         self.bulk = BulkActions(context)
         self.model = QueueModel(store, tasks, parent=self)
         self.queue = QueueView(self.model)

@@ -105,7 +105,7 @@ class LoginWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
-        self._book = book or AccountBook()
+        self._book = book or AccountBook.in_data_dir(data_dir)
         self._engine_options = dict(engine_options or {})
         self._data_dir = data_dir
         self._api_factory = api_factory

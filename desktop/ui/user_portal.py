@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop.context import AppContext
+from desktop.drafts import DraftStore
 from desktop.models.my_tickets_model import Column, MyTicketsModel
 from desktop.store.database import ChangeSet
 from desktop.ui.main_window import MainWindowBase
@@ -166,7 +167,9 @@ class UserPortal(MainWindowBase):
     def open_ticket_form(self) -> TicketForm:
         """Show the new-ticket form (one at a time; its draft comes back)."""
         if self._form is None:
-            self._form = TicketForm(self.context, self)
+            context = self.context
+            drafts = DraftStore(context.server_url, context.user.id, context.data_dir)
+            self._form = TicketForm(context, self, drafts=drafts)
             self._form.ticket_created.connect(self._on_form_ticket_created)
         self._form.show()
         self._form.raise_()
