@@ -1,4 +1,5 @@
-"""The admin REST endpoints as typed calls: users, categories, priorities and server settings.
+"""The admin REST endpoints as typed calls: users, categories, priorities, server settings and
+the audit log.
 
 No Qt: the admin console runs these through the :class:`~desktop.tasks.TaskRunner`, so each
 call blocks a pool thread, never the UI. Inputs are validated with the shared schemas before
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from desktop.api import ApiClient, ApiError
 from ticketing.schemas import (
+    AuditPage,
+    AuditQuery,
     CategoryCreate,
     CategoryOut,
     CategoryPatch,
@@ -97,3 +101,10 @@ class AdminClient:
 
     def update_settings(self, patch: SettingsPatch) -> ServerSettings:
         return _parse(ServerSettings, self.api.request("PATCH", "/api/settings", _body(patch)))
+
+    # --- audit log ----------------------------------------------------------------------------
+
+    def audit(self, query: AuditQuery) -> AuditPage:
+        """One page of the admin audit log, newest first."""
+        params = urlencode(query.model_dump(mode="json", exclude_none=True), doseq=True)
+        return _parse(AuditPage, self.api.request("GET", f"/api/admin/audit?{params}"))

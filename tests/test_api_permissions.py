@@ -108,6 +108,8 @@ MATRIX: tuple[tuple[str, str, str, Any, tuple[int, ...]], ...] = (
                                                             (401, 403,  403,  403,  403,    403,     200)),
     ("change settings",           "PATCH", "/api/settings",
         {"notifications": {"ticket_created": False}},       (401, 403,  403,  403,  403,    403,     200)),
+    ("read audit log",            "GET",   "/api/admin/audit",           None,
+                                                            (401, 403,  403,  403,  403,    403,     200)),
     ("read me",                   "GET",   "/api/me",                    None,
                                                             (401, 200,  200,  200,  200,    200,     200)),
     ("change me",                 "PATCH", "/api/me",                    {"name": "Me Myself"},

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from desktop.context import AppContext
 from desktop.saved_filters import SavedFilterBook
+from desktop.ui.admin_audit import AuditPanel
 from desktop.ui.admin_catalog import CatalogPanel
 from desktop.ui.admin_settings import SettingsPanel
 from desktop.ui.admin_users import UsersPanel
@@ -39,6 +40,7 @@ class AdminConsole(AgentConsole):
         self.tabs.addTab(self.users, "&Users")
         self.tabs.addTab(self.catalog, "&Categories && Priorities")
         self.tabs.addTab(self.settings, "Se&ttings")
+        self.tabs.addTab(AuditPanel(context), "Audit lo&g")
         self.setCentralWidget(self.tabs)
         self.setWindowTitle(f"Ticketdesk — {context.user.name} (admin)")
         self._build_admin_menu()

@@ -65,7 +65,8 @@ class Names:
             "category_id": self.categories,
             "priority": self.priorities,
         }.get(field_name, {})
-        return lookup.get(value, value if field_name in ("status", "title", "priority") else "someone else")
+        unknown = {"assignee_id": "someone else", "category_id": "a category no longer listed"}
+        return lookup.get(value, unknown.get(field_name, value))
 
 
 def event_text(event: queries.EventRow, names: Names) -> str:
