@@ -75,7 +75,7 @@ def sanitize_html(text: str) -> str:
     return nh3.clean(
         text,
         tags=set(ALLOWED_TAGS),
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes={**ALLOWED_ATTRIBUTES, "*": set()},  # nh3 would allow title and lang everywhere
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
