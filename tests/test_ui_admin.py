@@ -159,7 +159,7 @@ def test_admin_manages_categories_and_priorities_without_deleting(
     )
     api = admin.context.api
 
-    dialog = catalog.add_category()
+    dialog = catalog.categories.add()
     submit(qtbot, dialog)
     assert "at least 1" in dialog.field_error("name").lower() or dialog.field_error("name")
     qtbot.keyClicks(dialog.name, "Kiosk")
@@ -168,7 +168,7 @@ def test_admin_manages_categories_and_priorities_without_deleting(
     kiosk = catalog.categories.selected()
     assert isinstance(kiosk, CategoryOut) and kiosk.name == "Kiosk"
 
-    rename = catalog.rename_category()
+    rename = catalog.categories.rename()
     assert rename is not None and rename.name.text() == "Kiosk"
     rename.name.setText("Hardware")  # taken: the server says so in the dialog
     submit(qtbot, rename)
@@ -187,17 +187,26 @@ def test_admin_manages_categories_and_priorities_without_deleting(
     catalog.categories.active_button.click()
     qtbot.waitUntil(lambda: catalog.categories.selected().is_active, timeout=10_000)
 
-    add = catalog.add_priority()
+    add = catalog.priorities.add()
     assert add.rank is not None and add.rank.value() == 50  # above the most urgent
     qtbot.keyClicks(add.name, "Urgent")
     submit(qtbot, add)
     qtbot.waitUntil(lambda: catalog.priorities.model.rowCount() == 5, timeout=10_000)
     assert catalog.priorities.model.index(0, 0).data() == "Urgent"  # most urgent first
     catalog.priorities.table.selectRow(0)
+    rename_priority = catalog.priorities.rename()
+    assert rename_priority is not None and rename_priority.rank is None  # a rename keeps the rank
+    rename_priority.name.setText("Urgent!")
+    submit(qtbot, rename_priority)
+    qtbot.waitUntil(lambda: catalog.priorities.status.text() == "Priority renamed.", timeout=10_000)
+    assert catalog.priorities.model.index(0, 0).data() == "Urgent!"
     catalog.priorities.active_button.click()
     qtbot.waitUntil(lambda: not catalog.priorities.selected().is_active, timeout=10_000)
-    keys = {p["key"]: p["is_active"] for p in api.request("GET", "/api/priorities?include_inactive=true")}
-    assert keys["Urgent"] is False
+    keys = {
+        p["key"]: (p["name"], p["is_active"])
+        for p in api.request("GET", "/api/priorities?include_inactive=true")
+    }
+    assert keys["Urgent"] == ("Urgent!", False)  # renamed, then deactivated, under its first key
 
     # a sync brings the new category into the cache, for the queue's filter menu
     qtbot.waitUntil(lambda: "Kiosks" in [c.name for c in admin.reference.current.categories], timeout=20_000)

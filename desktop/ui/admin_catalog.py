@@ -3,6 +3,8 @@
 Nothing here deletes: old tickets keep their category and priority, which only stop being
 offered for new tickets. Changes go to the server through :class:`AdminClient` in background
 tasks; a sync is requested afterwards so that the queue's menus show them at once.
+
+The two lists work alike; a :class:`CatalogKind` holds what differs between them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -45,25 +48,62 @@ from ticketing.schemas import (
 Record = CategoryOut | PriorityOut
 
 
+@dataclass(frozen=True)
+class CatalogKind:
+    """What the category and the priority lists differ in."""
+
+    title: str
+    noun: str
+    #: The Add, Rename, Deactivate and Reactivate button texts (mnemonics differ per list).
+    labels: tuple[str, str, str, str]
+    #: The create schema from the Add dialog's name and rank (``None`` without a rank field).
+    new_record: Callable[[str, int | None], BaseModel]
+    #: The patch schema (takes ``name`` or ``is_active``).
+    patch: type[CategoryPatch] | type[PriorityPatch]
+    create: Callable[[AdminClient, Any], Record]
+    update: Callable[[AdminClient, uuid.UUID, Any], Record]
+    #: A new record gets a rank, offered just above the highest.
+    ranked: bool = False
+
+
+CATEGORIES = CatalogKind(
+    title="Categories",
+    noun="category",
+    labels=("Add categor&y…", "Re&name…", "&Deactivate", "R&eactivate"),
+    new_record=lambda name, _rank: CategoryCreate(name=name),
+    patch=CategoryPatch,
+    create=AdminClient.create_category,
+    update=AdminClient.update_category,
+)
+
+PRIORITIES = CatalogKind(
+    title="Priorities",
+    noun="priority",
+    labels=("Add &priority…", "Rena&me…", "Deact&ivate", "Reacti&vate"),
+    new_record=lambda name, rank: PriorityCreate(name=name, rank=rank or 0),
+    patch=PriorityPatch,
+    create=AdminClient.create_priority,
+    update=AdminClient.update_priority,
+    ranked=True,
+)
+
+
 class CatalogSection(QGroupBox):
     """One list (categories or priorities) with its Add, Rename and (De)activate buttons."""
 
     def __init__(
         self,
-        title: str,
-        noun: str,
+        kind: CatalogKind,
         model: RecordsModel[Any],
         context: AppContext,
-        *,
-        labels: tuple[str, str, str, str],
+        client: AdminClient,
         parent: QWidget | None = None,
     ) -> None:
-        """``labels``: the Add, Rename, Deactivate and Reactivate button texts (mnemonics
-        differ between the two sections)."""
-        super().__init__(title, parent)
+        super().__init__(kind.title, parent)
+        title, labels = kind.title, kind.labels
+        self._kind = kind
         self._context = context
-        self._noun = noun
-        self._labels = labels
+        self._client = client
         self.model = model
         self.dialog: FormDialog | None = None
         self.table = QTableView()
@@ -95,6 +135,9 @@ class CatalogSection(QGroupBox):
         ):
             QWidget.setTabOrder(first, second)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.add_button.clicked.connect(self.add)
+        self.rename_button.clicked.connect(self.rename)
+        self.active_button.clicked.connect(self.toggle_active)
         model.modelReset.connect(self._update_buttons)
         self._update_buttons()
 
@@ -150,18 +193,69 @@ class CatalogSection(QGroupBox):
         self.dialog = dialog
         dialog.open()
 
+    # --- the three actions ------------------------------------------------------------------
+
+    @Slot()
+    def add(self) -> NameDialog:
+        kind, client = self._kind, self._client  # the task holds these, never this widget
+        ranks = [record.rank for record in self.model.records()] if kind.ranked else None
+        dialog = NameDialog(
+            f"Add {kind.noun}",
+            "&Add",
+            kind.new_record,
+            rank=None if ranks is None else max(ranks, default=0) + 10,
+            parent=self,
+        )
+        self.show_dialog(dialog, lambda data: lambda: kind.create(client, data), self._done("added"))
+        return dialog
+
+    @Slot()
+    def rename(self) -> NameDialog | None:
+        kind, client = self._kind, self._client
+        record = self.selected()
+        if record is None:
+            return None
+        record_id = uuid.UUID(str(record.id))
+        dialog = NameDialog(
+            f"Rename {record.name}",
+            "&Rename",
+            lambda name, _rank: kind.patch(name=name),
+            name=record.name,
+            parent=self,
+        )
+        self.show_dialog(
+            dialog, lambda patch: lambda: kind.update(client, record_id, patch), self._done("renamed")
+        )
+        return dialog
+
+    @Slot()
+    def toggle_active(self) -> None:
+        kind, client = self._kind, self._client
+        record = self.selected()
+        if record is None:
+            return
+        record_id, active = uuid.UUID(str(record.id)), not record.is_active
+        self.run(
+            lambda: kind.update(client, record_id, kind.patch(is_active=active)),
+            self._done("reactivated" if active else "deactivated"),
+        )
+
+    def _done(self, what: str) -> str:
+        return f"{self._kind.noun.capitalize()} {what}."
+
     @Slot()
     def _update_buttons(self) -> None:
         record = self.selected()
         self.rename_button.setEnabled(record is not None)
         self.active_button.setEnabled(record is not None)
-        text = self._labels[3] if record is not None and not record.is_active else self._labels[2]
+        labels = self._kind.labels
+        text = labels[3] if record is not None and not record.is_active else labels[2]
         self.active_button.setText(text)
         self.active_button.setAccessibleName(text.replace("&", ""))
         self.active_button.setToolTip(
-            f"Stop offering this {self._noun} for new tickets (tickets that have it keep it)"
+            f"Stop offering this {self._kind.noun} for new tickets (tickets that have it keep it)"
             if record is None or record.is_active
-            else f"Offer this {self._noun} again"
+            else f"Offer this {self._kind.noun} again"
         )
 
     @Slot(QItemSelection, QItemSelection)
@@ -177,20 +271,8 @@ class CatalogPanel(QWidget):
         self._context = context
         self._client = AdminClient(context.api)
         self.loaded_once = False
-        self.categories = CatalogSection(
-            "Categories",
-            "category",
-            CategoriesModel(self),
-            context,
-            labels=("Add categor&y…", "Re&name…", "&Deactivate", "R&eactivate"),
-        )
-        self.priorities = CatalogSection(
-            "Priorities",
-            "priority",
-            PrioritiesModel(self),
-            context,
-            labels=("Add &priority…", "Rena&me…", "Deact&ivate", "Reacti&vate"),
-        )
+        self.categories = CatalogSection(CATEGORIES, CategoriesModel(self), context, self._client)
+        self.priorities = CatalogSection(PRIORITIES, PrioritiesModel(self), context, self._client)
         self.message = QLabel()
         self.message.setAccessibleName("Catalog message")
         self.error = ErrorLabel("Catalog")
@@ -215,12 +297,6 @@ class CatalogPanel(QWidget):
         QWidget.setTabOrder(self.categories.table, self.priorities.add_button)
         QWidget.setTabOrder(self.priorities.table, self.refresh_button)
 
-        self.categories.add_button.clicked.connect(self.add_category)
-        self.categories.rename_button.clicked.connect(self.rename_category)
-        self.categories.active_button.clicked.connect(self.toggle_category)
-        self.priorities.add_button.clicked.connect(self.add_priority)
-        self.priorities.rename_button.clicked.connect(self.rename_priority)
-        self.priorities.active_button.clicked.connect(self.toggle_priority)
         self.refresh_button.clicked.connect(self.load)
 
     def load(self) -> None:
@@ -243,104 +319,3 @@ class CatalogPanel(QWidget):
             self.error.set_error(action_error(error))
 
         self._context.tasks.run(work, alive(self, done), alive(self, failed))
-
-    # --- categories ---------------------------------------------------------------------------
-
-    @Slot()
-    def add_category(self) -> NameDialog:
-        client = self._client  # the task holds the client, never this widget
-        dialog = NameDialog(
-            "Add category", "&Add", lambda name, _rank: CategoryCreate(name=name), parent=self
-        )
-        self.categories.show_dialog(
-            dialog, lambda data: lambda: client.create_category(data), "Category added."
-        )
-        return dialog
-
-    @Slot()
-    def rename_category(self) -> NameDialog | None:
-        client = self._client  # the task holds the client, never this widget
-        category = self.categories.selected()
-        if category is None:
-            return None
-        category_id = uuid.UUID(str(category.id))
-        dialog = NameDialog(
-            f"Rename {category.name}",
-            "&Rename",
-            lambda name, _rank: CategoryPatch(name=name),
-            name=category.name,
-            parent=self,
-        )
-        self.categories.show_dialog(
-            dialog,
-            lambda patch: lambda: client.update_category(category_id, patch),
-            "Category renamed.",
-        )
-        return dialog
-
-    @Slot()
-    def toggle_category(self) -> None:
-        client = self._client  # the task holds the client, never this widget
-        category = self.categories.selected()
-        if category is None:
-            return
-        category_id, active = uuid.UUID(str(category.id)), not category.is_active
-        self.categories.run(
-            lambda: client.update_category(category_id, CategoryPatch(is_active=active)),
-            "Category reactivated." if active else "Category deactivated.",
-        )
-
-    # --- priorities ---------------------------------------------------------------------------
-
-    @Slot()
-    def add_priority(self) -> NameDialog:
-        client = self._client  # the task holds the client, never this widget
-        ranks = [p.rank for p in self.priorities.model.records()]
-        dialog = NameDialog(
-            "Add priority",
-            "&Add",
-            _new_priority,
-            rank=max(ranks, default=0) + 10,
-            parent=self,
-        )
-        self.priorities.show_dialog(
-            dialog, lambda data: lambda: client.create_priority(data), "Priority added."
-        )
-        return dialog
-
-    @Slot()
-    def rename_priority(self) -> NameDialog | None:
-        client = self._client  # the task holds the client, never this widget
-        priority = self.priorities.selected()
-        if priority is None:
-            return None
-        priority_id = uuid.UUID(str(priority.id))
-        dialog = NameDialog(
-            f"Rename {priority.name}",
-            "&Rename",
-            lambda name, _rank: PriorityPatch(name=name),
-            name=priority.name,
-            parent=self,
-        )
-        self.priorities.show_dialog(
-            dialog,
-            lambda patch: lambda: client.update_priority(priority_id, patch),
-            "Priority renamed.",
-        )
-        return dialog
-
-    @Slot()
-    def toggle_priority(self) -> None:
-        client = self._client  # the task holds the client, never this widget
-        priority = self.priorities.selected()
-        if priority is None:
-            return
-        priority_id, active = uuid.UUID(str(priority.id)), not priority.is_active
-        self.priorities.run(
-            lambda: client.update_priority(priority_id, PriorityPatch(is_active=active)),
-            "Priority reactivated." if active else "Priority deactivated.",
-        )
-
-
-def _new_priority(name: str, rank: int | None) -> BaseModel:
-    return PriorityCreate(name=name, rank=rank or 0)
