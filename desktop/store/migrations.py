@@ -73,11 +73,11 @@ _V1 = (
 )
 
 _V2 = (
-    # sorts the queue reads in index order, ids included (``ticket_id`` ties break by id)
+    # sorts the queue reads in index order, the ids from the index itself (ties break by id)
     "DROP INDEX ix_tickets_updated_at",
     "CREATE INDEX ix_tickets_updated ON tickets (updated_at, id)",
     "CREATE INDEX ix_tickets_number ON tickets (number, id)",
-    "CREATE INDEX ix_tickets_title ON tickets (lower(title), id)",
+    "CREATE INDEX ix_tickets_title ON tickets (title COLLATE NOCASE, id)",
     # workflow order, spelled as desktop.store.schema.status_order spells it
     """CREATE INDEX ix_tickets_status_order ON tickets (
         CASE status WHEN 'Open' THEN 0 WHEN 'In Progress' THEN 1 WHEN 'On Hold' THEN 2

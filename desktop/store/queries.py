@@ -238,7 +238,7 @@ def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]
 
 _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "number": t.c.number,
-    "title": func.lower(t.c.title),
+    "title": t.c.title.collate("NOCASE"),  # case-blind, like lower(), and indexed
     "status": schema.status_order,  # workflow order
     "priority": priority.c.rank,  # most urgent last (descending: first)
     "category": func.lower(category.c.name),
@@ -380,10 +380,13 @@ def _first_column(conn: Connection, stmt: Select[Any]) -> list[str]:
     """The first column of every row, read from the driver's cursor: for the 100k ids of a big
     queue, SQLAlchemy's result rows would cost more than SQLite's own work."""
     result = conn.execute(stmt)
-    try:
-        return [value for (value,) in result.cursor.fetchall()]
+    values: list[str] = []
+    try:  # in slices: a list of 100k tuples at once would wake the garbage collector often
+        while rows := result.cursor.fetchmany(5000):
+            values.extend([value for (value,) in rows])
     finally:
         result.close()
+    return values
 
 
 def tickets_by_id(store: Store, ids: Sequence[str]) -> dict[str, TicketRow]:

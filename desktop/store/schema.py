@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     literal_column,
 )
 
@@ -208,7 +207,7 @@ status_order: ColumnElement[int] = literal_column(
 TICKET_INDEXES: tuple[Index, ...] = (
     Index("ix_tickets_updated", tickets.c.updated_at, tickets.c.id),
     Index("ix_tickets_number", tickets.c.number, tickets.c.id),
-    Index("ix_tickets_title", func.lower(tickets.c.title), tickets.c.id),
+    Index("ix_tickets_title", tickets.c.title.collate("NOCASE"), tickets.c.id),
     Index("ix_tickets_status_order", status_order, tickets.c.id),
     Index("ix_tickets_status_updated", tickets.c.status, tickets.c.updated_at, tickets.c.id),
     Index("ix_tickets_assignee_updated", tickets.c.assignee_id, tickets.c.updated_at, tickets.c.id),
