@@ -27,7 +27,7 @@ from desktop.context import AppContext, CurrentUser
 from desktop.sync import session as sessions
 from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
-from desktop.ui.admin_audit import ACTION_NAMES, AuditPanel
+from desktop.ui.admin_audit import ACTION_NAMES, AuditPanel, AuditRole
 from desktop.ui.admin_console import AdminConsole
 from desktop.ui.sync_controller import SyncController
 from desktop.ui.ticket_detail import load_detail
@@ -258,6 +258,7 @@ def test_the_audit_log_tab_pages_and_filters(
     newest = panel.model.entry(0)
     assert newest is not None and newest.action == AuditAction.USER_ROLE_CHANGED
     assert panel.model.index(0, 2).data() == "Role changed"
+    assert panel.model.index(0, 1).data(AuditRole.ENTRY) == newest
     assert "Bob (bob@example.com): agent -> admin" in panel.model.index(0, 3).data()
     assert panel.message.text() == "Entries 1 to 50 of 57, newest first."
     assert not panel.newer_button.isEnabled() and panel.older_button.isEnabled()

@@ -6,6 +6,7 @@ The log lives on the server only; this tab reads it a page at a time through
 
 from __future__ import annotations
 
+import enum
 import itertools
 import uuid
 from collections.abc import Sequence
@@ -60,11 +61,16 @@ ACTION_NAMES: dict[AuditAction, str] = {
 Index = QModelIndex | QPersistentModelIndex
 
 
+class AuditRole(enum.IntEnum):
+    """Custom data roles of :class:`AuditModel` (any column answers them)."""
+
+    ENTRY = Qt.ItemDataRole.UserRole + 1  # the row's AuditEntryOut
+
+
 class AuditModel(QAbstractTableModel):
     """One page of audit entries: when, who, what, and the change in words."""
 
     HEADERS = ("When", "By", "Action", "What changed")
-    ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # the AuditEntryOut of a row
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -106,7 +112,7 @@ class AuditModel(QAbstractTableModel):
         entry = self.entry(index.row()) if index.isValid() else None
         if entry is None:
             return None
-        if role == self.ENTRY_ROLE:
+        if role == AuditRole.ENTRY:
             return entry
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(entry, index.column())
