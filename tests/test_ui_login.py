@@ -1,8 +1,10 @@
 """The login window driven as a user would, against a real server: success and role routing,
-remembered logins (online and offline), and the message for each way logging in fails."""
+remembered logins (online and offline), "Remember me" by keyring, ``--data-dir``, and the
+message for each way logging in fails."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,14 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 import desktop.app as app_module
-from desktop import credentials
+from desktop import credentials, remembered, saved_filters
+from desktop.__main__ import parse_args
 from desktop.api import ApiClient
 from desktop.app import Application, close_session
+from desktop.drafts import DraftStore
 from desktop.remembered import AccountBook, RememberedAccount
+from desktop.store import files
+from desktop.ui.agent_console import AgentConsole
 from desktop.ui.login_window import LoginWindow
 from desktop.ui.main_window import MainWindowBase
 from desktop.ui.user_portal import UserPortal
@@ -313,3 +319,62 @@ def test_a_chain_of_keyrings_is_as_safe_as_the_keyring_it_writes_to(desktop_env:
     assert credentials.keyring_is_secure(SecureFirst())  # a desktop with keyrings.alt installed
     for insecure in (PlainFileOnly(), PlaintextKeyring(), fail.Keyring(), null.Keyring()):
         assert not credentials.keyring_is_secure(insecure), insecure
+
+
+# --- --data-dir -----------------------------------------------------------------------------------
+
+
+def files_below(folder: Path) -> set[Path]:
+    return {path.relative_to(folder) for path in folder.rglob("*") if path.is_file()}
+
+
+def test_two_data_dirs_each_keep_their_own_cache_draft_login_and_filters(
+    qtbot: QtBot,
+    live_server: LiveServer,
+    engine: Engine,
+    desktop_env: Path,
+    tmp_path: Path,
+    apps: list[Application],
+) -> None:
+    """Everything the app writes goes below ``--data-dir``; the user's folders stay empty."""
+    uma, uma_password = create_account(engine, "uma@example.com", Role.USER, "Uma User")
+    alice, alice_password = create_account(engine, "alice@example.com", Role.AGENT, "Alice Agent")
+    first, second = tmp_path / "first", tmp_path / "second"
+
+    on_first, on_second = (make_app(apps, live_server.url, data_dir=folder) for folder in (first, second))
+    portal = log_in(qtbot, on_first, live_server.url, "uma@example.com", uma_password)
+    assert isinstance(portal, UserPortal)
+    form = portal.open_ticket_form()
+    form.title.setText("Half-written on the first profile")
+    form.save_draft()
+    console = log_in(qtbot, on_second, live_server.url, "alice@example.com", alice_password)
+    assert isinstance(console, AgentConsole)
+    console.filters.save_current("Alice's view")
+
+    # each folder: its own account's cache, draft, remembered login, saved filters
+    assert files.cache_path(live_server.url, uma, first).exists()
+    assert files.cache_path(live_server.url, alice, second).exists()
+    assert not files.cache_path(live_server.url, uma, second).exists()
+    assert not files.cache_path(live_server.url, alice, first).exists()
+    draft = DraftStore(live_server.url, uma, first).load()
+    assert draft is not None and draft.title == "Half-written on the first profile"
+    assert not any(path.parts[0] == "drafts" for path in files_below(second))
+    assert [a.email for a in AccountBook.in_data_dir(first).accounts()] == ["uma@example.com"]
+    assert [a.email for a in AccountBook.in_data_dir(second).accounts()] == ["alice@example.com"]
+    filters = json.loads((second / saved_filters.FILE_NAME).read_text(encoding="utf-8"))
+    assert [f["name"] for saved in filters["accounts"].values() for f in saved] == ["Alice's view"]
+    assert not (first / saved_filters.FILE_NAME).exists()
+
+    # nothing of the app in the user's own folders: only the test keyring's plain file
+    user_folders = files_below(desktop_env) | files_below(tmp_path / "config")
+    assert {path.parts[0] for path in user_folders} <= {"python_keyring"}, user_folders
+
+    # an app started again on a folder offers that folder's login
+    login = make_app(apps, live_server.url, data_dir=first).start(resume=False)
+    qtbot.addWidget(login)
+    assert login.email.text() == "uma@example.com"
+
+
+def test_the_command_line_hands_the_data_dir_to_the_app(tmp_path: Path) -> None:
+    args = parse_args(["--data-dir", str(tmp_path / "portable"), "--no-resume"])
+    assert Application(data_dir=args.data_dir).book.path == tmp_path / "portable" / remembered.FILE_NAME
