@@ -28,7 +28,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTextCursor  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from desktop.app import Application, create_qapplication  # noqa: E402
-from desktop.store import queries  # noqa: E402
+from desktop.store import attachment_queries, queries  # noqa: E402
 from desktop.store.database import Store  # noqa: E402
 from desktop.ui.main_window import MainWindowBase  # noqa: E402
 from desktop.ui.ticket_detail import TicketDetailView  # noqa: E402
@@ -116,6 +116,10 @@ def user_shots(window: UserPortal, shots: Shots) -> None:
     wait_until(lambda: window.model.rowCount() > 0)
     window.select_ticket(ticket_with_conversation(window))
     wait_until(lambda: window.detail.detail is not None)
+    if attachment_queries.for_ticket(window.context.store, window.detail.ticket_id or ""):
+        # the attached screenshot is fetched on its own, then shown as a thumbnail
+        wait_until(lambda: any(key.startswith("thumb:") for key in window.detail.timeline.images))
+    settle(0.5)
     shots.save(window, "user_portal.png")
     window.detail.resize(QSize(760, 700))
     shots.save(window.detail, "ticket_detail_user.png")
@@ -186,20 +190,23 @@ def take_screenshots(server_url: str, shots: Shots, *, consoles: bool = False) -
 
 
 def ticket_with_conversation(window: UserPortal) -> str:
-    """An open ticket with the longest conversation, Resolved ones first (their reply box says a
-    reply reopens them), for the detail screenshot."""
+    """An open ticket with files and the longest conversation, Resolved ones first (their reply
+    box says a reply reopens them), for the detail screenshot."""
     store = window.context.store
-    ranked: list[tuple[bool, int, str]] = []
+    ranked: list[tuple[bool, bool, int, str]] = []
     for row in range(window.model.rowCount()):
         ticket_id = window.model.ticket_id(row)
         detail = queries.ticket_detail(store, ticket_id) if ticket_id else None
         if ticket_id and detail is not None and detail.ticket.status != Status.CLOSED:
-            ranked.append((detail.ticket.status == Status.RESOLVED, len(detail.timeline), ticket_id))
+            has_files = bool(attachment_queries.for_ticket(store, ticket_id))
+            ranked.append(
+                (has_files, detail.ticket.status == Status.RESOLVED, len(detail.timeline), ticket_id)
+            )
     if not ranked:
         first = window.model.ticket_id(0)
         assert first is not None
         return first
-    return max(ranked)[2]
+    return max(ranked)[3]
 
 
 def ticket_with_internal_note(store: Store) -> str:
