@@ -422,7 +422,7 @@ class AuditAction(enum.StrEnum):
     USER_ROLE_CHANGED = "user.role_changed"
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
-    USER_PASSWORD_RESET = "user.password_reset"
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action's name, not a secret
     SETTINGS_CHANGED = "settings.changed"
     CATEGORY_ADDED = "category.added"
     CATEGORY_RENAMED = "category.renamed"
@@ -443,7 +443,8 @@ class AuditEntryOut(BaseModel):
     target_type: str = Field(examples=["user"])
     target_id: str | None
     summary: str = Field(
-        description="The entry in words.", examples=["Changed the role of Ann (ann@example.com): agent -> admin"]
+        description="The entry in words.",
+        examples=["Changed the role of Ann (ann@example.com): agent -> admin"],
     )
     details: dict[str, Any] = Field(
         description="What changed (names, old and new values); never a password or secret."
