@@ -33,6 +33,7 @@ class AdminConsole(AgentConsole):
         self.users = UsersPanel(context)
         self.catalog = CatalogPanel(context)
         self.settings = SettingsPanel(context)
+        self.audit = AuditPanel(context)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Admin sections")
         self.tabs.setDocumentMode(True)
@@ -40,7 +41,7 @@ class AdminConsole(AgentConsole):
         self.tabs.addTab(self.users, "&Users")
         self.tabs.addTab(self.catalog, "&Categories && Priorities")
         self.tabs.addTab(self.settings, "Se&ttings")
-        self.tabs.addTab(AuditPanel(context), "Audit lo&g")
+        self.tabs.addTab(self.audit, "Audit lo&g")
         self.setCentralWidget(self.tabs)
         self.setWindowTitle(f"Ticketdesk — {context.user.name} (admin)")
         self._build_admin_menu()
@@ -48,7 +49,8 @@ class AdminConsole(AgentConsole):
 
     def _build_admin_menu(self) -> None:
         menu = self.menuBar().addMenu("&Admin")
-        for position, text in enumerate(("Queue", "Users", "Categories && Priorities", "Settings")):
+        sections = ("Queue", "Users", "Categories && Priorities", "Settings", "Audit log")
+        for position, text in enumerate(sections):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(f"Alt+{position + 1}"))
             action.triggered.connect(lambda _checked=False, p=position: self.tabs.setCurrentIndex(p))
