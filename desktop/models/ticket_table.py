@@ -24,13 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import shiboken6
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from typing_extensions import override
 
