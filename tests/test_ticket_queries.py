@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, text
 
 from sync_server.app import create_app
 from tests.api_helpers import Account, assert_error, login, reset_database, rolled_back
-from ticketing.domain import Role
+from ticketing.domain import Role, Status
 from ticketing.schemas import TicketSort
 
 INJECTION = "' OR 1=1 --"
@@ -248,7 +248,7 @@ def _sort_key(desk: Desk, column: str) -> Callable[[dict[str, Any]], Any]:
     keys: dict[str, Callable[[dict[str, Any]], Any]] = {
         "number": lambda t: int(t["number"].removeprefix("TKT-")),
         "title": lambda t: t["title"].lower(),
-        "status": lambda t: t["status"],
+        "status": lambda t: list(Status).index(Status(t["status"])),  # workflow order
         "priority": lambda t: desk.ranks[t["priority"]],
         "category": lambda t: t["category_name"].lower(),
         "assignee": lambda t: t["assignee_name"].lower() if t["assignee_name"] else None,

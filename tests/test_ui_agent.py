@@ -18,8 +18,6 @@ from sqlalchemy import Engine
 
 from bench.queue_model import fill_cache, open_cache
 from desktop.api import ApiClient
-from desktop.app import Application, close_session
-from desktop.context import AppContext
 from desktop.models.queue_model import QueueColumn
 from desktop.models.ticket_table import TicketRole
 from desktop.saved_filters import SavedFilterBook
@@ -29,7 +27,7 @@ from desktop.ui.bulk_actions import BulkChange, apply_bulk, common_transitions
 from sync_server.db.session import make_session_factory
 from sync_server.services.demo import seed_demo
 from tests.live_server import LiveServer
-from tests.ui_helpers import all_controls, offline_context
+from tests.ui_helpers import all_controls, log_in_app, offline_context, shut_app
 from ticketing import workflow
 from ticketing.domain import Role, Status
 from ticketing.schemas import TicketQuery
@@ -40,30 +38,6 @@ AGENT = ("agent@example.com", "agent-pass-1")
 def seed(engine: Engine) -> None:
     with make_session_factory(engine)() as session, session.begin():
         assert seed_demo(session)
-
-
-def log_in(qtbot: QtBot, server: str, email: str, password: str) -> tuple[Application, Any]:
-    """Log in through the login window, as a person would; returns the app and its window."""
-    app = Application(engine_options={"interval": 3600.0, "debounce": 0.05})
-    login = app.start(resume=False)
-    login.server.setText(server)
-    login.email.setText(email)
-    login.password.setText(password)
-    with qtbot.waitSignal(app.main_window_shown, timeout=20_000) as shown:
-        login.login_button.click()
-    window = shown.args[0]
-    assert app.context is not None
-    sync = app.context.sync
-    qtbot.waitUntil(lambda: sync.status.last_sync_at is not None and not sync.status.syncing, timeout=30_000)
-    return app, window
-
-
-def shut(window: Any) -> None:
-    context: AppContext = window.context
-    context.sync.detach()
-    context.tasks.wait()
-    close_session(context.session)
-    window.close_for_app()
 
 
 def server_numbers(api: ApiClient, query: str) -> set[str]:
@@ -94,7 +68,7 @@ def test_agent_filters_the_queue_assigns_a_ticket_and_writes_an_internal_note(
     qtbot: QtBot, live_server: LiveServer, engine: Engine, desktop_env: Path
 ) -> None:
     seed(engine)
-    app, console = log_in(qtbot, live_server.url, *AGENT)
+    app, console = log_in_app(qtbot, live_server.url, *AGENT)
     assert isinstance(console, AgentConsole)
     api = console.context.api
     me = console.context.user.id
@@ -164,7 +138,7 @@ def test_agent_filters_the_queue_assigns_a_ticket_and_writes_an_internal_note(
 
         qtbot.waitUntil(note_on_server, timeout=20_000)
     finally:
-        shut(console)
+        shut_app(console)
         del app
 
 

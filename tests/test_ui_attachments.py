@@ -12,13 +12,13 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from desktop.api import ApiClient
-from desktop.app import Application, close_session
 from desktop.context import AppContext
 from desktop.store import attachment_queries, queries
 from desktop.ui.user_portal import UserPortal
 from tests.api_helpers import create_account
 from tests.file_helpers import WINDOWS_PROGRAM, sha256
 from tests.live_server import LiveServer
+from tests.ui_helpers import log_in_app, shut_app
 from ticketing.domain import Role
 
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
@@ -42,28 +42,6 @@ def opened_files() -> Any:
     QDesktopServices.setUrlHandler("file", catcher, "open")
     yield catcher
     QDesktopServices.unsetUrlHandler("file")
-
-
-def _log_in(qtbot: QtBot, server: str, email: str, password: str) -> Any:
-    app = Application(engine_options={"interval": 3600.0, "debounce": 0.05})
-    login = app.start(resume=False)
-    login.server.setText(server)
-    login.email.setText(email)
-    login.password.setText(password)
-    with qtbot.waitSignal(app.main_window_shown, timeout=20_000) as shown:
-        login.login_button.click()
-    window = shown.args[0]
-    context: AppContext = window.context
-    qtbot.waitUntil(lambda: context.sync.status.last_sync_at is not None and not context.sync.status.syncing)
-    return window
-
-
-def _shut(window: Any) -> None:
-    context: AppContext = window.context
-    context.sync.detach()
-    context.tasks.wait()
-    close_session(context.session)
-    window.close_for_app()
 
 
 def _sync(qtbot: QtBot, context: AppContext) -> None:
@@ -101,7 +79,7 @@ def test_a_requester_attaches_files_sees_the_agents_picture_and_opens_it(
 ) -> None:
     _uma_id, password = create_account(engine, "uma@example.com", Role.USER)
     _alice_id, alice_password = create_account(engine, "alice@example.com", Role.AGENT)
-    portal = _log_in(qtbot, live_server.url, "uma@example.com", password)
+    _app, portal = log_in_app(qtbot, live_server.url, "uma@example.com", password)
     assert isinstance(portal, UserPortal)
     context: AppContext = portal.context
     try:
@@ -157,14 +135,14 @@ def test_a_requester_attaches_files_sees_the_agents_picture_and_opens_it(
         opened = Path(opened_files.urls[0].toLocalFile())
         assert opened.name == "fix.png" and opened.read_bytes() == picture
     finally:
-        _shut(portal)
+        shut_app(portal)
 
 
 def test_a_reply_with_files_and_a_refused_one(
     qtbot: QtBot, live_server: LiveServer, engine: Engine, desktop_env: Path, tmp_path: Path
 ) -> None:
     _uma_id, password = create_account(engine, "uma@example.com", Role.USER)
-    portal = _log_in(qtbot, live_server.url, "uma@example.com", password)
+    _app, portal = log_in_app(qtbot, live_server.url, "uma@example.com", password)
     context: AppContext = portal.context
     try:
         form = portal.open_ticket_form()
@@ -201,4 +179,4 @@ def test_a_reply_with_files_and_a_refused_one(
             )
         )
     finally:
-        _shut(portal)
+        shut_app(portal)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -19,8 +20,10 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from pytestqt.qtbot import QtBot
 
 from desktop.api import ApiClient
+from desktop.app import Application, close_session
 from desktop.context import AppContext, CurrentUser
 from desktop.store.database import Store
 from desktop.sync.engine import SyncEngine
@@ -90,3 +93,29 @@ def all_controls(root: QWidget) -> list[QWidget]:
         and not isinstance(w.parentWidget(), QComboBox | QAbstractItemView)
         and w.objectName() != "qt_toolbar_ext_button"
     ]
+
+
+def log_in_app(qtbot: QtBot, server: str, email: str, password: str) -> tuple[Application, Any]:
+    """Log in through the login window, as a person would, and wait for the first sync;
+    returns the app and its main window."""
+    app = Application(engine_options={"interval": 3600.0, "debounce": 0.05})
+    login = app.start(resume=False)
+    login.server.setText(server)
+    login.email.setText(email)
+    login.password.setText(password)
+    with qtbot.waitSignal(app.main_window_shown, timeout=20_000) as shown:
+        login.login_button.click()
+    window = shown.args[0]
+    assert app.context is not None
+    sync = app.context.sync
+    qtbot.waitUntil(lambda: sync.status.last_sync_at is not None and not sync.status.syncing, timeout=30_000)
+    return app, window
+
+
+def shut_app(window: Any) -> None:
+    """Stop syncing, let the workers finish and close the session and the window."""
+    context: AppContext = window.context
+    context.sync.detach()
+    context.tasks.wait()
+    close_session(context.session)
+    window.close_for_app()

@@ -84,7 +84,7 @@ class TicketForm(QWidget):
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self._context = context
-        self._drafts = drafts or DraftStore(context.server_url, context.user.id)
+        self._drafts = drafts or DraftStore(context.server_url, context.user.id, context.data_dir)
         self._files: list[QueuedFile] = []
         self._wanted_category: str | None = None
         self._wanted_priority: str | None = DEFAULT_PRIORITY

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from sync_server.db.models import Category, Comment, PriorityLevel, Ticket, TicketEvent, User
@@ -28,7 +28,8 @@ Assignee = aliased(User, name="assignee")
 SORT_COLUMNS: dict[str, Any] = {
     "number": Ticket.number,
     "title": func.lower(Ticket.title),
-    "status": Ticket.status,
+    # workflow order (the order Status declares), as the desktop sorts: Open first, Closed last
+    "status": case({s.value: n for n, s in enumerate(Status)}, value=Ticket.status),
     "priority": PriorityLevel.rank,
     "category": func.lower(Category.name),
     "assignee": func.lower(Assignee.name),
