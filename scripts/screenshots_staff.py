@@ -82,6 +82,18 @@ def admin_shots(window: AdminConsole, shots: Shots) -> None:
     assert loaded is not None
     window.settings.fill(loaded)  # nothing is saved
 
+    # two real admin actions, so that the audit log has something to show
+    api = window.context.api
+    api.request(
+        "PATCH", "/api/settings", {"rate_limits": {**loaded.rate_limits.model_dump(), "login_per_minute": 12}}
+    )
+    api.request("POST", "/api/categories", {"name": "Meeting rooms"})
+    window.show_tab(window.audit)
+    window.audit.load()
+    wait_until(lambda: window.audit.model.rowCount() >= 2)
+    settle(0.5)
+    shots.save(window, "admin_audit.png")
+
 
 def take_screenshots(server_url: str, shots: Shots) -> int:
     qapp = create_qapplication(["screenshots"])

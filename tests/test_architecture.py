@@ -64,3 +64,15 @@ def test_server_and_shared_rules_never_import_the_client() -> None:
         if name.split(".")[0] == "desktop"
     }
     assert not offenders
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in helper modules, so each test module stands alone."""
+    tests = Path(__file__).parent
+    offenders = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted(tests.glob("test_*.py"))
+        for line in path.read_text().splitlines()
+        if line.startswith(("from tests.test_", "import tests.test_"))
+    ]
+    assert offenders == []

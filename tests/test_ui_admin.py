@@ -25,8 +25,7 @@ from desktop.ui.admin_dialogs import FormDialog
 from desktop.ui.admin_users import NewAccountDialog
 from tests.api_helpers import create_account
 from tests.live_server import LiveServer
-from tests.test_ui_agent import log_in, shut
-from tests.ui_helpers import all_controls
+from tests.ui_helpers import all_controls, log_in_app, shut_app
 from ticketing.domain import AgentVisibility, Role
 from ticketing.files import FileKind
 from ticketing.schemas import CategoryOut, PriorityOut, UserOut
@@ -35,10 +34,10 @@ from ticketing.schemas import CategoryOut, PriorityOut, UserOut
 @pytest.fixture
 def admin(qtbot: QtBot, live_server: LiveServer, engine: Engine, desktop_env: Path) -> Iterator[AdminConsole]:
     _, password = create_account(engine, "ada@example.com", Role.ADMIN, "Ada Admin")
-    app, window = log_in(qtbot, live_server.url, "ada@example.com", password)
+    app, window = log_in_app(qtbot, live_server.url, "ada@example.com", password)
     assert isinstance(window, AdminConsole)
     yield window
-    shut(window)
+    shut_app(window)
     del app
 
 
