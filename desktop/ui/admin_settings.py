@@ -170,7 +170,7 @@ class SettingsPanel(QWidget):
         # --- notifications
         self.notifications: dict[str, QCheckBox] = {name: QCheckBox(label) for name, label in NOTIFICATIONS}
         notify = self._group(
-            "Email notifications (defaults for new accounts)",
+            "Email notifications (each user can still turn theirs off)",
             [(f"notifications.{name}", "", self.notifications[name]) for name, _ in NOTIFICATIONS],
         )
 

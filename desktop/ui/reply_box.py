@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -58,6 +59,7 @@ class ReplyBox(QFrame):
         self.attach_button = QPushButton("Attach &files…")
         self.attach_button.setAccessibleName("Attach files")
         self.attach_button.setToolTip("Attach files to this reply")
+        self.attach_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.files_label = QLabel()
         self.files_label.setAccessibleName("Files to attach")
         self.files_label.setWordWrap(True)
@@ -80,6 +82,7 @@ class ReplyBox(QFrame):
         bottom.addWidget(self.files_label, 1)
         bottom.addWidget(self.clear_files_button)
         bottom.addWidget(self.hint, 1)
+        bottom.addStretch()
         bottom.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
