@@ -22,7 +22,7 @@ from sync_server.app import create_app
 from sync_server.db.embedded import start_embedded
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.errors import DomainError
-from sync_server.services import accounts
+from sync_server.services import accounts, uploads
 from sync_server.services.accounts import TokenLifetimes
 from sync_server.services.blob_store import BlobStore
 from sync_server.services.bootstrap import prepare_database
@@ -98,6 +98,8 @@ def _seed_demo(engine: Engine, data_dir: Path) -> int:
 def _serve(config: ServerConfig, engine: Engine, args: argparse.Namespace) -> int:
 
     prepare_database(engine)
+    with make_session_factory(engine)() as session, session.begin():
+        uploads.prune_stale(session, BlobStore(config.data_dir))
     lifetimes = TokenLifetimes(
         access=dt.timedelta(minutes=config.access_token_minutes),
         refresh=dt.timedelta(days=config.refresh_token_days),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from sync_server.app import create_app
 from sync_server.db.models import Attachment, Blob, BlobGrant, BlobUpload
@@ -315,3 +315,20 @@ def test_uploads_are_rate_limited_with_retry_after(uma: Account, admin: Account)
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert int(answers[2].headers["retry-after"]) >= 1
     assert "uploads" in answers[2].json()["detail"]
+
+
+def test_abandoned_uploads_are_forgotten_with_their_bytes(
+    uma: Account, ben: Account, engine: Engine, data_dir: Path
+) -> None:
+    data = b"half a file " * 1000
+    started = start_upload(uma, data, "half.log").json()
+    assert send(uma, started["upload_id"], data[:500], 0).json()["received"] == 500
+    assert len(_files_under(data_dir / "uploads")) == 1
+    with engine.begin() as conn:  # a week and a day without news of it
+        conn.execute(text("UPDATE blob_uploads SET updated_at = now() - interval '8 days'"))
+    assert start_upload(ben, b"other", "other.txt").status_code == 200  # someone else's: kept
+    assert _count(engine, BlobUpload) == 2
+    fresh = start_upload(uma, b"new file", "new.txt")  # the same user starts another upload
+    assert fresh.status_code == 200
+    assert _count(engine, BlobUpload) == 2  # hers is gone, Ben's stays, the new one came
+    assert _files_under(data_dir / "uploads") == []  # no part file had bytes but hers

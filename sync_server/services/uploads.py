@@ -83,6 +83,7 @@ def start(session: Session, store: BlobStore, user_id: uuid.UUID, data: UploadSt
     """Begin (or resume) sending a file; complete at once if this user already sent it."""
     name = clean_file_name(data.file_name)
     _check_size(data.size, settings_store.load(session).attachments, name)
+    prune_stale(session, store, user_id=user_id)
     blob = session.get(Blob, data.sha256)
     if blob is not None and blob.status != "clean":
         raise FileRefused(f"{name} was refused: it contains malware ({blob.scan_result}).")
@@ -188,10 +189,16 @@ def _finish(session: Session, store: BlobStore, upload: BlobUpload) -> UploadSta
     return _complete(blob)
 
 
-def prune_stale(session: Session, store: BlobStore, days: int = STALE_UPLOAD_DAYS) -> int:
-    """Forget uploads nobody has continued for ``days``; returns how many."""
+def prune_stale(
+    session: Session, store: BlobStore, days: int = STALE_UPLOAD_DAYS, user_id: uuid.UUID | None = None
+) -> int:
+    """Forget uploads nobody has continued for ``days`` (of one user, or everyone's); returns
+    how many. Runs at every server start and whenever a user starts an upload."""
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    stale = list(session.scalars(select(BlobUpload).where(BlobUpload.updated_at < cutoff)))
+    stmt = select(BlobUpload).where(BlobUpload.updated_at < cutoff)
+    if user_id is not None:
+        stmt = stmt.where(BlobUpload.user_id == user_id)
+    stale = list(session.scalars(stmt))
     for upload in stale:
         _forget(session, store, upload)
     return len(stale)
