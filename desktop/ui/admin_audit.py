@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +29,7 @@ from typing_extensions import override
 
 from desktop.admin_client import AdminClient
 from desktop.context import AppContext
+from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
 from desktop.ui.admin_dialogs import ErrorLabel
 from desktop.ui.callbacks import alive
 from desktop.ui.error_text import action_error
@@ -58,8 +59,6 @@ ACTION_NAMES: dict[AuditAction, str] = {
     AuditAction.PRIORITY_REACTIVATED: "Priority reactivated",
 }
 
-Index = QModelIndex | QPersistentModelIndex
-
 
 class AuditRole(enum.IntEnum):
     """Custom data roles of :class:`AuditModel` (any column answers them)."""
@@ -67,10 +66,21 @@ class AuditRole(enum.IntEnum):
     ENTRY = Qt.ItemDataRole.UserRole + 1  # the row's AuditEntryOut
 
 
-class AuditModel(QAbstractTableModel):
+class AuditColumn(enum.IntEnum):
+    WHEN = 0
+    BY = 1
+    ACTION = 2
+    CHANGE = 3
+
+    @property
+    def label(self) -> str:
+        return ("When", "By", "Action", "What changed")[self]
+
+
+class AuditModel(FlatTableModel):
     """One page of audit entries: when, who, what, and the change in words."""
 
-    HEADERS = ("When", "By", "Action", "What changed")
+    columns = tuple(AuditColumn)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,27 +95,8 @@ class AuditModel(QAbstractTableModel):
         return self._entries[row] if 0 <= row < len(self._entries) else None
 
     @override
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    @override
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    @override
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS)
-        if horizontal and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.HEADERS[section]
-        return None
-
-    @override
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    def row_count(self) -> int:
+        return len(self._entries)
 
     @override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -114,9 +105,9 @@ class AuditModel(QAbstractTableModel):
             return None
         if role == AuditRole.ENTRY:
             return entry
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             return self._text(entry, index.column())
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == len(self.HEADERS) - 1:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == AuditColumn.CHANGE:
             return entry.summary
         return None
 
@@ -165,7 +156,7 @@ class AuditPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        for column in range(len(AuditModel.HEADERS) - 1):
+        for column in range(len(AuditColumn) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.message = QLabel()
