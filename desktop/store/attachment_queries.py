@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, exists, select
+from sqlalchemy import ColumnElement, Connection, select
 
-from desktop.store import schema
+from desktop.store import schema, shadows
 from desktop.store.database import Store
 from ticketing.files import is_image_type
 
@@ -35,11 +35,7 @@ class AttachmentRow:
 def _rows(conn: Connection, condition: ColumnElement[bool]) -> list[AttachmentRow]:
     a = schema.attachments
     uploader = schema.users.alias("uploader")
-    pending = exists().where(
-        schema.shadows.c.entity == "attachment",
-        schema.shadows.c.row_id == a.c.id,
-        schema.shadows.c.row.is_(None),
-    )
+    pending = shadows.not_on_server("attachment", a.c.id)
     stmt = (
         select(a, uploader.c.name.label("uploader_name"), pending.label("pending"))
         .outerjoin(uploader, uploader.c.id == a.c.uploader_id)

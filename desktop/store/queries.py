@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import UnaryExpression
 
-from desktop.store import outbox, schema, state
+from desktop.store import outbox, schema, shadows, state
 from desktop.store.database import Store
 from desktop.store.replay import ticket_state
 from desktop.store.rows import parse_time, utc_text
@@ -457,11 +457,7 @@ def ticket_detail(store: Store, ticket_id: str) -> TicketDetail | None:
 def _comments(conn: Connection, ticket_id: str) -> list[CommentRow]:
     c = schema.comments
     author = schema.users.alias("author")
-    pending = exists().where(
-        schema.shadows.c.entity == "comment",
-        schema.shadows.c.row_id == c.c.id,
-        schema.shadows.c.row.is_(None),
-    )
+    pending = shadows.not_on_server("comment", c.c.id)
     stmt = (
         select(c, author.c.name.label("author_name"), pending.label("pending"))
         .outerjoin(author, author.c.id == c.c.author_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Exists, delete, exists, insert, select, update
 
 from desktop.store import outbox, records, schema
 from desktop.store.replay import Family, replay
@@ -37,6 +37,16 @@ def ensure(conn: Connection, entity: str, row_id: str, ticket_id: str) -> None:
                 row=None if row is None else json.dumps(row),
             )
         )
+
+
+def not_on_server(entity: str, row_id: ColumnElement[str]) -> Exists:
+    """For a query: the row was made by a pending mutation (its shadow says the server has no
+    such row yet), so the UI marks it "not sent yet"."""
+    return exists().where(
+        schema.shadows.c.entity == entity,
+        schema.shadows.c.row_id == row_id,
+        schema.shadows.c.row.is_(None),
+    )
 
 
 def index(conn: Connection) -> dict[tuple[str, str], str]:
