@@ -16,7 +16,7 @@ from desktop.sync import downloads
 from tests.file_helpers import PNG, WINDOWS_PROGRAM, sha256
 from tests.sync_helpers import Desk, sync_until
 from ticketing.files import CHUNK_SIZE
-from ticketing.schemas import UploadStatus
+from ticketing.schemas import UploadStart, UploadStatus
 
 
 def _file(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -118,8 +118,19 @@ def test_an_interrupted_upload_resumes_instead_of_starting_again(desk: Desk, tmp
     assert [a["sha256"] for a in on_server] == [sha256(data)]
 
 
+class _CountsUploads(ApiClient):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.started: list[str] = []
+
+    def start_upload(self, body: UploadStart) -> UploadStatus:
+        self.started.append(body.file_name)
+        return super().start_upload(body)
+
+
 def test_a_refused_file_becomes_a_sync_problem_and_the_rest_goes_on(desk: Desk, tmp_path: Path) -> None:
-    user = desk.desktop("uma@example.com")
+    api = _CountsUploads(desk.server.url)
+    user = desk.desktop("uma@example.com", api=api)
     user.engine.sync_once()
     category = queries.categories(user.store)[0].id
     ticket_id = commands.create_ticket(
@@ -134,6 +145,7 @@ def test_a_refused_file_becomes_a_sync_problem_and_the_rest_goes_on(desk: Desk, 
     problems = queries.problems(user.store)
     assert len(problems) == 1
     assert "holiday.png was refused: programs are not accepted" in (problems[0].message or "")
+    assert api.started.count("holiday.png") == 1  # refused once, not sent again
     sync_until(user, lambda: [a.id for a in attachments.for_ticket(user.store, ticket_id)] == [good])
     comments = desk.rest("uma@example.com").request("GET", f"/api/tickets/{ticket_id}/comments")
     assert [c["content"] for c in comments] == ["Did the photo arrive?"]

@@ -124,3 +124,8 @@ def push_all(
             )
         if prepared.waiting is not None:
             raise prepared.waiting  # what could go has gone; the file waits for the next sync
+        if prepared.refused is not None:  # now first in line: report it without uploading again
+            with store.read() as conn:
+                first = outbox.to_push(conn, 1)
+            if first and first[0].id == prepared.refused[0].id:
+                summary = summary + _refuse_locally(store, *prepared.refused)
