@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 from desktop.api import ApiClient
 from desktop.context import AppContext
 from desktop.store import attachment_queries, queries
+from desktop.sync.status import SyncProgress
+from desktop.ui.status_bar import SyncProgressBar
 from desktop.ui.user_portal import UserPortal
 from tests.api_helpers import create_account
 from tests.file_helpers import WINDOWS_PROGRAM, sha256
@@ -180,3 +182,12 @@ def test_a_reply_with_files_and_a_refused_one(
         )
     finally:
         shut_app(portal)
+
+
+def test_upload_progress_shows_a_percentage_even_for_huge_files(qtbot: QtBot) -> None:
+    bar = SyncProgressBar()
+    qtbot.addWidget(bar)
+    bar.show_progress(SyncProgress("upload", 3 * 2**30, 4 * 2**30))  # more than a progress bar counts
+    assert (bar.minimum(), bar.maximum(), bar.value()) == (0, 100, 75)
+    assert bar.text() == "Uploading 75%"
+    assert "3.0 GB of 4.0 GB" in bar.toolTip()

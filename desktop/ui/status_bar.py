@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QTo
 from desktop.context import AppContext
 from desktop.sync.status import ErrorKind, SyncProgress, SyncStatus
 from desktop.ui.formatting import relative_time
+from ticketing.files import human_size
 
 #: What the connection indicator says for each failure that needs words.
 _ERROR_TEXT: dict[ErrorKind, str] = {
@@ -144,6 +145,14 @@ class SyncProgressBar(QProgressBar):
 
     def show_progress(self, progress: SyncProgress) -> None:
         self.show()
+        if progress.phase == "upload" and progress.total > 0:
+            # bytes may pass what a progress bar counts (2**31): show a percentage
+            self.setRange(0, 100)
+            self.setValue(min(100, progress.done * 100 // progress.total))
+            self.setFormat("Uploading %p%")
+            sent, size = human_size(progress.done), human_size(progress.total)
+            self.setToolTip(f"Sync: uploading a file, {sent} of {size}")
+            return
         if progress.total > 0:
             self.setRange(0, progress.total)
             self.setValue(min(progress.done, progress.total))
