@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Connection, select
 
 from desktop.store import schema, shadows
 from desktop.store.database import Store
+from desktop.store.rows import stored_time
 from ticketing.files import is_image_type
 
 
@@ -53,7 +54,7 @@ def _rows(conn: Connection, condition: ColumnElement[bool]) -> list[AttachmentRo
             size=int(r.size or 0),
             sha256=r.sha256,
             is_internal=bool(r.is_internal),
-            created_at=dt.datetime.fromisoformat(r.created_at),
+            created_at=stored_time(r.created_at),
             pending=bool(r.pending),
         )
         for r in conn.execute(stmt)

@@ -56,14 +56,6 @@ class LocalBlobs:
         self._settle(Path(writer.name), digest.hexdigest())
         return digest.hexdigest(), size
 
-    def add_bytes(self, data: bytes) -> tuple[str, int]:
-        self._prepare()
-        sha256 = hashlib.sha256(data).hexdigest()
-        with tempfile.NamedTemporaryFile(dir=self.folder, delete=False) as writer:
-            writer.write(data)
-        self._settle(Path(writer.name), sha256)
-        return sha256, len(data)
-
     def adopt_download(self, partial: Path, sha256: str) -> bool:
         """Keep a downloaded file if its bytes match ``sha256``; returns whether they did."""
         digest = hashlib.sha256()

@@ -33,7 +33,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from desktop.store import outbox, schema, shadows, state
 from desktop.store.database import Store
 from desktop.store.replay import ticket_state
-from desktop.store.rows import parse_time, utc_text
+from desktop.store.rows import parse_time, stored_time, utc_text
 from ticketing import workflow
 from ticketing.domain import Role, Status, format_ticket_number, parse_ticket_number
 from ticketing.schemas import TicketQuery
@@ -324,19 +324,13 @@ def _ticket_row(values: Sequence[Any]) -> TicketRow:
         submitter_name=values[10],
         assignee_id=values[11],
         assignee_name=values[12],
-        created_at=_time(values[13]),
-        updated_at=_time(values[14]),
+        created_at=stored_time(values[13]),
+        updated_at=stored_time(values[14]),
         resolved_at=parse_time(values[15]),
         closed_at=parse_time(values[16]),
         pending=bool(values[17]),
         has_problem=bool(values[18]),
     )
-
-
-def _time(value: str) -> dt.datetime:
-    parsed = parse_time(value)
-    assert parsed is not None, "synced rows always have their timestamps"
-    return parsed
 
 
 def _me(conn: Connection) -> str | None:
@@ -446,7 +440,7 @@ def ticket_detail(store: Store, ticket_id: str) -> TicketDetail | None:
             events=events,
             timeline=timeline,
             pending=[
-                PendingChange(m.id, m.name, m.args, _time(m.created_at), m.state)
+                PendingChange(m.id, m.name, m.args, stored_time(m.created_at), m.state)
                 for m in outbox.for_ticket(conn, ticket_id)
             ],
             problems=_problems(conn, ticket_id),
@@ -472,7 +466,7 @@ def _comments(conn: Connection, ticket_id: str) -> list[CommentRow]:
             author_name=r.author_name,
             content=r.content,
             is_internal=bool(r.is_internal),
-            created_at=_time(r.created_at),
+            created_at=stored_time(r.created_at),
             pending=bool(r.pending),
         )
         for r in conn.execute(stmt)
@@ -497,7 +491,7 @@ def _events(conn: Connection, ticket_id: str) -> list[EventRow]:
             field=r.field,
             old_value=r.old_value,
             new_value=r.new_value,
-            created_at=_time(r.created_at),
+            created_at=stored_time(r.created_at),
         )
         for r in conn.execute(stmt)
     ]

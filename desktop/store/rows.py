@@ -28,6 +28,13 @@ def parse_time(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
 
 
+def stored_time(value: str) -> dt.datetime:
+    """A timestamp every synced row has (``created_at``...)."""
+    parsed = parse_time(value)
+    assert parsed is not None, "synced rows always have their timestamps"
+    return parsed
+
+
 def id_text(value: uuid.UUID | str | None) -> str | None:
     """An id as the cache stores it (canonical UUID text)."""
     return None if value is None else str(uuid.UUID(str(value)))
