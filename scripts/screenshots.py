@@ -236,14 +236,13 @@ def example_screenshot() -> QImage:
     return image
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Screenshots of the Ticketdesk windows.")
+def run_against_demo_server(
+    parser: argparse.ArgumentParser, default_port: int, shoot: Callable[[str, Shots, argparse.Namespace], int]
+) -> int:
+    """Parse the common options, start a demo server with its own folders, and ``shoot``."""
     parser.add_argument("--database-url", help="PostgreSQL for the demo server (default: embedded)")
-    parser.add_argument("--port", type=int, default=8711)
+    parser.add_argument("--port", type=int, default=default_port)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument(
-        "--consoles", action="store_true", help="also save agent_console.png, admin_console.png"
-    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ticketdesk-shots-"))
@@ -255,10 +254,20 @@ def main() -> int:
 
     server = start_server(args.port, work / "server", args.database_url)
     try:
-        return take_screenshots(f"http://127.0.0.1:{args.port}", Shots(args.out), consoles=args.consoles)
+        return shoot(f"http://127.0.0.1:{args.port}", Shots(args.out), args)
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Screenshots of the Ticketdesk windows.")
+    parser.add_argument(
+        "--consoles", action="store_true", help="also save agent_console.png, admin_console.png"
+    )
+    return run_against_demo_server(
+        parser, 8711, lambda url, shots, args: take_screenshots(url, shots, consoles=args.consoles)
+    )
 
 
 if __name__ == "__main__":

@@ -11,9 +11,7 @@ the first sync, selects a ticket with internal notes, and saves ``widget.grab()`
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +19,15 @@ sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from PySide6.QtCore import QSize  # noqa: E402
-from screenshots import Shots, close, log_in, settle, start_server, ticket_with_internal_note, wait_until  # noqa: E402
+from screenshots import (  # noqa: E402
+    Shots,
+    close,
+    log_in,
+    run_against_demo_server,
+    settle,
+    ticket_with_internal_note,
+    wait_until,
+)
 
 from desktop.app import create_qapplication  # noqa: E402
 from desktop.ui.admin_console import AdminConsole  # noqa: E402
@@ -115,24 +121,7 @@ def take_screenshots(server_url: str, shots: Shots) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Screenshots of the Ticketdesk staff windows.")
-    parser.add_argument("--database-url", help="PostgreSQL for the demo server (default: embedded)")
-    parser.add_argument("--port", type=int, default=8712)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    args = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="ticketdesk-staff-shots-"))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["XDG_DATA_HOME"] = str(work / "data")
-    os.environ["XDG_CONFIG_HOME"] = str(work / "config")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
-    args.out.mkdir(parents=True, exist_ok=True)
-
-    server = start_server(args.port, work / "server", args.database_url)
-    try:
-        return take_screenshots(f"http://127.0.0.1:{args.port}", Shots(args.out))
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    return run_against_demo_server(parser, 8712, lambda url, shots, _args: take_screenshots(url, shots))
 
 
 if __name__ == "__main__":
