@@ -142,9 +142,7 @@ def download_attachment(
     attachment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, store: BlobStoreDep
 ) -> FileResponse:
     """An attachment's bytes, if the caller may see it (never a quarantined file)."""
-    attachment = attachments.readable_attachment(session, principal, attachment_id)
-    blob = session.get(Blob, attachment.sha256)
-    assert blob is not None
+    attachment, blob = attachments.readable_attachment(session, principal, attachment_id)
     return _download(store, blob, attachment.file_name)
 
 

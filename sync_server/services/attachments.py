@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Attachment, Blob, Comment, Ticket
@@ -97,12 +96,16 @@ def list_attachments(session: Session, principal: Principal, ticket_id: uuid.UUI
     return list(session.scalars(stmt))
 
 
-def readable_attachment(session: Session, principal: Principal, attachment_id: uuid.UUID) -> Attachment:
-    """An attachment the principal may download; others (and quarantined ones) are not found."""
+def readable_attachment(
+    session: Session, principal: Principal, attachment_id: uuid.UUID
+) -> tuple[Attachment, Blob]:
+    """An attachment the principal may download, with its blob; others (and quarantined ones)
+    are not found."""
     attachment = session.scalar(readable_attachments(principal).where(Attachment.id == attachment_id))
-    if attachment is None or not _is_clean(session, attachment.sha256):
+    blob = None if attachment is None else session.get(Blob, attachment.sha256)
+    if attachment is None or blob is None or blob.status != "clean":
         raise NotFound("No such attachment.")
-    return attachment
+    return attachment, blob
 
 
 def readable_blob(session: Session, principal: Principal, sha256: str) -> Blob:
@@ -111,7 +114,3 @@ def readable_blob(session: Session, principal: Principal, sha256: str) -> Blob:
     if blob is None or blob.status != "clean" or not _may_reference(session, principal, sha256):
         raise NotFound("No such file.")
     return blob
-
-
-def _is_clean(session: Session, sha256: str) -> bool:
-    return session.scalar(select(Blob.status).where(Blob.sha256 == sha256)) == "clean"
