@@ -1,11 +1,16 @@
 """The HTTP client of the sync server: one requests session, bearer auth, typed errors.
 
 Every request carries the protocol version header. A 401 ``invalid_token`` is answered by one
-token refresh and one retry. Failures become exceptions whose type decides how the UI and the
-sync engine react: :class:`Unreachable` (offline: retry later), :class:`ServerError` (5xx:
-retry later), :class:`RateLimited` (429: retry after the ``Retry-After`` the server gave),
-:class:`AuthError` (log in again), :class:`UpgradeRequired` (update the app or the server),
-:class:`ApiError` (the request was refused; do not retry as is).
+token refresh and one retry. A refresh that fails for a transient reason (no answer, a cut
+answer, 5xx) keeps the refresh token it was made with, so the next attempt presents it again
+and the server answers with the pair it made the first time; only a definitive 401 (revoked,
+expired, reused, disabled) means logging in again.
+
+Failures become exceptions whose type decides how the UI and the sync engine react:
+:class:`Unreachable` (offline: retry later), :class:`ServerError` (5xx: retry later),
+:class:`RateLimited` (429: retry after the ``Retry-After`` the server gave), :class:`AuthError`
+(log in again), :class:`UpgradeRequired` (update the app or the server), :class:`ApiError` (the
+request was refused; do not retry as is).
 """
 
 from __future__ import annotations
@@ -150,7 +155,7 @@ class ApiClient:
         return tokens
 
     def refresh(self) -> TokenOut:
-        """Trade the refresh token for a new pair (the old refresh token stops working)."""
+        """Trade the refresh token for a new pair (the old one stops working once it is used)."""
         with self._token_lock:
             return self._refresh_locked()
 
@@ -255,10 +260,13 @@ class ApiClient:
         return tokens
 
     def _keep(self, tokens: TokenOut) -> None:
-        self._access_token = tokens.access_token
-        self._refresh_token = tokens.refresh_token
+        """Adopt a new pair: stored first (keyring), and only then the old refresh token is
+        forgotten. Until the new pair is used the server gives the same pair again for the old
+        token, so an app stopped in between still holds a token that works."""
         if self._on_tokens is not None:
             self._on_tokens(tokens)
+        self._access_token = tokens.access_token
+        self._refresh_token = tokens.refresh_token
 
     def _send(
         self, method: str, path: str, json: Any, *, token: str | None, data: bytes | None = None

@@ -77,12 +77,77 @@ def test_refresh_rotates_the_tokens(client: TestClient, engine: Engine) -> None:
     assert pair["refresh_token"] != user.refresh_token
     assert pair["access_token"] != user.access_token
     assert _me(client, pair["access_token"]) == 200
-
-    # the old refresh token was used up: it is refused, and using it does not break the new pair
-    assert_error(_refresh(client, user.refresh_token), 401, "invalid_token")
     second = _refresh(client, pair["refresh_token"])
     assert second.status_code == 200
+    assert second.json()["refresh_token"] not in {pair["refresh_token"], user.refresh_token}
+    assert _me(client, second.json()["access_token"]) == 200
+
+
+def test_a_lost_refresh_answer_is_given_again(client: TestClient, engine: Engine) -> None:
+    user = login(client, engine, "uma@example.com", Role.USER)
+    lost = _refresh(client, user.refresh_token).json()  # the answer never reached the client
+    again = _refresh(client, user.refresh_token)
+    assert again.status_code == 200, again.text
+    pair = again.json()
+    assert (pair["access_token"], pair["refresh_token"]) == (lost["access_token"], lost["refresh_token"])
+    assert pair["expires_in"] == 15 * 60
+    assert _refresh(client, user.refresh_token).json()["refresh_token"] == lost["refresh_token"]
+    assert _me(client, pair["access_token"]) == 200
+    assert _refresh(client, pair["refresh_token"]).status_code == 200  # the login carries on
+
+
+def _audit_actions(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT action, target_type FROM admin_audit ORDER BY created_at"))
+        return [(row[0], row[1]) for row in rows]
+
+
+def test_an_old_refresh_token_after_its_successor_was_used_ends_the_login(
+    client: TestClient, engine: Engine
+) -> None:
+    user = login(client, engine, "uma@example.com", Role.USER)
+    other = _login(client, user.email, user.password)[1]  # another device: not affected
+    pair = _refresh(client, user.refresh_token).json()
+    assert _me(client, pair["access_token"]) == 200  # the new pair is used: the old token is dead
+
+    body = assert_error(_refresh(client, user.refresh_token), 401, "token_reused")
+    assert "log in again" in body["detail"]
+    assert _me(client, pair["access_token"]) == 401  # the whole login is revoked
     assert_error(_refresh(client, pair["refresh_token"]), 401, "invalid_token")
+    assert _me(client, str(other["access_token"])) == 200
+    assert _audit_actions(engine) == [("login.token_reused", "login")]
+    with engine.connect() as conn:
+        revoked = conn.scalar(text("SELECT count(*) FROM auth_sessions WHERE revoked_at IS NOT NULL"))
+    assert revoked == 1
+
+
+def test_a_refresh_token_two_rotations_old_ends_the_login(client: TestClient, engine: Engine) -> None:
+    user = login(client, engine, "uma@example.com", Role.USER)
+    first = _refresh(client, user.refresh_token).json()
+    second = _refresh(client, first["refresh_token"]).json()  # refreshing with the new token uses it
+    assert_error(_refresh(client, user.refresh_token), 401, "token_reused")
+    assert _me(client, second["access_token"]) == 401
+    assert_error(_refresh(client, user.refresh_token), 401, "token_reused")
+    assert [action for action, _ in _audit_actions(engine)] == ["login.token_reused"]  # logged once
+
+
+def test_the_previous_refresh_token_is_reused_after_a_refresh_with_its_successor(
+    client: TestClient, engine: Engine
+) -> None:
+    user = login(client, engine, "uma@example.com", Role.USER)
+    first = _refresh(client, user.refresh_token).json()
+    assert _refresh(client, first["refresh_token"]).status_code == 200
+    assert_error(_refresh(client, user.refresh_token), 401, "token_reused")
+
+
+def test_logout_with_the_token_before_a_lost_refresh_answer_ends_the_login(
+    client: TestClient, engine: Engine
+) -> None:
+    user = login(client, engine, "uma@example.com", Role.USER)
+    lost = _refresh(client, user.refresh_token).json()
+    assert client.post("/api/auth/logout", json={"refresh_token": user.refresh_token}).status_code == 204
+    assert _me(client, lost["access_token"]) == 401
+    assert_error(_refresh(client, lost["refresh_token"]), 401, "invalid_token")
 
 
 def test_logout_revokes_refresh_and_access_token_at_once(client: TestClient, engine: Engine) -> None:
@@ -218,6 +283,20 @@ def test_an_expired_access_token_is_refused_and_refresh_still_works(engine: Engi
     assert_error(client.get("/api/me", headers=user.headers), 401, "invalid_token")
     refreshed = _refresh(client, user.refresh_token)
     assert refreshed.status_code == 200
+
+
+def test_a_lost_refresh_answer_given_again_later_gets_fresh_expiry_times(engine: Engine) -> None:
+    """A laptop closed in the middle of a refresh asks again hours later: the same pair comes
+    back, and its access token works again for a full lifetime."""
+    client = TestClient(create_app(engine))
+    user = login(client, engine, "uma@example.com", Role.USER)
+    lost = _refresh(client, user.refresh_token).json()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE auth_sessions SET access_expires_at = now() - interval '3 hours'"))
+    assert _me(client, lost["access_token"]) == 401
+    again = _refresh(client, user.refresh_token).json()
+    assert again["access_token"] == lost["access_token"]
+    assert _me(client, again["access_token"]) == 200
 
 
 def test_an_expired_refresh_token_is_refused(engine: Engine) -> None:

@@ -65,11 +65,13 @@ def test_an_expired_access_token_is_refreshed_once(live_server: LiveServer, acco
     # only a refresh token (a remembered login): refreshed before the first request
     resumed = ApiClient(live_server.url, refresh_token=api.refresh_token)
     assert resumed.me().email == "uma@example.com"
-    # the rotated-away refresh token no longer works: one refresh, then AuthError
+    # the rotated-away refresh token, presented after its successors were used, is a stolen copy
     stale = ApiClient(live_server.url, access_token="tda_expired", refresh_token=first.refresh_token)
     with pytest.raises(AuthError) as error:
         stale.me()
-    assert error.value.code == "invalid_token" and not error.value.transient
+    assert error.value.code == "token_reused" and not error.value.transient
+    with pytest.raises(AuthError):  # and the whole login ended
+        resumed.me()
 
 
 def test_wrong_password_and_logout(live_server: LiveServer, account: tuple[str, str]) -> None:

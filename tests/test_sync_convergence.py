@@ -5,7 +5,6 @@ user's cache file never holds what they may not see."""
 from __future__ import annotations
 
 import contextlib
-import socket
 import sqlite3
 import threading
 import time
@@ -19,8 +18,8 @@ from desktop.store import commands, files, queries
 from desktop.sync import session as sessions
 from sync_server.db.session import make_session_factory
 from sync_server.services.demo import seed_demo
+from tests.fault_proxy import Fault, FaultProxy
 from tests.limit_helpers import GENEROUS, set_rate_limits
-from tests.live_server import free_port
 from tests.sync_helpers import Desk, comments_of, field_of, submit, sync_until
 from ticketing.domain import Status
 
@@ -102,74 +101,8 @@ def test_server_killed_during_a_push_loses_and_duplicates_nothing(desk: Desk, en
     assert sorted(c.content for c in comments_of(alice, ticket["id"])) == sorted(written)
 
 
-class DroppingProxy:
-    """A TCP proxy to the server that, when told to, lets a push reach the server and commit
-    but closes the client's connection before the answer gets back."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = free_port()
-        self.drop_pushes = 0
-        self.dropped = 0
-        self._sock = socket.create_server(("127.0.0.1", self.port))
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self._sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
-
-    @staticmethod
-    def _read_request(client: socket.socket) -> bytes:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = client.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value.strip())
-        while len(body) < length:
-            body += client.recv(65536)
-        head = b"\r\n".join(
-            line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")
-        )
-        return head + b"\r\nConnection: close\r\n\r\n" + body
-
-    def _handle(self, client: socket.socket) -> None:
-        with client:
-            request = self._read_request(client)
-            if not request:
-                return
-            with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
-                upstream.sendall(request)
-                response = b""
-                while chunk := upstream.recv(65536):
-                    response += chunk
-            if request.startswith(b"POST /api/sync/push") and self.drop_pushes > 0:
-                self.drop_pushes -= 1
-                self.dropped += 1
-                return  # the server committed; the client never hears back
-            client.sendall(response)
-
-    def close(self) -> None:
-        self._sock.close()
-
-
 def test_answer_lost_after_commit_is_neither_lost_nor_duplicated(desk: Desk, engine: Engine) -> None:
-    proxy = DroppingProxy(desk.server.port)
+    proxy = FaultProxy(desk.server.port)
     try:
         alice = sessions.log_in(
             proxy.url, "alice@example.com", desk.passwords["alice@example.com"], data_dir=desk.data_dir
@@ -181,10 +114,10 @@ def test_answer_lost_after_commit_is_neither_lost_nor_duplicated(desk: Desk, eng
         commands.add_comment(alice.store, ticket["id"], "psst", is_internal=True)
         commands.assign(alice.store, ticket["id"], desk.ids["alice@example.com"])
 
-        proxy.drop_pushes = 1
+        proxy.arm(b"POST /api/sync/push", Fault.DROP_ANSWER)
         with pytest.raises(Unreachable):
             alice.engine.sync_once()
-        assert proxy.dropped == 1
+        assert proxy.hit_count(Fault.DROP_ANSWER) == 1
         assert server_rows(engine, "SELECT content FROM comments") == {"reply once", "psst"}  # committed
 
         sync_until(alice, lambda: queries.sync_counts(alice.store).pending == 0)

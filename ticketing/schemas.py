@@ -415,7 +415,8 @@ class SettingsPatch(Input):
 
 
 class AuditAction(enum.StrEnum):
-    """What an admin did; stored in ``admin_audit.action``. Never reuse a value."""
+    """What an admin did (or, for ``login.*``, what the server did to protect an account: the
+    actor is then the account); stored in ``admin_audit.action``. Never reuse a value."""
 
     USER_CREATED = "user.created"
     USER_RENAMED = "user.renamed"
@@ -433,6 +434,7 @@ class AuditAction(enum.StrEnum):
     PRIORITY_RERANKED = "priority.reranked"
     PRIORITY_DEACTIVATED = "priority.deactivated"
     PRIORITY_REACTIVATED = "priority.reactivated"
+    LOGIN_TOKEN_REUSED = "login.token_reused"  # noqa: S105 - an action's name, not a secret
 
 
 class AuditEntryOut(BaseModel):

@@ -57,6 +57,7 @@ ACTION_NAMES: dict[AuditAction, str] = {
     AuditAction.PRIORITY_RERANKED: "Priority re-ranked",
     AuditAction.PRIORITY_DEACTIVATED: "Priority deactivated",
     AuditAction.PRIORITY_REACTIVATED: "Priority reactivated",
+    AuditAction.LOGIN_TOKEN_REUSED: "Login ended: stolen token",
 }
 
 

@@ -43,13 +43,25 @@ def login(body: LoginIn, request: Request, session: SessionDep, lifetimes: Lifet
 
 
 @router.post("/refresh", response_model=TokenOut, responses=errors(401))
-def refresh(body: RefreshIn, session: SessionDep, lifetimes: LifetimesDep) -> TokenOut:
-    """Trade a refresh token for a new pair; the old refresh token stops working."""
-    return _token_out(accounts.refresh(session, body.refresh_token, lifetimes))
+def refresh(body: RefreshIn, request: Request, lifetimes: LifetimesDep) -> TokenOut:
+    """Trade a refresh token for a new pair.
+
+    The refresh token just traded stays good until the new pair is first used, and gives the
+    same pair again: a client whose answer was lost asks again and carries on. Presented after
+    that (or any older one), it is taken for a stolen copy: the whole login ends (401
+    `token_reused`) and the admin audit log records it."""
+    try:
+        with own_transaction(request) as session:
+            issued = accounts.refresh(session, body.refresh_token, lifetimes)
+    except accounts.RefreshTokenReused as reused:
+        with own_transaction(request) as session:  # the refusal rolled the first one back
+            accounts.revoke_reused_login(session, reused.session_id, client_address(request))
+        raise
+    return _token_out(issued)
 
 
 @router.post("/logout", status_code=204, response_class=Response, responses=errors())
 def logout(body: RefreshIn, session: SessionDep) -> Response:
     """Revoke a login (its refresh token and its access token) at once."""
-    accounts.logout(session, body.refresh_token)
+    accounts.logout(session, body.refresh_token)  # the current token or the one before it
     return Response(status_code=204)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Sequence,
     String,
@@ -73,7 +74,12 @@ class User(TimestampMixin, Base):
 
 
 class AuthSession(Base):
-    """One login: a short-lived access token and a revocable refresh token, both hashed."""
+    """One login: a short-lived access token and a revocable refresh token, both hashed.
+
+    A refresh rotates the pair. Until the new pair is first used (``pair_used_at``), the
+    refresh token before it (``previous_refresh_hash``) gives the same pair again, made from it
+    and ``rotation_salt``: an answer lost on the way costs nothing. Once the pair was used, the
+    previous token, like every older one (``auth_retired_tokens``), is a stolen copy."""
 
     __tablename__ = "auth_sessions"
 
@@ -83,10 +89,26 @@ class AuthSession(Base):
     access_expires_at: Mapped[dt.datetime]
     refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
     refresh_expires_at: Mapped[dt.datetime]
+    previous_refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    rotation_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pair_used_at: Mapped[dt.datetime | None]
     client_name: Mapped[str] = mapped_column(String(200), server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     last_used_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     revoked_at: Mapped[dt.datetime | None]
+
+
+class RetiredRefreshToken(Base):
+    """A refresh token rotated away, kept (hashed) while it could still be presented, so that a
+    stolen copy presented later is recognized and its login revoked."""
+
+    __tablename__ = "auth_retired_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
 class Category(TimestampMixin, Base):

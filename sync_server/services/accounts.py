@@ -3,27 +3,41 @@
 A login is an ``auth_sessions`` row holding the hashes of a short-lived access token and a
 long-lived refresh token. Every request looks its session up, so logging out, deactivating a
 user or changing a password takes effect at once rather than when a token expires.
+
+A refresh rotates both tokens, and an answer lost on the way must not log anyone out: until
+the new pair is first used, the refresh token before it gives the *same* pair again (the pair
+is derived from that token and a salt kept here). Once the new pair was used, presenting an
+older refresh token means a copy of it is in other hands: the whole login is revoked and the
+admin audit log says so (refresh-token reuse detection, OAuth 2.0 security best practice).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import AuthSession, User
+from sync_server.db.models import AuthSession, RetiredRefreshToken, User
 from sync_server.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from sync_server.services import audit, changelog
-from sync_server.services.passwords import hash_password, new_token, token_digest, verify_password
+from sync_server.services.passwords import (
+    derived_token,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from ticketing.domain import Role, new_id
 from ticketing.schemas import AuditAction, MePatch, UserCreate, UserPatch
 from ticketing.visibility import user_buckets
 
 ENTITY = "user"
+ACCESS_PREFIX, REFRESH_PREFIX = "tda", "tdr"
 
 
 @dataclass(frozen=True)
@@ -165,64 +179,148 @@ def update_me(session: Session, user: User, patch: MePatch, current_session: uui
     return user
 
 
-def _issue(session: Session, auth: AuthSession, lifetimes: TokenLifetimes) -> tuple[str, str]:
-    access, refresh = new_token("tda"), new_token("tdr")
+def _set_pair(auth: AuthSession, access: str, refresh: str, lifetimes: TokenLifetimes) -> None:
     now = _now()
     auth.access_hash = token_digest(access)
     auth.refresh_hash = token_digest(refresh)
     auth.access_expires_at = now + lifetimes.access
     auth.refresh_expires_at = now + lifetimes.refresh
     auth.last_used_at = now
-    return access, refresh
+
+
+def _derived_pair(parent: str, salt: bytes) -> tuple[str, str]:
+    """The pair a rotation made from the refresh token ``parent``: the same every time."""
+    return (
+        derived_token(ACCESS_PREFIX, parent, salt, "access"),
+        derived_token(REFRESH_PREFIX, parent, salt, "refresh"),
+    )
 
 
 def login(
     session: Session, email: str, password: str, client_name: str, lifetimes: TokenLifetimes
 ) -> IssuedTokens:
+    """A new login session. A login whose answer was lost is simply never used: logging in again
+    makes another one, and the lost one expires."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     if not user.is_active:
         raise Unauthorized("This account has been deactivated.", code="account_disabled")
     auth = AuthSession(id=new_id(), user_id=user.id, client_name=client_name)
-    access, refresh = _issue(session, auth, lifetimes)
+    access, refresh_token = new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX)
+    _set_pair(auth, access, refresh_token, lifetimes)
     session.add(auth)
     session.flush()
-    return IssuedTokens(access, refresh, int(lifetimes.access.total_seconds()), user)
+    return IssuedTokens(access, refresh_token, int(lifetimes.access.total_seconds()), user)
+
+
+class RefreshTokenReused(Unauthorized):
+    """A rotated-away refresh token came back after its successor was used: someone else holds a
+    copy. The caller revokes ``session_id`` (:func:`revoke_reused_login`) in a transaction of its
+    own, since this refusal rolls the request's back."""
+
+    def __init__(self, session_id: uuid.UUID) -> None:
+        super().__init__(
+            "This login was ended because an old copy of its token was used; please log in again.",
+            code="token_reused",
+        )
+        self.session_id = session_id
 
 
 def refresh(session: Session, refresh_token: str, lifetimes: TokenLifetimes) -> IssuedTokens:
-    """Trade a refresh token for a new pair; the old refresh token stops working."""
+    """Trade a refresh token for a new pair (see the module docstring for the grace rule)."""
+    digest = token_digest(refresh_token)
     row = session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.refresh_hash == token_digest(refresh_token))
+        .where(or_(AuthSession.refresh_hash == digest, AuthSession.previous_refresh_hash == digest))
         .with_for_update(of=AuthSession)
     ).one_or_none()
     if row is None:
+        retired = session.scalar(
+            select(RetiredRefreshToken.session_id).where(RetiredRefreshToken.token_hash == digest)
+        )
+        if retired is not None:
+            raise RefreshTokenReused(retired)
         raise Unauthorized("This login is no longer valid; please log in again.", code="invalid_token")
     auth, user = row
     if auth.revoked_at is not None or auth.refresh_expires_at <= _now():
         raise Unauthorized("This login has expired; please log in again.", code="invalid_token")
     if not user.is_active:
         raise Unauthorized("This account has been deactivated.", code="account_disabled")
-    access, new_refresh = _issue(session, auth, lifetimes)
+    if auth.refresh_hash == digest:
+        access, new_refresh = _rotate(session, auth, refresh_token, lifetimes)
+    elif auth.pair_used_at is None and auth.rotation_salt is not None:
+        access, new_refresh = _derived_pair(refresh_token, auth.rotation_salt)
+        _set_pair(auth, access, new_refresh, lifetimes)  # the same pair, with fresh expiry times
+    else:
+        raise RefreshTokenReused(auth.id)
     session.flush()
     return IssuedTokens(access, new_refresh, int(lifetimes.access.total_seconds()), user)
 
 
+def _rotate(
+    session: Session, auth: AuthSession, refresh_token: str, lifetimes: TokenLifetimes
+) -> tuple[str, str]:
+    """Replace the pair by one derived from ``refresh_token``, which stays good for the same
+    pair until that is used; the token before it retires."""
+    if auth.previous_refresh_hash is not None:
+        session.execute(
+            delete(RetiredRefreshToken).where(
+                RetiredRefreshToken.session_id == auth.id,
+                RetiredRefreshToken.retired_at < _now() - lifetimes.refresh,  # expired anyway
+            )
+        )
+        session.add(RetiredRefreshToken(token_hash=auth.previous_refresh_hash, session_id=auth.id))
+        auth.previous_refresh_hash = None
+        session.flush()  # the unique hash moves to the retired table before it is reused
+    auth.rotation_salt = secrets.token_bytes(16)
+    auth.previous_refresh_hash = token_digest(refresh_token)
+    auth.pair_used_at = None
+    access, new_refresh = _derived_pair(refresh_token, auth.rotation_salt)
+    _set_pair(auth, access, new_refresh, lifetimes)
+    return access, new_refresh
+
+
+def revoke_reused_login(session: Session, session_id: uuid.UUID, address: str) -> None:
+    """End a login whose old refresh token came back, and say so in the admin audit log (once:
+    more old copies presented later change nothing)."""
+    auth = session.get(AuthSession, session_id, with_for_update=True)
+    if auth is None or auth.revoked_at is not None:
+        return  # ended already: logged once, when it was ended
+    auth.revoked_at = _now()
+    user = session.get(User, auth.user_id)
+    assert user is not None, "a login belongs to an account"
+    details = {**_who(user), "client_name": auth.client_name, "address": address}
+    audit.record(
+        session,
+        user.id,
+        AuditAction.LOGIN_TOKEN_REUSED,
+        target_type="login",
+        target_id=auth.id,
+        details=details,
+    )
+
+
 def logout(session: Session, refresh_token: str) -> None:
+    """End the login of ``refresh_token`` (the current one, or the one before it whose answer
+    may have been lost)."""
+    digest = token_digest(refresh_token)
     session.execute(
         update(AuthSession)
-        .where(AuthSession.refresh_hash == token_digest(refresh_token), AuthSession.revoked_at.is_(None))
+        .where(
+            or_(AuthSession.refresh_hash == digest, AuthSession.previous_refresh_hash == digest),
+            AuthSession.revoked_at.is_(None),
+        )
         .values(revoked_at=_now())
     )
 
 
 def authenticate(session: Session, access_token: str) -> tuple[User, uuid.UUID]:
-    """The active user behind a valid, unrevoked access token, and their session id."""
+    """The active user behind a valid, unrevoked access token, and their session id. The first
+    use of a pair ends the grace of the refresh token before it."""
     row = session.execute(
-        select(User, AuthSession.id)
+        select(User, AuthSession.id, AuthSession.pair_used_at)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.access_hash == token_digest(access_token),
@@ -232,9 +330,15 @@ def authenticate(session: Session, access_token: str) -> tuple[User, uuid.UUID]:
     ).one_or_none()
     if row is None:
         raise Unauthorized("Missing, expired or revoked access token.", code="invalid_token")
-    user, session_id = row
+    user, session_id, pair_used_at = row
     if not user.is_active:
         raise Unauthorized("This account has been deactivated.", code="account_disabled")
+    if pair_used_at is None:
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.pair_used_at.is_(None))
+            .values(pair_used_at=_now())
+        )
     return user, session_id
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -26,6 +28,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def new_token(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def derived_token(prefix: str, parent: str, salt: bytes, purpose: str) -> str:
+    """A token made from another token and a random salt, so that presenting ``parent`` again
+    (its answer was lost) gives back the same token. Unpredictable without both ``parent``, which
+    the server keeps only as a hash, and ``salt``, which only the server keeps."""
+    mac = hmac.new(parent.encode(), salt + b"|" + purpose.encode(), hashlib.sha256).digest()
+    return f"{prefix}_{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 
 def token_digest(token: str) -> str:
