@@ -1,8 +1,9 @@
 """The FastAPI application: routers, the protocol-version gate and the one error handler.
 
 Every failure leaves as ``{"error": code, "detail": text}``: domain errors with their own status,
-validation errors as 422 naming the fields, and anything unexpected as a logged 500 that shows
-no stack trace.
+validation errors as 422 naming the fields, a method a path lacks as 405 with ``Allow``, and
+anything unexpected as a logged 500 that shows no stack trace. What every operation shares of
+its contract (documented errors, 405, OPTIONS) is in :mod:`sync_server.api.contract`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from sync_server import __version__
-from sync_server.api import attachments, audit, auth, catalog, settings_api, sync, tickets, users
+from sync_server.api import attachments, audit, auth, catalog, contract, settings_api, sync, tickets, users
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
@@ -78,9 +79,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(422, "validation_error", f"Invalid request: {summary}", fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            methods = contract.allowed_methods(app, request.url.path)
+            if not methods or request.method in methods:  # no such path, or no such resource there
+                return _error(404, "not_found", "Not Found")
+            headers["Allow"] = ", ".join(methods)
+            detail = f"{request.method} is not allowed here; this path allows {headers['Allow']}."
+            return _error(405, "method_not_allowed", detail, headers)
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return _error(exc.status_code, code, str(exc.detail))
+        return _error(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
@@ -169,6 +178,7 @@ def create_app(
     install_error_handlers(app)
     install_protocol_gate(app)
     for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit):
+        contract.document_errors(module.router.routes)
         app.include_router(module.router)
 
     @app.get("/api/health", response_model=HealthOut, tags=["server"])
@@ -177,4 +187,6 @@ def create_app(
         epoch = session.scalar(select(ServerMeta.value).where(ServerMeta.key == "db_epoch")) or ""
         return HealthOut(server_version=__version__, protocol_version=PROTOCOL_VERSION, db_epoch=epoch)
 
+    contract.document_errors(app.router.routes)
+    contract.install_method_handling(app, lambda detail: _error(404, "not_found", detail))
     return app

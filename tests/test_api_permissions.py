@@ -396,7 +396,7 @@ def test_only_staff_can_be_assigned(scene: World) -> None:
     agent = scene.accounts["agent"]
     key = scene.ticket["number"]
     user_id = scene.accounts["other"].id
-    assert_error(agent.patch(f"/api/tickets/{key}", json={"assignee_id": user_id}), 422, "invalid_assignee")
+    assert_error(agent.patch(f"/api/tickets/{key}", json={"assignee_id": user_id}), 409, "invalid_assignee")
     assert agent.get(f"/api/tickets/{key}").json()["assignee_id"] == scene.accounts["assignee"].id
 
 

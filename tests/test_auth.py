@@ -216,8 +216,8 @@ def test_changing_your_password_needs_the_current_one(client: TestClient, engine
 
     missing = user.patch("/api/me", json={"new_password": "another-secret"})
     wrong = user.patch("/api/me", json={"current_password": "not-it", "new_password": "another-secret"})
-    assert_error(missing, 422, "wrong_password")
-    assert_error(wrong, 422, "wrong_password")
+    assert_error(missing, 403, "wrong_password")
+    assert_error(wrong, 403, "wrong_password")
     assert _login(client, user.email, user.password)[0] == 200  # nothing changed
 
     ok = user.patch("/api/me", json={"current_password": user.password, "new_password": "another-secret"})

@@ -597,3 +597,15 @@ def test_a_stopped_sender_thread_ends(engine: Engine) -> None:
     wait_until(sender.listening.is_set)
     sender.stop()
     wait_until(lambda: not any(t.name == "mail-sender" for t in threading.enumerate()))
+
+
+def test_mail_to_an_internal_domain_goes_to_the_configured_smtp_server(
+    smtp: SmtpServer, client: TestClient, engine: Engine
+) -> None:
+    """``ann@corp.local`` is delivered like any address: handed to the admin's SMTP server,
+    which knows the company's domains (no DNS look-up of ours decides anything)."""
+    configure_smtp(engine, smtp.port)
+    ann = login(client, engine, "ann@corp.local", Role.USER, "Ann Field")
+    submit(ann, "VPN drops")
+    assert send(engine).sent == 1
+    assert smtp.inbox.envelopes == [("helpdesk@desk.example.org", ["ann@corp.local"])]

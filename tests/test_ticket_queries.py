@@ -473,15 +473,15 @@ def test_illegal_transitions_are_explained(scene: Desk) -> None:
 def test_tickets_need_an_active_category_and_priority(scene: Desk) -> None:
     uma, admin = scene.people["uma"], scene.admin
     assert_error(
-        uma.post("/api/tickets", json=_new_ticket(scene, priority="Whenever")), 422, "invalid_priority"
+        uma.post("/api/tickets", json=_new_ticket(scene, priority="Whenever")), 409, "invalid_priority"
     )
     assert_error(
         uma.post("/api/tickets", json=_new_ticket(scene, category_id=str(uuid.uuid4()))),
-        422,
+        409,
         "invalid_category",
     )
     admin.patch(f"/api/categories/{scene.categories['Hardware']}", json={"is_active": False})
-    assert_error(uma.post("/api/tickets", json=_new_ticket(scene)), 422, "invalid_category")
+    assert_error(uma.post("/api/tickets", json=_new_ticket(scene)), 409, "invalid_category")
 
 
 def test_a_new_priority_name_must_fit_its_key(scene: Desk) -> None:

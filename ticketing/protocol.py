@@ -16,7 +16,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ticketing.domain import Status
-from ticketing.schemas import CommentText, FileName, PriorityKey, RichText, SafeStr, Sha256, Title
+from ticketing.schemas import (
+    CommentText,
+    FileName,
+    Flag,
+    PriorityKey,
+    RichText,
+    SafeStr,
+    Sha256,
+    Title,
+    Whole,
+)
 
 PROTOCOL_VERSION = 1
 #: The oldest client protocol the server still accepts (older clients must upgrade).
@@ -89,11 +99,14 @@ START_CURSOR = "0:0"
 
 
 class PullRequest(_Wire):
-    protocol: int
+    protocol: Whole = Field(
+        description="The client's sync protocol version; one the server does not speak is a 426.",
+        json_schema_extra={"minimum": MIN_SUPPORTED_PROTOCOL, "maximum": PROTOCOL_VERSION},
+    )
     client_id: uuid.UUID
     db_epoch: str | None = Field(default=None, max_length=64, description="The epoch the cursors belong to.")
     cursors: dict[Annotated[str, StringConstraints(max_length=120)], Cursor] = Field(default_factory=dict)
-    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    limit: Whole = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
 class Change(BaseModel):
@@ -168,7 +181,7 @@ class AddCommentArgs(_Wire):
     id: uuid.UUID
     ticket_id: uuid.UUID
     content: CommentText
-    is_internal: bool = False
+    is_internal: Flag = False
 
 
 class AddAttachmentArgs(_Wire):
@@ -179,7 +192,7 @@ class AddAttachmentArgs(_Wire):
     comment_id: uuid.UUID | None = None
     sha256: Sha256
     file_name: FileName
-    size: int = Field(ge=0, le=1 << 40)
+    size: Whole = Field(ge=0, le=1 << 40)
 
 
 #: Mutation name -> its argument model. Names are part of the protocol: never reuse one.
@@ -194,13 +207,16 @@ MUTATION_ARGS: dict[str, type[_Wire]] = {
 
 
 class Mutation(_Wire):
-    id: int = Field(ge=1, description="Increases by one per client, starting at 1.")
+    id: Whole = Field(ge=1, description="Increases by one per client, starting at 1.")
     name: Annotated[SafeStr, StringConstraints(max_length=60)]
     args: dict[str, Any]
 
 
 class PushRequest(_Wire):
-    protocol: int
+    protocol: Whole = Field(
+        description="The client's sync protocol version; one the server does not speak is a 426.",
+        json_schema_extra={"minimum": MIN_SUPPORTED_PROTOCOL, "maximum": PROTOCOL_VERSION},
+    )
     client_id: uuid.UUID
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_BATCH)
 

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 from ticketing.domain import (
     COMMENT_MAX_LENGTH,
@@ -26,6 +35,7 @@ from ticketing.domain import (
     Role,
     Status,
 )
+from ticketing.email_address import EmailAddress
 from ticketing.files import DEFAULT_BLOCKED_KINDS, SHA256_PATTERN, FileKind
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -43,18 +53,68 @@ def _storable(value: str) -> str:
     return value
 
 
-SafeStr = Annotated[str, AfterValidator(_storable)]
+#: The schema says what :func:`_storable` checks, so that generated clients send no NUL.
+_NO_NUL = r"^[^\x00]*$"
+#: Required text must say something: at least one character that is not white space (rich text
+#: must also keep some after sanitizing, which a schema cannot express).
+_SAYS_SOMETHING = r"^[^\x00]*[^\x00\s][^\x00]*$"
+SafeStr = Annotated[str, StringConstraints(pattern=_NO_NUL), AfterValidator(_storable)]
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _iso_date_time(value: Any) -> Any:
+    """Date-times are ISO 8601 text: a number (or text that is one) is ambiguous (seconds?
+    milliseconds? since when?), so it is refused rather than read as a Unix time."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date-time such as 2026-11-30T09:00:00Z, not a number")
+    return value
+
+
+#: A date-time given as ISO 8601 text (``2026-11-30T09:00:00Z``, ``2026-11-30T10:00:00+01:00``).
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_date_time)]
+#: JSON ``true``/``false`` only, in request bodies (not ``0``, ``1`` or ``"yes"``).
+Flag = Annotated[bool, Strict()]
+
+
+def _json_integer(value: Any) -> Any:
+    """An integer as JSON Schema has it: ``5`` or ``5.0``, but not ``"5"`` or ``true``."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("expected a JSON integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A JSON integer, in request bodies (``5`` or ``5.0``; not ``"5"``, ``5.5`` or ``true``).
+Whole = Annotated[int, BeforeValidator(_json_integer)]
 
 
 def _stripped(min_length: int, max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    """Text whose surrounding white space is dropped; required text must then say something."""
+    return StringConstraints(
+        strip_whitespace=True,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=_SAYS_SOMETHING if min_length else _NO_NUL,
+    )
 
 
 # Stripped text puts its constraints on ``str`` itself, before the storable check: added on top
 # of ``SafeStr`` they would count the length before stripping, and "   " would pass as "".
 Title = Annotated[str, _stripped(1, TITLE_MAX_LENGTH), AfterValidator(_storable)]
-RichText = Annotated[SafeStr, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
-CommentText = Annotated[SafeStr, StringConstraints(max_length=COMMENT_MAX_LENGTH)]
+# A type with a pattern of its own is built on ``str``, not on ``SafeStr``: the schema shows only
+# the innermost pattern, and it must be the one that is checked.
+RichText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=DESCRIPTION_MAX_LENGTH, pattern=_SAYS_SOMETHING),
+    AfterValidator(_storable),
+]
+CommentText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=COMMENT_MAX_LENGTH, pattern=_SAYS_SOMETHING),
+    AfterValidator(_storable),
+]
 Name = Annotated[str, _stripped(1, NAME_MAX_LENGTH), AfterValidator(_storable)]
 Password = Annotated[
     SafeStr, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
@@ -123,7 +183,7 @@ class TokenOut(BaseModel):
 
 
 class UserCreate(Input):
-    email: EmailStr
+    email: EmailAddress
     name: Name
     role: Role = Role.USER
     password: Password
@@ -132,13 +192,13 @@ class UserCreate(Input):
 class UserPatch(Input):
     name: Name | None = None
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
     password: Password | None = Field(default=None, description="Set a new password (reset).")
 
 
 class MePatch(Input):
     name: Name | None = None
-    notify_email: bool | None = None
+    notify_email: Flag | None = None
     current_password: Annotated[SafeStr, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = None
     new_password: Password | None = None
 
@@ -160,7 +220,7 @@ class CategoryCreate(Input):
 
 class CategoryPatch(Input):
     name: Name | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
 
 class PriorityOut(BaseModel):
@@ -173,13 +233,13 @@ class PriorityOut(BaseModel):
 
 class PriorityCreate(Input):
     name: PriorityKey = Field(description="The label, which also becomes the priority's `key`.")
-    rank: int = Field(ge=0, le=1_000_000)
+    rank: Whole = Field(ge=0, le=1_000_000)
 
 
 class PriorityPatch(Input):
     name: Name | None = None
-    rank: int | None = Field(default=None, ge=0, le=1_000_000)
-    is_active: bool | None = None
+    rank: Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_json_integer)] | None = None
+    is_active: Flag | None = None
 
 
 # --- tickets --------------------------------------------------------------------------------
@@ -259,10 +319,10 @@ class TicketQuery(Input):
         default=None, description="`me`, `none` (unassigned) or an agent's id."
     )
     submitter_id: uuid.UUID | None = None
-    created_from: dt.datetime | None = None
-    created_to: dt.datetime | None = None
-    updated_from: dt.datetime | None = None
-    updated_to: dt.datetime | None = None
+    created_from: IsoDateTime | None = None
+    created_to: IsoDateTime | None = None
+    updated_from: IsoDateTime | None = None
+    updated_to: IsoDateTime | None = None
     q: Annotated[SafeStr, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Words in the title or description, or a ticket number."
     )
@@ -281,7 +341,7 @@ class TicketPage(BaseModel):
 class CommentCreate(Input):
     id: uuid.UUID | None = None
     content: CommentText
-    is_internal: bool = False
+    is_internal: Flag = False
 
 
 class CommentOut(BaseModel):
@@ -315,7 +375,7 @@ class UploadStart(Input):
     """Announce a file: its SHA-256 and size. The answer says how much the server already has."""
 
     sha256: Sha256
-    size: int = Field(ge=0, le=1 << 40)
+    size: Whole = Field(ge=0, le=1 << 40)
     file_name: FileName = Field(description="A label for error messages; never used as a path.")
 
 
@@ -335,7 +395,7 @@ class AttachmentCreate(Input):
     comment_id: uuid.UUID | None = None
     sha256: Sha256
     file_name: FileName
-    size: int = Field(ge=0, le=1 << 40)
+    size: Whole = Field(ge=0, le=1 << 40)
 
 
 class AttachmentOut(BaseModel):
@@ -356,24 +416,26 @@ class AttachmentOut(BaseModel):
 
 class SmtpSettings(Input):
     host: Annotated[SafeStr, StringConstraints(max_length=255)] = ""
-    port: int = Field(default=587, ge=1, le=65535)
-    starttls: bool = True
+    port: Whole = Field(default=587, ge=1, le=65535)
+    starttls: Flag = True
     username: Annotated[SafeStr, StringConstraints(max_length=255)] = ""
     password: Annotated[SafeStr, StringConstraints(max_length=255)] | None = Field(
         default=None, description="Write-only: never returned, `password_set` says if one is."
     )
-    password_set: bool = False
+    password_set: Flag = False
     sender: Annotated[SafeStr, StringConstraints(max_length=320)] = "Ticketdesk <helpdesk@localhost>"
 
 
 class AttachmentSettings(Input):
-    max_size_mb: int = Field(default=25, ge=1, le=2048)
+    max_size_mb: Whole = Field(default=25, ge=1, le=2048)
     blocked_types: list[FileKind] = Field(
         default_factory=lambda: list(DEFAULT_BLOCKED_KINDS),
         description="Kinds of file refused, judged by content: " + ", ".join(k.value for k in FileKind),
     )
     clamd_address: Annotated[
-        SafeStr, StringConstraints(max_length=300, pattern=r"^$|^(tcp://[^\s/]+:\d{1,5}|unix:/\S+)$")
+        str,
+        StringConstraints(pattern=r"^(tcp://[^\s/\x00]{1,253}:\d{1,5}|unix:/[^\s\x00]{1,290})?$"),
+        AfterValidator(_storable),
     ] = Field(
         default="",
         description="ClamAV daemon to scan uploads with: `tcp://host:3310` or `unix:/path/clamd.ctl`; "
@@ -382,17 +444,17 @@ class AttachmentSettings(Input):
 
 
 class RateLimitSettings(Input):
-    login_per_minute: int = Field(default=10, ge=1, le=10_000)
-    tickets_per_hour: int = Field(default=30, ge=1, le=100_000)
-    comments_per_minute: int = Field(default=20, ge=1, le=100_000)
-    uploads_per_minute: int = Field(default=20, ge=1, le=100_000)
+    login_per_minute: Whole = Field(default=10, ge=1, le=10_000)
+    tickets_per_hour: Whole = Field(default=30, ge=1, le=100_000)
+    comments_per_minute: Whole = Field(default=20, ge=1, le=100_000)
+    uploads_per_minute: Whole = Field(default=20, ge=1, le=100_000)
 
 
 class NotificationSettings(Input):
-    ticket_created: bool = True
-    agent_reply: bool = True
-    ticket_resolved: bool = True
-    ticket_assigned: bool = True
+    ticket_created: Flag = True
+    agent_reply: Flag = True
+    ticket_resolved: Flag = True
+    ticket_assigned: Flag = True
 
 
 class ServerSettings(Input):

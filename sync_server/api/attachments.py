@@ -15,9 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from sync_server.api.deps import Caller, PrincipalDep, SessionDep, ShortCallerDep, errors
-from sync_server.api.limits import RATE_LIMITED, limit
+from sync_server.api.limits import limit
 from sync_server.api.tickets import TicketKey
 from sync_server.db.models import Attachment, Blob
 from sync_server.services import attachments, uploads
@@ -45,7 +46,7 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
 @router.post(
     "/api/blobs/uploads",
     response_model=UploadStatus,
-    responses={**errors(401, 413), **RATE_LIMITED},
+    responses=errors(413),
     dependencies=[Depends(limit(RateAction.UPLOAD))],
 )
 def start_upload(
@@ -56,7 +57,7 @@ def start_upload(
     return uploads.start(session, store, principal.user.id, body)
 
 
-@router.get("/api/blobs/uploads/{upload_id}", response_model=UploadStatus, responses=errors(401, 404))
+@router.get("/api/blobs/uploads/{upload_id}", response_model=UploadStatus)
 def upload_status(upload_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> UploadStatus:
     """How much of an upload the server holds (to resume after an interruption)."""
     return uploads.status(session, principal.user.id, upload_id)
@@ -91,7 +92,7 @@ def _receive(
 @router.put(
     "/api/blobs/uploads/{upload_id}",
     response_model=UploadStatus,
-    responses=errors(401, 404, 409, 413),
+    responses=errors(409, 413),
     openapi_extra={
         "requestBody": {
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
@@ -125,7 +126,23 @@ def _download(store: BlobStore, blob: Blob, file_name: str) -> FileResponse:
     )
 
 
-@router.get("/api/blobs/{sha256}", responses=errors(401, 404))
+class _Sha256Convertor(Convertor[str]):
+    """Routes ``/api/blobs/{sha256:sha256}`` only for a hash, so ``GET /api/blobs/uploads``
+    is a 405 of the uploads path rather than a malformed hash."""
+
+    regex = SHA256_PATTERN.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("sha256", _Sha256Convertor())
+
+
+@router.get("/api/blobs/{sha256:sha256}")
 def download_blob(
     sha256: Annotated[str, Path(pattern=SHA256_PATTERN)],
     session: SessionDep,
@@ -137,7 +154,7 @@ def download_blob(
     return _download(store, blob, sha256)
 
 
-@router.get("/api/attachments/{attachment_id}/content", responses=errors(401, 404))
+@router.get("/api/attachments/{attachment_id}/content")
 def download_attachment(
     attachment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, store: BlobStoreDep
 ) -> FileResponse:
@@ -146,7 +163,7 @@ def download_attachment(
     return _download(store, blob, attachment.file_name)
 
 
-@router.get("/api/tickets/{key}/attachments", response_model=list[AttachmentOut], responses=errors(401, 404))
+@router.get("/api/tickets/{key}/attachments", response_model=list[AttachmentOut])
 def list_attachments(key: TicketKey, session: SessionDep, principal: PrincipalDep) -> list[AttachmentOut]:
     """The ticket's files the caller may see, oldest first (internal notes' files: staff only)."""
     ticket = find_ticket(session, principal, key)
@@ -157,7 +174,7 @@ def list_attachments(key: TicketKey, session: SessionDep, principal: PrincipalDe
     "/api/tickets/{key}/attachments",
     response_model=AttachmentOut,
     status_code=201,
-    responses=errors(401, 403, 404, 409),
+    responses=errors(403, 409),
 )
 def add_attachment(
     key: TicketKey, body: AttachmentCreate, session: SessionDep, principal: PrincipalDep

@@ -13,7 +13,7 @@ from ticketing.schemas import AuditPage, AuditQuery
 router = APIRouter(prefix="/api/admin", tags=["admin audit log"])
 
 
-@router.get("/audit", response_model=AuditPage, responses=errors(401, 403))
+@router.get("/audit", response_model=AuditPage, responses=errors(403))
 def list_audit(query: Annotated[AuditQuery, Query()], session: SessionDep, _admin: AdminDep) -> AuditPage:
     """Admin actions, newest first: filter by `action` (repeat to match any) and `actor_id`."""
     items, total = audit.page(session, query)

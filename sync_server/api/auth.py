@@ -60,7 +60,7 @@ def refresh(body: RefreshIn, request: Request, lifetimes: LifetimesDep) -> Token
     return _token_out(issued)
 
 
-@router.post("/logout", status_code=204, response_class=Response, responses=errors())
+@router.post("/logout", status_code=204, response_class=Response)
 def logout(body: RefreshIn, session: SessionDep) -> Response:
     """Revoke a login (its refresh token and its access token) at once."""
     accounts.logout(session, body.refresh_token)  # the current token or the one before it

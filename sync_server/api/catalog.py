@@ -21,7 +21,7 @@ from ticketing.schemas import (
 router = APIRouter(prefix="/api", tags=["categories and priorities"])
 
 
-@router.get("/categories", response_model=list[CategoryOut], responses=errors(401))
+@router.get("/categories", response_model=list[CategoryOut])
 def list_categories(
     session: SessionDep, principal: PrincipalDep, include_inactive: bool = False
 ) -> list[CategoryOut]:
@@ -30,12 +30,12 @@ def list_categories(
     return [category_out(c) for c in rows]
 
 
-@router.post("/categories", response_model=CategoryOut, status_code=201, responses=errors(401, 403, 409))
+@router.post("/categories", response_model=CategoryOut, status_code=201, responses=errors(403, 409))
 def create_category(body: CategoryCreate, session: SessionDep, admin: AdminDep) -> CategoryOut:
     return category_out(catalog.create_category(session, body, actor_id=admin.user.id))
 
 
-@router.patch("/categories/{category_id}", response_model=CategoryOut, responses=errors(401, 403, 404, 409))
+@router.patch("/categories/{category_id}", response_model=CategoryOut, responses=errors(403, 409))
 def update_category(
     category_id: uuid.UUID, body: CategoryPatch, session: SessionDep, admin: AdminDep
 ) -> CategoryOut:
@@ -43,7 +43,7 @@ def update_category(
     return category_out(catalog.update_category(session, category_id, body, actor_id=admin.user.id))
 
 
-@router.get("/priorities", response_model=list[PriorityOut], responses=errors(401))
+@router.get("/priorities", response_model=list[PriorityOut])
 def list_priorities(
     session: SessionDep, principal: PrincipalDep, include_inactive: bool = False
 ) -> list[PriorityOut]:
@@ -51,12 +51,12 @@ def list_priorities(
     return [priority_out(p) for p in rows]
 
 
-@router.post("/priorities", response_model=PriorityOut, status_code=201, responses=errors(401, 403, 409))
+@router.post("/priorities", response_model=PriorityOut, status_code=201, responses=errors(403, 409))
 def create_priority(body: PriorityCreate, session: SessionDep, admin: AdminDep) -> PriorityOut:
     return priority_out(catalog.create_priority(session, body, actor_id=admin.user.id))
 
 
-@router.patch("/priorities/{priority_id}", response_model=PriorityOut, responses=errors(401, 403, 404, 409))
+@router.patch("/priorities/{priority_id}", response_model=PriorityOut, responses=errors(403, 409))
 def update_priority(
     priority_id: uuid.UUID, body: PriorityPatch, session: SessionDep, admin: AdminDep
 ) -> PriorityOut:

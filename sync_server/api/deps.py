@@ -95,11 +95,12 @@ def get_lifetimes(request: Request) -> TokenLifetimes:
 
 LifetimesDep = Annotated[TokenLifetimes, Depends(get_lifetimes)]
 
-_DESCRIPTIONS = {
+ERROR_DESCRIPTIONS = {
     401: "Not logged in, or the token expired or was revoked.",
     403: "The caller's role may not do this.",
     404: "No such row, or not one the caller may see.",
-    409: "The change conflicts with the current state (illegal transition, duplicate).",
+    409: "The change conflicts with the current state: an illegal transition, a duplicate, or a"
+    " category, priority or assignee that does not exist or is inactive.",
     413: "The file or request is larger than allowed.",
     422: "The request is malformed or a value is invalid.",
     426: "The client's protocol version is not supported; upgrade the app.",
@@ -107,5 +108,6 @@ _DESCRIPTIONS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI ``responses`` documenting the JSON error body for ``codes`` (always 422)."""
-    return {code: {"model": ApiError, "description": _DESCRIPTIONS[code]} for code in sorted({*codes, 422})}
+    """OpenAPI ``responses`` for the error codes particular to a route (409, 413, a 403 that a
+    service decides); the codes every route shares are added by ``sync_server.api.contract``."""
+    return {code: {"model": ApiError, "description": ERROR_DESCRIPTIONS[code]} for code in sorted(codes)}

@@ -40,6 +40,10 @@ def own_transaction(request: Request) -> Iterator[Session]:
         yield session
 
 
+#: The name of the dependency :func:`limit` makes, by which the API contract finds limited routes.
+RATE_LIMITED_DEPENDENCY = "check_rate_limit"
+
+
 def limit(action: RateAction) -> Callable[[Request, PrincipalDep], None]:
     """A dependency counting one ``action`` for the caller and their address (429 when over)."""
 

@@ -11,13 +11,13 @@ from ticketing.schemas import ServerSettings, SettingsPatch
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 
 
-@router.get("", response_model=ServerSettings, responses=errors(401, 403))
+@router.get("", response_model=ServerSettings, responses=errors(403))
 def get_settings(session: SessionDep, _admin: AdminDep) -> ServerSettings:
     """The settings; the SMTP password is never returned (`password_set` says if one is)."""
     return settings_store.public_view(settings_store.load(session))
 
 
-@router.patch("", response_model=ServerSettings, responses=errors(401, 403))
+@router.patch("", response_model=ServerSettings, responses=errors(403))
 def update_settings(body: SettingsPatch, session: SessionDep, admin: AdminDep) -> ServerSettings:
     """Replace the groups given; groups left out stay as they are."""
     settings, _changed = settings_store.apply_patch(session, body, admin.user.id)

@@ -40,7 +40,7 @@ def check_protocol(version: int) -> None:
         )
 
 
-@router.post("/pull", response_model=PullResponse, responses=errors(401, 426))
+@router.post("/pull", response_model=PullResponse)
 def pull(body: PullRequest, request: Request, caller: ShortCallerDep) -> PullResponse:
     """One page of the changes the caller may see after its cursors. The server decides the
     buckets; buckets the client holds but may no longer see come back in `removed_buckets`."""
@@ -54,7 +54,7 @@ def pull(body: PullRequest, request: Request, caller: ShortCallerDep) -> PullRes
         return pull_service.pull(session, caller.principal, body)
 
 
-@router.post("/push", response_model=PushResponse, responses={**errors(401, 403, 426), **RATE_LIMITED})
+@router.post("/push", response_model=PushResponse, responses={**errors(403), **RATE_LIMITED})
 def push(body: PushRequest, request: Request, response: Response, caller: ShortCallerDep) -> PushResponse:
     """Apply mutations in id order, each at most once; each gets applied, rejected or conflict.
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from sync_server.api.deps import PrincipalDep, SessionDep, errors
-from sync_server.api.limits import RATE_LIMITED, limit
+from sync_server.api.limits import limit
 from sync_server.services import ticket_queries, tickets
 from sync_server.services.rate_limits import RateAction
 from ticketing.schemas import (
@@ -32,7 +32,7 @@ TicketKey = Annotated[
     "",
     response_model=TicketOut,
     status_code=201,
-    responses={**errors(401, 409), **RATE_LIMITED},
+    responses=errors(409),
     dependencies=[Depends(limit(RateAction.TICKET))],
 )
 def create_ticket(body: TicketCreate, session: SessionDep, principal: PrincipalDep) -> TicketOut:
@@ -41,7 +41,7 @@ def create_ticket(body: TicketCreate, session: SessionDep, principal: PrincipalD
     return ticket_queries.ticket_out(session, principal, ticket)
 
 
-@router.get("", response_model=TicketPage, responses=errors(401))
+@router.get("", response_model=TicketPage)
 def list_tickets(
     query: Annotated[TicketQuery, Query()], session: SessionDep, principal: PrincipalDep
 ) -> TicketPage:
@@ -50,12 +50,12 @@ def list_tickets(
     return TicketPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
-@router.get("/{key}", response_model=TicketOut, responses=errors(401, 404))
+@router.get("/{key}", response_model=TicketOut)
 def get_ticket(key: TicketKey, session: SessionDep, principal: PrincipalDep) -> TicketOut:
     return ticket_queries.ticket_out(session, principal, tickets.find_ticket(session, principal, key))
 
 
-@router.patch("/{key}", response_model=TicketOut, responses=errors(401, 403, 404, 409))
+@router.patch("/{key}", response_model=TicketOut, responses=errors(403, 409))
 def update_ticket(
     key: TicketKey, body: TicketPatch, session: SessionDep, principal: PrincipalDep
 ) -> TicketOut:
@@ -64,7 +64,7 @@ def update_ticket(
     return ticket_queries.ticket_out(session, principal, ticket)
 
 
-@router.get("/{key}/comments", response_model=list[CommentOut], responses=errors(401, 404))
+@router.get("/{key}/comments", response_model=list[CommentOut])
 def list_comments(key: TicketKey, session: SessionDep, principal: PrincipalDep) -> list[CommentOut]:
     """The ticket's comments, oldest first; internal notes only for support staff."""
     ticket = tickets.find_ticket(session, principal, key)
@@ -75,7 +75,7 @@ def list_comments(key: TicketKey, session: SessionDep, principal: PrincipalDep) 
     "/{key}/comments",
     response_model=CommentOut,
     status_code=201,
-    responses={**errors(401, 403, 404, 409), **RATE_LIMITED},
+    responses=errors(403, 409),
     dependencies=[Depends(limit(RateAction.COMMENT))],
 )
 def add_comment(
@@ -87,7 +87,7 @@ def add_comment(
     return ticket_queries.comment_out(comment, principal.user.name)
 
 
-@router.get("/{key}/events", response_model=list[EventOut], responses=errors(401, 404))
+@router.get("/{key}/events", response_model=list[EventOut])
 def list_events(key: TicketKey, session: SessionDep, principal: PrincipalDep) -> list[EventOut]:
     """The ticket's history: who changed status, priority, assignee or category, and when."""
     ticket = tickets.find_ticket(session, principal, key)

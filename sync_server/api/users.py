@@ -18,18 +18,18 @@ from ticketing.schemas import MePatch, StaffMember, UserCreate, UserOut, UserPat
 router = APIRouter(prefix="/api", tags=["users"])
 
 
-@router.get("/me", response_model=UserOut, responses=errors(401))
+@router.get("/me", response_model=UserOut)
 def get_me(caller: CallerDep) -> UserOut:
     return user_out(caller.principal.user)
 
 
-@router.patch("/me", response_model=UserOut, responses=errors(401))
+@router.patch("/me", response_model=UserOut, responses=errors(403))
 def update_me(body: MePatch, session: SessionDep, caller: CallerDep) -> UserOut:
     """Change your name, your email notifications or your password (with the current one)."""
     return user_out(accounts.update_me(session, caller.principal.user, body, caller.session_id))
 
 
-@router.get("/users", response_model=list[UserOut], responses=errors(401, 403))
+@router.get("/users", response_model=list[UserOut], responses=errors(403))
 def list_users(
     session: SessionDep,
     _admin: AdminDep,
@@ -44,7 +44,7 @@ def list_users(
     return [user_out(u) for u in session.scalars(stmt)]
 
 
-@router.get("/staff", response_model=list[StaffMember], responses=errors(401, 403))
+@router.get("/staff", response_model=list[StaffMember], responses=errors(403))
 def list_staff(session: SessionDep, _staff: StaffDep) -> list[StaffMember]:
     """Active agents and admins, for the assign-to menu."""
     stmt = (
@@ -55,18 +55,18 @@ def list_staff(session: SessionDep, _staff: StaffDep) -> list[StaffMember]:
     return [staff_member(u) for u in session.scalars(stmt)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201, responses=errors(401, 403, 409))
+@router.post("/users", response_model=UserOut, status_code=201, responses=errors(403, 409))
 def create_user(body: UserCreate, session: SessionDep, admin: AdminDep) -> UserOut:
     """Create an account with any role (an agent, say)."""
     return user_out(accounts.create_user(session, body, actor_id=admin.user.id))
 
 
-@router.get("/users/{user_id}", response_model=UserOut, responses=errors(401, 403, 404))
+@router.get("/users/{user_id}", response_model=UserOut, responses=errors(403))
 def get_user(user_id: uuid.UUID, session: SessionDep, _admin: AdminDep) -> UserOut:
     return user_out(accounts.get_user(session, user_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, responses=errors(401, 403, 404))
+@router.patch("/users/{user_id}", response_model=UserOut, responses=errors(403))
 def update_user(user_id: uuid.UUID, body: UserPatch, session: SessionDep, admin: AdminDep) -> UserOut:
     """Rename, change role, deactivate (ends their logins at once) or reset the password."""
     return user_out(accounts.update_user(session, admin.user, user_id, body))

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import AuthSession, RetiredRefreshToken, User
-from sync_server.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from sync_server.errors import Conflict, Forbidden, NotFound, Unauthorized
 from sync_server.services import audit, changelog
 from sync_server.services.passwords import (
     derived_token,
@@ -164,7 +164,7 @@ def update_user(session: Session, admin: User, user_id: uuid.UUID, patch: UserPa
 def update_me(session: Session, user: User, patch: MePatch, current_session: uuid.UUID) -> User:
     if patch.new_password is not None:
         if not verify_password(user.password_hash, patch.current_password or ""):
-            raise Invalid("The current password is not correct.", code="wrong_password")
+            raise Forbidden("The current password is not correct.", code="wrong_password")
         user.password_hash = hash_password(patch.new_password)
         revoke_sessions(session, user.id, keep=current_session)
     if patch.name is not None:
@@ -346,7 +346,7 @@ def staff_member(session: Session, user_id: uuid.UUID) -> User:
     """An active agent or admin, for assignment."""
     user = session.get(User, user_id)
     if user is None or not Role(user.role).is_staff:
-        raise Invalid("Tickets can only be assigned to an agent or admin.", code="invalid_assignee")
+        raise Conflict("Tickets can only be assigned to an agent or admin.", code="invalid_assignee")
     if not user.is_active:
-        raise Invalid(f"{user.name} is deactivated and cannot be assigned tickets.", code="invalid_assignee")
+        raise Conflict(f"{user.name} is deactivated and cannot be assigned tickets.", code="invalid_assignee")
     return user

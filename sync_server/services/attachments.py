@@ -59,9 +59,9 @@ def add_attachment(session: Session, principal: Principal, key: str, data: Attac
     name = clean_file_name(data.file_name)
     blob = session.get(Blob, data.sha256)
     if blob is None or blob.status != "clean" or not _may_reference(session, principal, data.sha256):
-        raise Invalid(f"The content of {name} has not been uploaded.", code="blob_missing")
+        raise Conflict(f"The content of {name} has not been uploaded.", code="blob_missing")
     if blob.size != data.size:
-        raise Invalid(f"{name} is {blob.size} bytes, not {data.size}.", code="size_mismatch")
+        raise Conflict(f"{name} is {blob.size} bytes, not {data.size}.", code="size_mismatch")
     refusal = file_policy.name_refusal(name, settings_store.load(session).attachments.blocked_types)
     if refusal is not None:
         raise Invalid(f"{name} was refused: {refusal}.", code="file_refused")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Category, PriorityLevel
-from sync_server.errors import Conflict, Invalid, NotFound
+from sync_server.errors import Conflict, NotFound
 from sync_server.services import audit, changelog
 from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, new_id
 from ticketing.schemas import AuditAction, CategoryCreate, CategoryPatch, PriorityCreate, PriorityPatch
@@ -97,7 +97,7 @@ def active_category(session: Session, category_id: uuid.UUID, *, allow_inactive:
     """The category for a ticket; offline work may still use one deactivated meanwhile."""
     category = session.get(Category, category_id)
     if category is None or not (category.is_active or allow_inactive):
-        raise Invalid("Choose one of the active categories.", code="invalid_category")
+        raise Conflict("Choose one of the active categories.", code="invalid_category")
     return category
 
 
@@ -111,7 +111,7 @@ def list_priorities(session: Session, include_inactive: bool) -> list[PriorityLe
 def active_priority(session: Session, key: str, *, allow_inactive: bool = False) -> PriorityLevel:
     priority = session.scalar(select(PriorityLevel).where(PriorityLevel.key == key))
     if priority is None or not (priority.is_active or allow_inactive):
-        raise Invalid(f"'{key}' is not one of the active priorities.", code="invalid_priority")
+        raise Conflict(f"'{key}' is not one of the active priorities.", code="invalid_priority")
     return priority
 
 
