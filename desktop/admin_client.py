@@ -26,6 +26,8 @@ from ticketing.schemas import (
     PriorityPatch,
     ServerSettings,
     SettingsPatch,
+    SmtpTestIn,
+    SmtpTestOut,
     UserCreate,
     UserOut,
     UserPatch,
@@ -101,6 +103,10 @@ class AdminClient:
 
     def update_settings(self, patch: SettingsPatch) -> ServerSettings:
         return _parse(ServerSettings, self.api.request("PATCH", "/api/settings", _body(patch)))
+
+    def test_smtp(self, body: SmtpTestIn) -> SmtpTestOut:
+        """Have the server send a test mail and say what the SMTP server answered."""
+        return _parse(SmtpTestOut, self.api.request("POST", "/api/settings/smtp/test", _body(body)))
 
     # --- audit log ----------------------------------------------------------------------------
 

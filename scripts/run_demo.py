@@ -1,7 +1,9 @@
 """``make run``: start the sync server (embedded PostgreSQL, demo data) and open the desktop app.
 
 The server runs as a child process and stops when the app's window closes. Without a screen
-(no DISPLAY on Linux) only the server runs, until Ctrl+C.
+(no DISPLAY on Linux) only the server runs, until Ctrl+C. SIGTERM and SIGHUP (``kill``, a
+closed terminal, ``timeout``) stop both as cleanly as Ctrl+C: the server, and the embedded
+PostgreSQL it started, stop before this script exits.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 import time
 
 import requests
+
+from sync_server.process import exit_cleanly_on_signals
 
 PORT = int(os.environ.get("TICKETDESK_PORT", "8700"))
 URL = f"http://127.0.0.1:{PORT}"
@@ -31,9 +35,22 @@ def wait_for_server(process: subprocess.Popen[bytes], timeout: float = 120.0) ->
     raise SystemExit("The sync server did not start in time.")
 
 
+def stop(child: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM (a clean stop: the server finishes its requests and stops its database), then
+    SIGKILL if it takes longer than ``timeout``."""
+    if child.poll() is None:
+        child.terminate()
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+
+
 def main() -> int:
+    exit_cleanly_on_signals()  # SIGTERM and SIGHUP end in the `finally` below, as Ctrl+C does
     command = [sys.executable, "-m", "sync_server", "demo", "--port", str(PORT)]
     server = subprocess.Popen(command)  # noqa: S603  # our own interpreter and module
+    app: subprocess.Popen[bytes] | None = None
     try:
         wait_for_server(server)
         has_screen = sys.platform != "linux" or bool(
@@ -46,15 +63,14 @@ def main() -> int:
                 flush=True,
             )
             return server.wait()
-        return subprocess.call([sys.executable, "-m", "desktop", "--server", URL])  # noqa: S603
+        app = subprocess.Popen([sys.executable, "-m", "desktop", "--server", URL])  # noqa: S603
+        return app.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if app is not None:
+            stop(app, timeout=10)
+        stop(server, timeout=40)
 
 
 if __name__ == "__main__":

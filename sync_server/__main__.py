@@ -7,19 +7,20 @@ in the server's data folder).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from sync_server import process
 from sync_server.app import create_app
-from sync_server.db.embedded import start_embedded
+from sync_server.db.embedded import EmbeddedDatabase
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.errors import DomainError
 from sync_server.services import accounts, uploads
@@ -33,12 +34,18 @@ from sync_server.settings import ServerConfig
 from ticketing.schemas import UserCreate
 
 
-def _engine(config: ServerConfig) -> Engine:
-    url = config.database_url
-    if url is None:
-        print(f"Using the embedded PostgreSQL in {config.data_dir / 'pgdata'}", file=sys.stderr)
-        url = start_embedded(config.data_dir)
-    return make_engine(url)
+@contextlib.contextmanager
+def _database(config: ServerConfig) -> Iterator[Engine]:
+    """The configured database for one command; an embedded one started here is stopped on
+    the way out, however the command ends."""
+    with contextlib.ExitStack() as stack:
+        url = config.database_url
+        if url is None:
+            print(f"Using the embedded PostgreSQL in {config.data_dir / 'pgdata'}", file=sys.stderr)
+            url = stack.enter_context(EmbeddedDatabase(config.data_dir))
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        yield engine
 
 
 def _read_password() -> str:
@@ -51,8 +58,8 @@ def _read_password() -> str:
 
 
 def cmd_migrate(config: ServerConfig, _args: argparse.Namespace) -> int:
-
-    prepare_database(_engine(config))
+    with _database(config) as engine:
+        prepare_database(engine)
     print("Database is up to date.")
     return 0
 
@@ -66,20 +73,21 @@ def cmd_create_user(config: ServerConfig, args: argparse.Namespace) -> int:
         for error in exc.errors():
             print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
         return 2
-    engine = _engine(config)
-    prepare_database(engine)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            user = accounts.create_user(session, data)
-    except DomainError as exc:
-        print(exc.detail, file=sys.stderr)
-        return 1
+    with _database(config) as engine:
+        prepare_database(engine)
+        try:
+            with make_session_factory(engine)() as session, session.begin():
+                user = accounts.create_user(session, data)
+        except DomainError as exc:
+            print(exc.detail, file=sys.stderr)
+            return 1
     print(f"Created {user.role} {user.email} ({user.id}).")
     return 0
 
 
 def cmd_seed_demo(config: ServerConfig, _args: argparse.Namespace) -> int:
-    return _seed_demo(_engine(config), config.data_dir)
+    with _database(config) as engine:
+        return _seed_demo(engine, config.data_dir)
 
 
 def _seed_demo(engine: Engine, data_dir: Path) -> int:
@@ -107,26 +115,28 @@ def _serve(config: ServerConfig, engine: Engine, args: argparse.Namespace) -> in
     app = create_app(engine, lifetimes, data_dir=config.data_dir, send_mail=not args.no_send_mail)
     print(f"Ticketdesk sync server listening on http://{config.host}:{config.port}", flush=True)
     print(f"  API docs: http://{config.host}:{config.port}/docs", flush=True)
-    uvicorn.run(app, host=config.host, port=config.port, log_level="info")
+    process.serve(app, config.host, config.port)  # until SIGTERM, SIGINT or SIGHUP
+    print("Ticketdesk sync server stopped.", flush=True)
     return 0
 
 
 def cmd_serve(config: ServerConfig, args: argparse.Namespace) -> int:
-    return _serve(config, _engine(config), args)
+    with _database(config) as engine:
+        return _serve(config, engine, args)
 
 
 def cmd_demo(config: ServerConfig, args: argparse.Namespace) -> int:
     """Seed demo data (once) and serve: what the README's first command runs."""
-    engine = _engine(config)
-    _seed_demo(engine, config.data_dir)
-    return _serve(config, engine, args)
+    with _database(config) as engine:
+        _seed_demo(engine, config.data_dir)
+        return _serve(config, engine, args)
 
 
 def cmd_send_mail(config: ServerConfig, _args: argparse.Namespace) -> int:
     """Deliver the mail that is due now, once (for cron, or a server run with --no-send-mail)."""
-    engine = _engine(config)
-    prepare_database(engine)
-    report = deliver_due(make_session_factory(engine))
+    with _database(config) as engine:
+        prepare_database(engine)
+        report = deliver_due(make_session_factory(engine))
     print(report.summary())
     for error in report.errors:
         print(f"  {error}", file=sys.stderr)
@@ -167,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    process.exit_cleanly_on_signals()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("pgserver", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -430,6 +430,7 @@ def test_a_claimed_mail_is_skipped_by_other_senders(engine: Engine, uma: Account
 class TlsSetup:
     server: SmtpServer
     client_context: ssl.SSLContext
+    authority: trustme.CA
 
 
 @pytest.fixture
@@ -461,7 +462,7 @@ def tls_smtp() -> Iterator[TlsSetup]:
         auth_exclude_mechanism=["PLAIN"],
         authenticator=authenticate,
     )
-    yield TlsSetup(server, client_context)
+    yield TlsSetup(server, client_context, authority)
     server.stop()
 
 
@@ -609,3 +610,103 @@ def test_mail_to_an_internal_domain_goes_to_the_configured_smtp_server(
     submit(ann, "VPN drops")
     assert send(engine).sent == 1
     assert smtp.inbox.envelopes == [("helpdesk@desk.example.org", ["ann@corp.local"])]
+
+
+# --- "Send test mail" ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ada(client: TestClient, engine: Engine) -> Account:
+    return login(client, engine, "ada@example.com", Role.ADMIN, "Ada Admin")
+
+
+def _steps(answer: Any) -> list[tuple[str, bool]]:
+    body = answer.json()
+    return [(step["step"], step["ok"]) for step in body["steps"]]
+
+
+def test_a_test_mail_reports_each_step_and_arrives(smtp: SmtpServer, engine: Engine, ada: Account) -> None:
+    configure_smtp(engine, smtp.port)
+    answer = ada.post("/api/settings/smtp/test", json={})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["ok"] is True and body["to"] == "ada@example.com"
+    assert _steps(answer) == [("connect", True), ("send", True)]
+    assert body["steps"][0]["detail"].startswith(f"connected to 127.0.0.1:{smtp.port}: 220 ")
+    assert body["steps"][1]["detail"] == "message accepted for ada@example.com: 250 Message accepted"
+    [message] = smtp.inbox.messages
+    assert message["Subject"] == "Ticketdesk test mail" and message["From"] == SENDER
+    assert smtp.inbox.envelopes == [("helpdesk@desk.example.org", ["ada@example.com"])]
+
+
+def test_a_test_mail_tries_settings_not_yet_saved_and_any_address(
+    smtp: SmtpServer, engine: Engine, ada: Account
+) -> None:
+    unsaved = {"host": "127.0.0.1", "port": smtp.port, "starttls": False, "sender": SENDER}
+    answer = ada.post("/api/settings/smtp/test", json={"to": "ops@corp.local", "smtp": unsaved})
+    assert answer.json()["ok"] is True, answer.text
+    assert smtp.inbox.envelopes == [("helpdesk@desk.example.org", ["ops@corp.local"])]
+    assert ada.get("/api/settings").json()["smtp"]["host"] == ""  # nothing was saved
+
+
+def test_a_test_mail_over_starttls_with_login(
+    tls_smtp: TlsSetup, engine: Engine, ada: Account, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca_file = tmp_path / "ca.pem"
+    tls_smtp.authority.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # the server trusts the test CA like a real one
+    configure_smtp(engine, tls_smtp.server.port, starttls=True, username="helpdesk", password="s3cret-pass")
+    answer = ada.post("/api/settings/smtp/test", json={})
+    assert _steps(answer) == [("connect", True), ("starttls", True), ("login", True), ("send", True)]
+    details = [step["detail"] for step in answer.json()["steps"]]
+    assert "certificate verified" in details[1] and "TLS" in details[1]
+    assert details[2].startswith("login accepted: 235")
+    assert len(tls_smtp.server.inbox.messages) == 1
+
+    wrong = {"host": "127.0.0.1", "port": tls_smtp.server.port, "starttls": True, "username": "helpdesk",
+             "password": "wrong", "sender": SENDER}  # fmt: skip
+    refused = ada.post("/api/settings/smtp/test", json={"smtp": wrong})
+    assert refused.json()["ok"] is False
+    assert _steps(refused) == [("connect", True), ("starttls", True), ("login", False)]
+    assert refused.json()["steps"][-1]["detail"].startswith("535")
+
+
+def test_a_test_mail_names_the_exact_failure(
+    smtp: SmtpServer, tls_smtp: TlsSetup, engine: Engine, ada: Account
+) -> None:
+    def attempt(**smtp_settings: Any) -> list[dict[str, Any]]:
+        settings = {"host": "127.0.0.1", "starttls": False, "sender": SENDER, **smtp_settings}
+        answer = ada.post("/api/settings/smtp/test", json={"smtp": settings})
+        assert answer.status_code == 200 and answer.json()["ok"] is False, answer.text
+        steps: list[dict[str, Any]] = answer.json()["steps"]
+        return steps
+
+    down = attempt(port=free_port())
+    assert (down[-1]["step"], "refused" in down[-1]["detail"].lower()) == ("connect", True)
+
+    untrusted = attempt(port=tls_smtp.server.port, starttls=True)  # a certificate of an unknown CA
+    assert untrusted[-1]["step"] == "starttls"
+    assert "certificate is not trusted" in untrusted[-1]["detail"]
+
+    smtp.inbox.refused["nobody@example.com"] = "550 5.1.1 No such user here"
+    refused = ada.post("/api/settings/smtp/test", json={"to": "nobody@example.com", "smtp": {
+        "host": "127.0.0.1", "port": smtp.port, "starttls": False, "sender": SENDER}})  # fmt: skip
+    assert refused.json()["steps"][-1] == {
+        "step": "send",
+        "ok": False,
+        "detail": "recipient refused: 550 5.1.1 No such user here",
+    }
+    unset = ada.post("/api/settings/smtp/test", json={}).json()
+    assert unset["steps"] == [{"step": "connect", "ok": False, "detail": "no SMTP host is set"}]
+
+
+def test_only_admins_send_test_mails_and_only_a_few(
+    smtp: SmtpServer, engine: Engine, ada: Account, alice: Account
+) -> None:
+    configure_smtp(engine, smtp.port)
+    assert alice.post("/api/settings/smtp/test", json={}).status_code == 403
+    answers = [ada.post("/api/settings/smtp/test", json={}).status_code for _ in range(6)]
+    assert answers == [200] * 5 + [429]
+    limited = ada.post("/api/settings/smtp/test", json={})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert len(smtp.inbox.messages) == 5

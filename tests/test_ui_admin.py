@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import shiboken6
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
@@ -24,7 +26,7 @@ from desktop.ui.admin_console import AdminConsole
 from desktop.ui.admin_dialogs import FormDialog
 from desktop.ui.admin_users import NewAccountDialog
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, free_port
 from tests.ui_helpers import all_controls, log_in_app, shut_app
 from ticketing.domain import AgentVisibility, Role
 from ticketing.files import FileKind
@@ -354,3 +356,40 @@ def test_admin_models_pass_the_model_tester(qtbot: QtBot, qtmodeltester: Any, fo
     )
     assert [priorities.index(r, 0).data() for r in range(3)] == ["Critical", "Medium", "Low"]
     assert priorities.headerData(1, Qt.Orientation.Horizontal) == "Rank"
+
+
+def test_admin_sends_a_test_mail_with_the_settings_in_the_form(
+    qtbot: QtBot, admin: AdminConsole, live_server: LiveServer
+) -> None:
+    inbox: list[tuple[str, list[str]]] = []
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+            inbox.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+            return "250 Message accepted for delivery"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = admin.settings
+        admin.show_tab(settings)
+        qtbot.waitUntil(settings.visibility.isEnabled, timeout=10_000)
+        settings.smtp_host.setText("127.0.0.1")  # typed, not saved
+        settings.smtp_port.setValue(port)
+        settings.smtp_starttls.setChecked(False)
+        box = settings.smtp_test
+        assert box.recipient.placeholderText() == "ada@example.com"
+        qtbot.mouseClick(box.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Test mail sent" in box.result.text(), timeout=15_000)
+        assert "✓ Message: message accepted for ada@example.com: 250 Message accepted" in box.result.text()
+        assert [to for _sender, to in inbox] == [["ada@example.com"]]
+
+        box.recipient.setText("ops@corp.local")
+        settings.smtp_port.setValue(free_port())  # nobody listens there
+        qtbot.mouseClick(box.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "was not sent" in box.result.text(), timeout=15_000)
+        assert "✗ Connect:" in box.result.text() and "refused" in box.result.text().lower()
+        assert settings.loaded is not None and settings.loaded.smtp.host == ""  # nothing was saved
+    finally:
+        controller.stop()

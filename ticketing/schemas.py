@@ -426,6 +426,34 @@ class SmtpSettings(Input):
     sender: Annotated[SafeStr, StringConstraints(max_length=320)] = "Ticketdesk <helpdesk@localhost>"
 
 
+class SmtpTestIn(Input):
+    """``POST /api/settings/smtp/test``: where to send, and optionally settings not yet saved."""
+
+    to: EmailAddress | None = Field(default=None, description="Default: the admin's own address.")
+    smtp: SmtpSettings | None = Field(
+        default=None,
+        description="Try these instead of the saved ones (a null password keeps the saved one).",
+    )
+
+
+SmtpStepName = Literal["connect", "starttls", "login", "send"]
+
+
+class SmtpTestStep(BaseModel):
+    step: SmtpStepName
+    ok: bool
+    detail: str = Field(
+        description="What the SMTP server answered, or the exact failure.",
+        examples=["250 2.0.0 Ok: queued as 4Xq1"],
+    )
+
+
+class SmtpTestOut(BaseModel):
+    ok: bool = Field(description="Whether the server accepted the test message.")
+    to: str
+    steps: list[SmtpTestStep] = Field(description="Each step tried, in order; the last failed if not ok.")
+
+
 class AttachmentSettings(Input):
     max_size_mb: Whole = Field(default=25, ge=1, le=2048)
     blocked_types: list[FileKind] = Field(

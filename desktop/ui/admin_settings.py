@@ -36,6 +36,7 @@ from desktop.context import AppContext
 from desktop.ui.admin_dialogs import ErrorLabel, friendly, name_control
 from desktop.ui.callbacks import alive
 from desktop.ui.error_text import action_error
+from desktop.ui.smtp_test_box import SmtpTestBox
 from ticketing.domain import AgentVisibility
 from ticketing.files import FileKind
 from ticketing.schemas import (
@@ -133,6 +134,12 @@ class SettingsPanel(QWidget):
                 ("smtp.sender", "Se&nder:", self.smtp_sender),
             ],
         )
+        self.smtp_test = SmtpTestBox(
+            self._client, context.tasks, context.user.email, self._form_smtp, parent=mail
+        )
+        mail_rows = mail.layout()
+        assert isinstance(mail_rows, QFormLayout)
+        mail_rows.addRow(self.smtp_test)
 
         # --- attachments
         self.max_size = number_box(AttachmentSettings, "max_size_mb", " MB")
@@ -214,6 +221,8 @@ class SettingsPanel(QWidget):
             self.smtp_password,
             self.smtp_clear_password,
             self.smtp_sender,
+            self.smtp_test.recipient,
+            self.smtp_test.send_button,
             self.max_size,
             *self.blocked_kinds.values(),
             self.clamd_address,
@@ -337,6 +346,14 @@ class SettingsPanel(QWidget):
         loaded = self._loaded.attachments.blocked_types if self._loaded else []
         unlisted = [kind.value for kind in loaded if kind not in self.blocked_kinds]
         return [kind.value for kind, check in self.blocked_kinds.items() if check.isChecked()] + unlisted
+
+    def _form_smtp(self) -> SmtpSettings | None:
+        """The SMTP settings as the form shows them, saved or not (None while invalid); an
+        unchanged password stays the saved one."""
+        try:
+            return self.build().smtp
+        except ValidationError:
+            return None
 
     def patch(self) -> SettingsPatch:
         """Every group, as the server's PATCH takes it (groups are replaced whole)."""
