@@ -710,3 +710,26 @@ def test_only_admins_send_test_mails_and_only_a_few(
     limited = ada.post("/api/settings/smtp/test", json={})
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
     assert len(smtp.inbox.messages) == 5
+
+
+def test_a_sender_stopped_mid_batch_gives_back_the_mail_it_claimed(
+    smtp: SmtpServer, engine: Engine, uma: Account
+) -> None:
+    """A server stopped while sending finishes the mail in hand and releases the rest of its
+    claim at once, so another process sends them now rather than after the lease."""
+    configure_smtp(engine, smtp.port)
+    create_tickets(engine, uma.id, 8)
+    smtp.inbox.delay = 0.3
+    sender = MailSender(engine, interval=600)
+    sender.start()
+    wait_until(lambda: len(smtp.inbox.messages) >= 1)
+    sender.stop()
+    sent = len(smtp.inbox.messages)
+    assert 1 <= sent < 8
+    rows = outbox_rows(engine)
+    assert sum(r.status == "sent" for r in rows) == sent
+    now = dt.datetime.now(dt.UTC)
+    waiting = [r for r in rows if r.status != "sent"]
+    assert waiting and all(r.next_attempt_at <= now for r in waiting)  # due again at once
+    assert send(engine).sent == 8 - sent  # another sender takes them straight away
+    assert len(smtp.inbox.messages) == 8
