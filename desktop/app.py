@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop import credentials
 from desktop.api import ApiClient
-from desktop.context import AppContext, CurrentUser
 from desktop.remembered import AccountBook
 from desktop.sync import session as account_session
 from desktop.sync.session import AccountSession, UnsyncedChanges
 from desktop.tasks import TaskRunner
+from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.error_text import action_error
 from desktop.ui.login_window import ApiFactory, LoginResult, LoginWindow
 from desktop.ui.main_window import MainWindowBase

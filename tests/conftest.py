@@ -18,13 +18,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from sync_server.child_server import LiveServer
 from sync_server.db.embedded import start_embedded
 from sync_server.db.models import Base
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services.bootstrap import ensure_epoch, prepare_database
 from sync_server.services.catalog import ensure_defaults
 from sync_server.settings import sqlalchemy_url
-from tests.live_server import LiveServer
 from tests.sync_helpers import Desk
 from tests.ui_helpers import isolated_desktop
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.live_server import free_port
+from sync_server.child_server import free_port
 
 
 class Fault(enum.Enum):

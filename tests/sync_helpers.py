@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from desktop.api import ApiClient
 from desktop.store import queries
 from desktop.sync import session as sessions
+from sync_server.child_server import LiveServer
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer
 from ticketing.domain import Role, Status
 from ticketing.schemas import TicketQuery
 

@@ -1,5 +1,7 @@
-"""The dependency rules of DESIGN.md, checked: logic packages never import Qt, and the
-windows never talk HTTP or SQL themselves."""
+"""The dependency rules of DESIGN.md, checked: logic packages never import Qt, the windows
+never talk HTTP or SQL themselves, and imports point one way: ``ticketing`` below both sides,
+``desktop`` never into ``sync_server``, nothing below ``desktop/ui`` up into it, ``bench``
+never into ``tests``."""
 
 from __future__ import annotations
 
@@ -44,26 +46,51 @@ def _imports(path: Path) -> set[str]:
 FORBIDDEN_IN_UI = ("requests", "httpx", "sqlalchemy", "sqlite3", "psycopg", "sync_server")
 
 
-def test_windows_use_the_store_and_tasks_only() -> None:
-    offenders = {
+def _python_files(place: Path) -> list[Path]:
+    return [place] if place.is_file() else sorted(place.rglob("*.py"))
+
+
+def _offenders(folders: tuple[str, ...], forbidden: tuple[str, ...]) -> set[str]:
+    """``path: module`` for each import in ``folders`` of a module under one of ``forbidden``."""
+    return {
         f"{path.relative_to(ROOT)}: {name}"
-        for folder in ("desktop/ui", "desktop/models")
-        for path in (ROOT / folder).glob("*.py")
+        for folder in folders
+        for path in _python_files(ROOT / folder)
         for name in _imports(path)
-        if name.split(".")[0] in FORBIDDEN_IN_UI
+        if any(name == banned or name.startswith(banned + ".") for banned in forbidden)
     }
-    assert not offenders
+
+
+def test_windows_use_the_store_and_tasks_only() -> None:
+    assert not _offenders(("desktop/ui", "desktop/models"), FORBIDDEN_IN_UI)
+
+
+def test_shared_rules_import_neither_side() -> None:
+    assert not _offenders(("ticketing",), ("sync_server", "desktop"))
+
+
+def test_the_desktop_never_imports_the_server() -> None:
+    assert not _offenders(("desktop",), ("sync_server",))
+
+
+def test_nothing_below_the_windows_imports_them() -> None:
+    """``desktop/models``, the store, sync, HTTP clients and the rest serve ``desktop/ui``;
+    only the entry points (``desktop/app.py``, ``__main__``) sit above it."""
+    below = tuple(
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "desktop").iterdir()
+        if path.name not in {"ui", "app.py", "__main__.py", "__pycache__"}
+        and (path.is_dir() or path.suffix == ".py")
+    )
+    assert not _offenders(below, ("desktop.ui",))
+
+
+def test_benchmarks_import_no_tests() -> None:
+    assert not _offenders(("bench",), ("tests",))
 
 
 def test_server_and_shared_rules_never_import_the_client() -> None:
-    offenders = {
-        f"{path.relative_to(ROOT)}: {name}"
-        for folder in ("ticketing", "sync_server")
-        for path in (ROOT / folder).rglob("*.py")
-        for name in _imports(path)
-        if name.split(".")[0] == "desktop"
-    }
-    assert not offenders
+    assert not _offenders(("ticketing", "sync_server"), ("desktop",))
 
 
 def test_no_test_module_imports_another() -> None:

@@ -23,18 +23,18 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, text
 
 from desktop.api import ApiClient
-from desktop.context import AppContext, CurrentUser
 from desktop.sync import session as sessions
 from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
 from desktop.ui.admin_audit import ACTION_NAMES, AuditPanel, AuditRole
 from desktop.ui.admin_console import AdminConsole
+from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.sync_controller import SyncController
 from desktop.ui.ticket_detail import load_detail
 from desktop.ui.timeline_html import event_text, timeline_html
 from sync_server.app import create_app
+from sync_server.child_server import LiveServer
 from tests.api_helpers import Account, create_account, login
-from tests.live_server import LiveServer
 from tests.sync_helpers import Desk, sync_until
 from tests.sync_helpers import submit as submit_rest
 from ticketing.domain import Role

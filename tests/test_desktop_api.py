@@ -22,8 +22,8 @@ from desktop.api import (
     Unreachable,
     UpgradeRequired,
 )
+from sync_server.child_server import LiveServer, free_port
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer, free_port
 from ticketing.domain import Role
 from ticketing.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from ticketing.schemas import TokenOut

@@ -14,12 +14,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
 from desktop.api import ApiClient
-from desktop.context import AppContext
+from desktop.ui.context import AppContext
 from desktop.ui.main_window import EMAIL_TIP, MainWindowBase
+from sync_server.child_server import LiveServer
 from sync_server.db.models import User
 from sync_server.db.session import make_session_factory
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer
 from tests.store_helpers import open_store
 from tests.ui_helpers import offline_context
 from ticketing.domain import Role

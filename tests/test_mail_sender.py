@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from sync_server.app import create_app
+from sync_server.child_server import LiveServer, free_port
 from sync_server.db.models import Category, MailOutbox, User
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services import mail_outbox, settings_store, tickets
@@ -36,7 +37,6 @@ from sync_server.services.mail_outbox import FIRST_BACKOFF, MAX_BACKOFF, backoff
 from sync_server.services.mail_sender import DeliveryReport, MailSender, deliver_due
 from sync_server.services.principal import Principal
 from tests.api_helpers import Account, create_account, login, submit
-from tests.live_server import LiveServer, free_port
 from ticketing.domain import AgentVisibility, Role
 from ticketing.schemas import SettingsPatch, SmtpSettings, TicketCreate
 

@@ -26,22 +26,22 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, text
 
 from desktop.api import ApiClient, RateLimited
-from desktop.context import AppContext, CurrentUser
 from desktop.remembered import AccountBook
 from desktop.store import commands, queries
 from desktop.sync import session as sessions
 from desktop.tasks import TaskRunner
+from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.login_window import LoginWindow
 from desktop.ui.status_bar import SyncStatusBar
 from desktop.ui.sync_controller import SyncController
 from sync_server.app import create_app
+from sync_server.child_server import LiveServer
 from sync_server.db.session import make_session_factory
 from sync_server.errors import RateLimited as ServerRateLimited
 from sync_server.services import rate_limits
 from sync_server.services.rate_limits import ADDRESS_FACTOR, Rate, RateAction
 from tests.api_helpers import create_account, login, submit
 from tests.limit_helpers import set_rate_limits
-from tests.live_server import LiveServer
 from tests.sync_helpers import field_of, sync_until
 from tests.sync_helpers import submit as submit_rest
 from ticketing.domain import Role

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from sync_server.app import create_app
+from sync_server.child_server import LiveServer
 from tests.api_helpers import Account, create_account, first_category, login, submit
-from tests.live_server import LiveServer
 from ticketing.domain import Role
 from ticketing.schemas import RateLimitSettings
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live_server import free_port
+from sync_server.child_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from desktop.store import commands, queries
 from desktop.store.errors import ActionRefused
 from desktop.sync import session as sessions
-from tests.live_server import LiveServer
+from sync_server.child_server import LiveServer
 from tests.sync_helpers import Desk
 from ticketing.domain import Priority, Status
 

@@ -25,8 +25,8 @@ from desktop.models.admin_models import AdminRole, CategoriesModel, PrioritiesMo
 from desktop.ui.admin_console import AdminConsole
 from desktop.ui.admin_dialogs import FormDialog
 from desktop.ui.admin_users import NewAccountDialog
+from sync_server.child_server import LiveServer, free_port
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer, free_port
 from tests.ui_helpers import all_controls, log_in_app, shut_app
 from ticketing.domain import AgentVisibility, Role
 from ticketing.files import FileKind

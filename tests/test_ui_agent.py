@@ -23,10 +23,10 @@ from desktop.models.ticket_table import TicketRole
 from desktop.saved_filters import SavedFilterBook
 from desktop.store import queries
 from desktop.ui.agent_console import AgentConsole, account_key
-from desktop.ui.bulk_actions import BulkChange, apply_bulk, common_transitions
+from desktop.ui.bulk_actions import BulkChange, BulkKind, apply_bulk, common_transitions
+from sync_server.child_server import LiveServer
 from sync_server.db.session import make_session_factory
 from sync_server.services.demo import seed_demo
-from tests.live_server import LiveServer
 from tests.ui_helpers import all_controls, log_in_app, offline_context, shut_app
 from ticketing import workflow
 from ticketing.domain import Role, Status
@@ -233,9 +233,9 @@ def test_apply_bulk_and_common_transitions_follow_the_shared_rules(console: Agen
     resolved = [r for r in rows if r.status == Status.RESOLVED][:2]
     assert common_transitions(actor, resolved) == [Status.OPEN, Status.IN_PROGRESS, Status.CLOSED]
     assert common_transitions(actor, []) == []
-    outcome = apply_bulk(store, [r.id for r in resolved], BulkChange("assign", me, "Assign to me"))
+    outcome = apply_bulk(store, [r.id for r in resolved], BulkChange(BulkKind.ASSIGNEE, me, "Assign to me"))
     assert (outcome.changed + outcome.unchanged, outcome.refusals) == (2, [])
-    again = apply_bulk(store, [r.id for r in resolved], BulkChange("assign", me, "Assign to me"))
+    again = apply_bulk(store, [r.id for r in resolved], BulkChange(BulkKind.ASSIGNEE, me, "Assign to me"))
     assert (again.changed, again.unchanged) == (0, 2)
 
 

@@ -12,14 +12,14 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from desktop.api import ApiClient
-from desktop.context import AppContext
 from desktop.store import attachment_queries, queries
 from desktop.sync.status import SyncProgress
+from desktop.ui.context import AppContext
 from desktop.ui.status_bar import SyncProgressBar
 from desktop.ui.user_portal import UserPortal
+from sync_server.child_server import LiveServer
 from tests.api_helpers import create_account
 from tests.file_helpers import WINDOWS_PROGRAM, sha256
-from tests.live_server import LiveServer
 from tests.ui_helpers import log_in_app, shut_app
 from ticketing.domain import Role
 

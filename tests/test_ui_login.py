@@ -31,8 +31,8 @@ from desktop.ui.agent_console import AgentConsole
 from desktop.ui.login_window import LoginWindow
 from desktop.ui.main_window import MainWindowBase
 from desktop.ui.user_portal import UserPortal
+from sync_server.child_server import LiveServer, free_port
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer, free_port
 from tests.ui_helpers import all_controls
 from ticketing.domain import Role, new_id
 from ticketing.protocol import PROTOCOL_HEADER

@@ -17,18 +17,18 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from desktop.app import Application, close_session
-from desktop.context import AppContext
 from desktop.drafts import DraftStore
 from desktop.models.my_tickets_model import Column, MyTicketsModel
 from desktop.models.ticket_table import TicketRole
 from desktop.store import attachment_queries, commands, outbox, queries
 from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet
+from desktop.ui.context import AppContext
 from desktop.ui.problems_dialog import ProblemsDialog
 from desktop.ui.ticket_form import TicketForm
 from desktop.ui.user_portal import UserPortal
+from sync_server.child_server import LiveServer
 from tests.api_helpers import create_account
-from tests.live_server import LiveServer
 from tests.store_helpers import World, pull, put
 from tests.ui_helpers import all_controls, offline_context, requester_bucket, world_store
 from ticketing.domain import Role, Status

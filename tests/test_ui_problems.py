@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.context import AppContext, CurrentUser
 from desktop.store import commands, queries
 from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
 from desktop.ui.agent_console import AgentConsole
+from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.problems_dialog import ProblemsDialog
 from desktop.ui.sync_controller import SyncController
 from tests.sync_helpers import Desk, field_of, submit, sync_until

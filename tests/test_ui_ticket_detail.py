@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
-from desktop.context import AppContext
 from desktop.store import commands, queries
+from desktop.ui.context import AppContext
 from desktop.ui.ticket_detail import TicketDetailView
 from desktop.ui.timeline_html import INTERNAL_BACKGROUND
 from tests.store_helpers import World, comment_row, event_row, pull, put

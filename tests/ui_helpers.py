@@ -24,11 +24,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.api import ApiClient
 from desktop.app import Application, close_session
-from desktop.context import AppContext, CurrentUser
 from desktop.store.database import Store
 from desktop.sync.engine import SyncEngine
 from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
+from desktop.ui.context import AppContext, CurrentUser
 from desktop.ui.sync_controller import SyncController
 from tests.store_helpers import SERVER, World, open_store, pull, put
 from ticketing import visibility

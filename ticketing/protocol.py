@@ -10,8 +10,9 @@ History (date, version, reason):
 
 from __future__ import annotations
 
+import enum
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -150,7 +151,28 @@ class FieldChange(_Wire):
     new: Any = None
 
 
-class CreateTicketArgs(_Wire):
+class MutationName(enum.StrEnum):
+    """Every mutation of the protocol: the one list that the server's dispatch, the client's
+    replay and the sync-problem texts are keyed by (a test fails when one lacks an entry).
+    Names travel on the wire: never rename or reuse one."""
+
+    CREATE_TICKET = "create_ticket"
+    UPDATE_TICKET = "update_ticket"
+    TRANSITION_STATUS = "transition_status"
+    ASSIGN = "assign"
+    ADD_COMMENT = "add_comment"
+    ADD_ATTACHMENT = "add_attachment"
+
+
+class MutationArgs(_Wire):
+    """The arguments of one mutation; ``NAME`` says which, so queuing them needs no name."""
+
+    NAME: ClassVar[MutationName]
+
+
+class CreateTicketArgs(MutationArgs):
+    NAME: ClassVar[MutationName] = MutationName.CREATE_TICKET
+
     id: uuid.UUID
     title: Title
     description: RichText
@@ -158,12 +180,16 @@ class CreateTicketArgs(_Wire):
     priority: PriorityKey
 
 
-class UpdateTicketArgs(_Wire):
+class UpdateTicketArgs(MutationArgs):
+    NAME: ClassVar[MutationName] = MutationName.UPDATE_TICKET
+
     ticket_id: uuid.UUID
     changes: dict[Literal["title", "description", "priority", "category_id"], FieldChange]
 
 
-class TransitionStatusArgs(_Wire):
+class TransitionStatusArgs(MutationArgs):
+    NAME: ClassVar[MutationName] = MutationName.TRANSITION_STATUS
+
     ticket_id: uuid.UUID
     from_: Status = Field(alias="from")
     to: Status
@@ -171,21 +197,27 @@ class TransitionStatusArgs(_Wire):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class AssignArgs(_Wire):
+class AssignArgs(MutationArgs):
+    NAME: ClassVar[MutationName] = MutationName.ASSIGN
+
     ticket_id: uuid.UUID
     base: uuid.UUID | None
     new: uuid.UUID | None
 
 
-class AddCommentArgs(_Wire):
+class AddCommentArgs(MutationArgs):
+    NAME: ClassVar[MutationName] = MutationName.ADD_COMMENT
+
     id: uuid.UUID
     ticket_id: uuid.UUID
     content: CommentText
     is_internal: Flag = False
 
 
-class AddAttachmentArgs(_Wire):
+class AddAttachmentArgs(MutationArgs):
     """Attach a file whose bytes were uploaded first (``/api/blobs``), by their SHA-256."""
+
+    NAME: ClassVar[MutationName] = MutationName.ADD_ATTACHMENT
 
     id: uuid.UUID
     ticket_id: uuid.UUID
@@ -195,15 +227,26 @@ class AddAttachmentArgs(_Wire):
     size: Whole = Field(ge=0, le=1 << 40)
 
 
-#: Mutation name -> its argument model. Names are part of the protocol: never reuse one.
-MUTATION_ARGS: dict[str, type[_Wire]] = {
-    "create_ticket": CreateTicketArgs,
-    "update_ticket": UpdateTicketArgs,
-    "transition_status": TransitionStatusArgs,
-    "assign": AssignArgs,
-    "add_comment": AddCommentArgs,
-    "add_attachment": AddAttachmentArgs,
+#: Mutation name -> its argument model, one entry per name (a test checks it).
+MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
+    args.NAME: args
+    for args in (
+        CreateTicketArgs,
+        UpdateTicketArgs,
+        TransitionStatusArgs,
+        AssignArgs,
+        AddCommentArgs,
+        AddAttachmentArgs,
+    )
 }
+
+
+def mutation_name(text: str) -> MutationName | None:
+    """The mutation a wire name stands for, or None for one this side does not know."""
+    try:
+        return MutationName(text)
+    except ValueError:
+        return None
 
 
 class Mutation(_Wire):

@@ -14,11 +14,11 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 from typing_extensions import override
 
+from desktop.models.formatting import local_time, relative_time
 from desktop.models.ticket_table import TicketColumn, TicketTableModel
 from desktop.store.database import Store
 from desktop.store.queries import TicketRow
 from desktop.tasks import TaskRunner
-from desktop.ui.formatting import local_time, relative_time
 from ticketing.schemas import TicketQuery
 
 #: The longest search text sent to the cache.

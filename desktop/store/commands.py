@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import Connection, delete, select
 
 from desktop.store import outbox, records, schema, shadows
@@ -31,6 +31,8 @@ from ticketing.protocol import (
     AddCommentArgs,
     AssignArgs,
     CreateTicketArgs,
+    MutationArgs,
+    MutationName,
     TransitionStatusArgs,
     UpdateTicketArgs,
 )
@@ -73,8 +75,7 @@ def _queue(
     conn: Connection,
     store: Store,
     *,
-    name: str,
-    args: BaseModel,
+    args: MutationArgs,
     ticket_id: str,
     at: dt.datetime,
     new_rows: tuple[tuple[str, str], ...] = (),
@@ -82,7 +83,7 @@ def _queue(
     shadows.ensure(conn, "ticket", ticket_id, ticket_id)
     for entity, row_id in new_rows:
         shadows.ensure(conn, entity, row_id, ticket_id)
-    mutation_id = outbox.enqueue(conn, name, args, ticket_id, at)
+    mutation_id = outbox.enqueue(conn, args, ticket_id, at)
     shadows.rebuild(conn, ticket_id, store.actor(conn))
     return mutation_id
 
@@ -148,7 +149,7 @@ def create_ticket(
         _check_category(conn, str(args.category_id))
         _check_priority(conn, args.priority)
         ticket_id = str(args.id)
-        _queue(conn, store, name="create_ticket", args=args, ticket_id=ticket_id, at=_now(now))
+        _queue(conn, store, args=args, ticket_id=ticket_id, at=_now(now))
         return ticket_id
 
     return _action(store, lambda ticket_id: ticket_id, work)
@@ -179,7 +180,7 @@ def _edit(
     if not changes:
         return None
     args = UpdateTicketArgs.model_validate({"ticket_id": ticket["id"], "changes": changes})
-    return _queue(conn, store, name="update_ticket", args=args, ticket_id=ticket["id"], at=at)
+    return _queue(conn, store, args=args, ticket_id=ticket["id"], at=at)
 
 
 def edit_ticket(
@@ -228,7 +229,7 @@ def change_status(store: Store, ticket_id: Id, to: Status, now: dt.datetime | No
         state = ticket_state(ticket)
         workflow.check_transition(store.actor(conn), state, to)
         args = TransitionStatusArgs(ticket_id=uuid.UUID(ticket["id"]), from_=state.status, to=to)
-        return _queue(conn, store, name="transition_status", args=args, ticket_id=ticket["id"], at=_now(now))
+        return _queue(conn, store, args=args, ticket_id=ticket["id"], at=_now(now))
 
     return _action(store, lambda _: str(ticket_id), work)
 
@@ -252,7 +253,7 @@ def _assign(
     if new is not None:
         _check_assignee(conn, new)
     args = AssignArgs.model_validate({"ticket_id": ticket["id"], "base": ticket["assignee_id"], "new": new})
-    return _queue(conn, store, name="assign", args=args, ticket_id=ticket["id"], at=at)
+    return _queue(conn, store, args=args, ticket_id=ticket["id"], at=at)
 
 
 def assign(store: Store, ticket_id: Id, assignee_id: Id | None, now: dt.datetime | None = None) -> int | None:
@@ -282,7 +283,6 @@ def add_comment(
         _queue(
             conn,
             store,
-            name="add_comment",
             args=args,
             ticket_id=ticket["id"],
             at=_now(now),
@@ -330,7 +330,6 @@ def add_attachment(
         _queue(
             conn,
             store,
-            name="add_attachment",
             args=args,
             ticket_id=ticket["id"],
             at=_now(now),
@@ -364,10 +363,10 @@ def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = Non
             raise ActionRefused("invalid", "Only a conflict can be applied again.")
         args = json.loads(problem.args)
         ticket_id = str(args["ticket_id"])
-        if problem.name == "update_ticket":
+        if problem.name == MutationName.UPDATE_TICKET:
             fields = {name: change["new"] for name, change in args["changes"].items()}
             mutation_id = _edit(conn, store, ticket_id, fields, _now(now))
-        elif problem.name == "assign":
+        elif problem.name == MutationName.ASSIGN:
             mutation_id = _assign(conn, store, ticket_id, args["new"], _now(now))
         else:
             raise ActionRefused("invalid", "This change cannot be applied again.")

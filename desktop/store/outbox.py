@@ -14,12 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, update
 
 from desktop.store import schema, state
 from desktop.store.rows import utc_text
-from ticketing.protocol import MutationResult
+from ticketing.protocol import MutationArgs, MutationResult
 
 PENDING = "pending"
 APPLIED = "applied"
@@ -48,13 +47,13 @@ def _queued(row: Any) -> QueuedMutation:
     )
 
 
-def enqueue(conn: Connection, name: str, args: BaseModel, ticket_id: str, at: dt.datetime) -> int:
-    """Queue a mutation (its arguments as they travel) and return its id."""
+def enqueue(conn: Connection, args: MutationArgs, ticket_id: str, at: dt.datetime) -> int:
+    """Queue the mutation ``args`` belong to (its arguments as they travel) and return its id."""
     mutation_id = state.allocate_mutation_id(conn)
     conn.execute(
         insert(schema.outbox).values(
             id=mutation_id,
-            name=name,
+            name=args.NAME.value,
             args=json.dumps(args.model_dump(mode="json", by_alias=True)),
             ticket_id=ticket_id,
             created_at=utc_text(at),

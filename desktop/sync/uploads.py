@@ -18,7 +18,7 @@ from desktop.api import ApiError, ClientError
 from desktop.store.blobs import LocalBlobs
 from desktop.store.outbox import QueuedMutation
 from ticketing.files import CHUNK_SIZE
-from ticketing.protocol import AddAttachmentArgs
+from ticketing.protocol import AddAttachmentArgs, MutationName
 from ticketing.schemas import UploadStart, UploadStatus
 
 #: ``(bytes sent, bytes to send)`` for the file being uploaded.
@@ -86,7 +86,7 @@ def prepare(
 ) -> Prepared:
     """Upload the files of ``batch``'s attachments in order, as far as possible."""
     for index, mutation in enumerate(batch):
-        if mutation.name != "add_attachment":
+        if mutation.name != MutationName.ADD_ATTACHMENT:
             continue
         if not isinstance(transport, BlobTransport):
             return Prepared(batch[:index], waiting=ClientError("This connection cannot upload files."))

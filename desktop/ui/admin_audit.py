@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop.admin_client import AdminClient
-from desktop.context import AppContext
 from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
+from desktop.models.formatting import local_time
 from desktop.ui.admin_dialogs import ErrorLabel
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
-from desktop.ui.formatting import local_time
 from ticketing.domain import Role
 from ticketing.schemas import AuditAction, AuditEntryOut, AuditPage, AuditQuery, UserOut
 

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.admin_client import AdminClient
-from desktop.context import AppContext
 from desktop.models.admin_models import CategoriesModel, PrioritiesModel, RecordsModel
 from desktop.ui.admin_dialogs import ErrorLabel, FormDialog, NameDialog
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
 from ticketing.schemas import (
     CategoryCreate,

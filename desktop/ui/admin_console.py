@@ -11,13 +11,13 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from desktop.context import AppContext
 from desktop.saved_filters import SavedFilterBook
 from desktop.ui.admin_audit import AuditPanel
 from desktop.ui.admin_catalog import CatalogPanel
 from desktop.ui.admin_settings import SettingsPanel
 from desktop.ui.admin_users import UsersPanel
 from desktop.ui.agent_console import AgentConsole
+from desktop.ui.context import AppContext
 
 
 class AdminConsole(AgentConsole):

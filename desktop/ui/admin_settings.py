@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.admin_client import AdminClient
-from desktop.context import AppContext
 from desktop.ui.admin_dialogs import ErrorLabel, friendly, name_control
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
 from desktop.ui.smtp_test_box import SmtpTestBox
 from ticketing.domain import AgentVisibility

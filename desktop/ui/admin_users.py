@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop.admin_client import AdminClient
-from desktop.context import AppContext
 from desktop.models.admin_models import ROLE_NAMES, UsersModel
 from desktop.ui.admin_dialogs import ErrorLabel, FormDialog, check_same, password_field
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
 from ticketing.domain import Role
 from ticketing.schemas import UserCreate, UserOut, UserPatch

@@ -16,12 +16,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop import saved_filters
-from desktop.context import AppContext
 from desktop.models.queue_model import QueueModel
 from desktop.paths import settings_file
 from desktop.saved_filters import BUILTIN_FILTERS, SavedFilterBook
 from desktop.store.database import ChangeSet
 from desktop.ui.bulk_actions import BulkActions, BulkOutcome
+from desktop.ui.context import AppContext
 from desktop.ui.filters import FilterBar
 from desktop.ui.main_window import MainWindowBase
 from desktop.ui.metrics_bar import MetricsBar

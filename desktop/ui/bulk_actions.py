@@ -8,6 +8,7 @@ status menu offers only the moves ``ticketing.workflow`` allows for every select
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,11 +18,11 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
 
-from desktop.context import AppContext
 from desktop.store import commands, queries
 from desktop.store.database import Store
 from desktop.store.errors import ActionRefused
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.reference_data import Reference
 from ticketing import workflow
 from ticketing.domain import Role, Status
@@ -29,24 +30,30 @@ from ticketing.domain import Role, Status
 SELECTION_DELAY_MS = 120
 
 
+class BulkKind(enum.Enum):
+    """What a bulk change sets on every selected ticket."""
+
+    ASSIGNEE = enum.auto()
+    STATUS = enum.auto()
+    PRIORITY = enum.auto()
+
+
 @dataclass(frozen=True)
 class BulkChange:
-    """One change for every selected ticket: ``kind`` is assign, status or priority."""
+    """One change for every selected ticket."""
 
-    kind: str
+    kind: BulkKind
     value: str | None  # assignee id (None: nobody), Status value, or priority key
     description: str  # "Assign to Alice Agent", for the report
 
     def apply(self, store: Store, ticket_id: str) -> bool:
         """Make the change to one ticket; False if it already was so."""
-        if self.kind == "assign":
+        if self.kind is BulkKind.ASSIGNEE:
             return commands.assign(store, ticket_id, self.value) is not None
-        if self.kind == "status":
+        if self.kind is BulkKind.STATUS:
             commands.change_status(store, ticket_id, Status(str(self.value)))
             return True
-        if self.kind == "priority":
-            return commands.change_priority(store, ticket_id, str(self.value)) is not None
-        raise ValueError(f"unknown bulk change {self.kind!r}")
+        return commands.change_priority(store, ticket_id, str(self.value)) is not None
 
 
 @dataclass(frozen=True)
@@ -235,18 +242,20 @@ class BulkActions(QWidget):
     # --- actions ------------------------------------------------------------------------------
 
     def assign_to_me(self) -> None:
-        self._start(BulkChange("assign", self._context.user.id, "Assign to me"))
+        self._start(BulkChange(BulkKind.ASSIGNEE, self._context.user.id, "Assign to me"))
 
     def assign_to(self, user_id: str | None, name: str = "") -> None:
         text = "Unassign" if user_id is None else f"Assign to {name or self._reference.staff_name(user_id)}"
-        self._start(BulkChange("assign", user_id, text))
+        self._start(BulkChange(BulkKind.ASSIGNEE, user_id, text))
 
     def change_status(self, status: Status) -> None:
-        self._start(BulkChange("status", status.value, f"Set status to {status.value}"))
+        self._start(BulkChange(BulkKind.STATUS, status.value, f"Set status to {status.value}"))
 
     def change_priority(self, key: str, name: str = "") -> None:
         self._start(
-            BulkChange("priority", key, f"Set priority to {name or self._reference.priority_name(key)}")
+            BulkChange(
+                BulkKind.PRIORITY, key, f"Set priority to {name or self._reference.priority_name(key)}"
+            )
         )
 
     def _start(self, change: BulkChange) -> None:

@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from typing_extensions import override
 
-from desktop.context import AppContext
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
 from desktop.ui.problems_dialog import ProblemsDialog
 from desktop.ui.status_bar import SyncStatusBar

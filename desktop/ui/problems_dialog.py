@@ -22,27 +22,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.context import AppContext
+from desktop.models.formatting import local_time
 from desktop.store import commands, queries
 from desktop.store.database import ChangeSet
 from desktop.store.errors import ActionRefused
 from desktop.ui.callbacks import alive
-from desktop.ui.formatting import local_time
+from desktop.ui.context import AppContext
+from ticketing.protocol import MutationName, mutation_name
 
 #: What each mutation was, in the user's words.
-ACTION_NAMES: dict[str, str] = {
-    "create_ticket": "New ticket",
-    "update_ticket": "Ticket edit",
-    "transition_status": "Status change",
-    "assign": "Assignment",
-    "add_comment": "Reply",
-    "add_attachment": "Attachment",
+ACTION_NAMES: dict[MutationName, str] = {
+    MutationName.CREATE_TICKET: "New ticket",
+    MutationName.UPDATE_TICKET: "Ticket edit",
+    MutationName.TRANSITION_STATUS: "Status change",
+    MutationName.ASSIGN: "Assignment",
+    MutationName.ADD_COMMENT: "Reply",
+    MutationName.ADD_ATTACHMENT: "Attachment",
 }
 
 
 def describe(problem: queries.Problem) -> str:
     """One line for the list: what was refused and why."""
-    action = ACTION_NAMES.get(problem.name, problem.name)
+    name = mutation_name(problem.name)
+    action = problem.name if name is None else ACTION_NAMES[name]
     kind = "Conflict" if problem.status == "conflict" else "Rejected"
     return f"{kind}: {action} — {problem.message or problem.code or 'no reason given'}"
 
@@ -52,7 +54,7 @@ def details_html(problem: queries.Problem) -> str:
     parts = [f"<p><b>{escape(describe(problem))}</b></p>"]
     if problem.created_at is not None:
         parts.append(f"<p>Made {escape(local_time(problem.created_at))}</p>")
-    if problem.name == "update_ticket":
+    if problem.name == MutationName.UPDATE_TICKET:
         for field, change in dict(problem.args.get("changes", {})).items():
             server = (problem.server_values or {}).get(field)
             parts.append(
@@ -60,13 +62,13 @@ def details_html(problem: queries.Problem) -> str:
                 + (f", server <i>{escape(str(server))}</i>" if server is not None else "")
                 + "</p>"
             )
-    elif problem.name in ("add_comment", "create_ticket"):
+    elif problem.name in (MutationName.ADD_COMMENT, MutationName.CREATE_TICKET):
         text = problem.args.get("content") or problem.args.get("description") or ""
         title = problem.args.get("title")
         if title:
             parts.append(f"<p>Title: {escape(str(title))}</p>")
         parts.append(f"<p>Your text (kept so you can copy it):</p><pre>{escape(str(text))}</pre>")
-    elif problem.name == "transition_status":
+    elif problem.name == MutationName.TRANSITION_STATUS:
         parts.append(
             f"<p>From {escape(str(problem.args.get('from')))} to {escape(str(problem.args.get('to')))}</p>"
         )

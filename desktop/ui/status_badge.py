@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QLabel, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 from typing_extensions import override
 
-from desktop.ui.formatting import STATUS_COLORS
+from desktop.models.formatting import STATUS_COLORS
 from ticketing.domain import Status
 
 _PADDING_X = 8

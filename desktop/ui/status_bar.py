@@ -12,9 +12,9 @@ import math
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton, QWidget
 
-from desktop.context import AppContext
+from desktop.models.formatting import relative_time
 from desktop.sync.status import ErrorKind, SyncProgress, SyncStatus
-from desktop.ui.formatting import relative_time
+from desktop.ui.context import AppContext
 from ticketing.files import human_size
 
 #: What the connection indicator says for each failure that needs words.

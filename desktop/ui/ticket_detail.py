@@ -22,7 +22,6 @@ from typing_extensions import override
 
 from desktop.api import ClientError
 from desktop.attaching import FileToAttach, import_files, queue_imported
-from desktop.context import AppContext
 from desktop.store import attachment_queries, commands, queries
 from desktop.store.attachment_queries import AttachmentRow
 from desktop.store.blobs import LocalBlobs
@@ -30,6 +29,7 @@ from desktop.store.database import ChangeSet, Store
 from desktop.sync import downloads
 from desktop.ui.attachment_pictures import pictures_of, pictures_to_fetch
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
 from desktop.ui.icons import LOCK_RESOURCE, lock_image
 from desktop.ui.reply_box import ReplyBox

@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop.attaching import FileToAttach, import_files, queue_imported
-from desktop.context import AppContext
 from desktop.drafts import DraftStore, QueuedFile, TicketDraft
 from desktop.store import commands, queries
 from desktop.store.database import ChangeSet, Store
 from desktop.ui.callbacks import alive
+from desktop.ui.context import AppContext
 from desktop.ui.error_text import action_error
 from desktop.ui.rich_text_editor import RichTextEditor
 from ticketing.domain import DEFAULT_PRIORITY, TITLE_MAX_LENGTH, new_id

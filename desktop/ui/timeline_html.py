@@ -11,9 +11,9 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from desktop.models.formatting import local_time
 from desktop.store import queries
 from desktop.store.attachment_queries import AttachmentRow
-from desktop.ui.formatting import local_time
 from desktop.ui.icons import LOCK_RESOURCE
 from ticketing.files import human_size
 from ticketing.richtext import sanitize_html

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
-from desktop.context import AppContext
 from desktop.drafts import DraftStore
 from desktop.models.my_tickets_model import Column, MyTicketsModel
 from desktop.store.database import ChangeSet
+from desktop.ui.context import AppContext
 from desktop.ui.main_window import MainWindowBase
 from desktop.ui.status_badge import StatusBadgeDelegate
 from desktop.ui.ticket_detail import TicketDetailView

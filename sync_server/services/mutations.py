@@ -28,9 +28,11 @@ from ticketing.protocol import (
     AssignArgs,
     CreateTicketArgs,
     Mutation,
+    MutationName,
     MutationStatus,
     TransitionStatusArgs,
     UpdateTicketArgs,
+    mutation_name,
 )
 from ticketing.schemas import AttachmentCreate, CommentCreate, TicketCreate, TicketPatch
 
@@ -128,20 +130,22 @@ def _add_attachment(session: Session, principal: Principal, args: AddAttachmentA
     return Outcome()
 
 
-_APPLIERS: dict[str, Callable[[Session, Principal, Any], Outcome]] = {
-    "create_ticket": _create_ticket,
-    "update_ticket": _update_ticket,
-    "transition_status": _transition,
-    "assign": _assign,
-    "add_comment": _add_comment,
-    "add_attachment": _add_attachment,
+#: How the server applies each mutation (a test checks that every name has one).
+APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
+    MutationName.CREATE_TICKET: _create_ticket,
+    MutationName.UPDATE_TICKET: _update_ticket,
+    MutationName.TRANSITION_STATUS: _transition,
+    MutationName.ASSIGN: _assign,
+    MutationName.ADD_COMMENT: _add_comment,
+    MutationName.ADD_ATTACHMENT: _add_attachment,
 }
 
 
 def parse_args(mutation: Mutation) -> BaseModel:
-    model = MUTATION_ARGS.get(mutation.name)
-    if model is None:
+    name = mutation_name(mutation.name)
+    if name is None:
         raise Invalid(f"Unknown mutation '{mutation.name}'.", code="unknown_mutation")
+    model = MUTATION_ARGS[name]
     try:
         return model.model_validate(mutation.args)
     except ValidationError as exc:
@@ -154,7 +158,7 @@ def apply(session: Session, principal: Principal, mutation: Mutation) -> Outcome
     """Apply one mutation; raises ``DomainError`` for a permanent refusal."""
     args = parse_args(mutation)
     try:
-        return _APPLIERS[mutation.name](session, principal, args)
+        return APPLIERS[MutationName(mutation.name)](session, principal, args)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -24,12 +24,19 @@ from sync_server.errors import DomainError, Forbidden, RateLimited, Unauthorized
 from sync_server.services import mutations, rate_limits, settings_store
 from sync_server.services.principal import Principal
 from sync_server.services.rate_limits import RateAction
-from ticketing.protocol import Mutation, MutationResult, PushRequest, PushResponse
+from ticketing.protocol import (
+    Mutation,
+    MutationName,
+    MutationResult,
+    PushRequest,
+    PushResponse,
+    mutation_name,
+)
 
 #: Mutations that count against a rate limit, and which one.
-RATE_LIMITED: dict[str, RateAction] = {
-    "create_ticket": RateAction.TICKET,
-    "add_comment": RateAction.COMMENT,
+RATE_LIMITED: dict[MutationName, RateAction] = {
+    MutationName.CREATE_TICKET: RateAction.TICKET,
+    MutationName.ADD_COMMENT: RateAction.COMMENT,
 }
 
 
@@ -107,7 +114,8 @@ def push(
                     continue
                 if mutation.id != last + 1:
                     break  # a gap: the client must resend from last + 1
-                action = RATE_LIMITED.get(mutation.name)
+                name = mutation_name(mutation.name)
+                action = None if name is None else RATE_LIMITED.get(name)
                 if action is not None:  # a refusal rolls this transaction back: nothing counted
                     rate_limits.enforce(session, action, user_id=user_id, address=address)
                 result = _apply_one(session, user_id, mutation)

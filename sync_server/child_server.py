@@ -1,4 +1,5 @@
-"""A real sync server process on a free loopback port, for sync and client tests."""
+"""A real sync server process on a free loopback port, for tests and benchmarks, which both
+need a server of their own to talk to (``kill()`` it to play a crash)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class LiveServer:
 
     def start(self, timeout: float = 30.0) -> None:
         env = dict(os.environ, DATABASE_URL=self.database_url, TICKETDESK_DATA_DIR=str(self.data_dir))
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "sync_server", "serve", "--port", str(self.port)],
             env=env,
             stdout=subprocess.DEVNULL,
