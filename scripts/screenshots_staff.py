@@ -11,13 +11,16 @@ the first sync, selects a ticket with internal notes, and saves ``widget.grab()`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from aiosmtpd.controller import Controller  # noqa: E402
 from PySide6.QtCore import QSize  # noqa: E402
 from screenshots import (  # noqa: E402
     Shots,
@@ -32,6 +35,7 @@ from screenshots import (  # noqa: E402
 from desktop.app import create_qapplication  # noqa: E402
 from desktop.ui.admin_console import AdminConsole  # noqa: E402
 from desktop.ui.agent_console import AgentConsole  # noqa: E402
+from sync_server.child_server import free_port  # noqa: E402
 from ticketing.domain import Status  # noqa: E402
 
 ACTIVE = [s for s in Status if s.is_active]
@@ -61,6 +65,21 @@ def agent_shots(window: AgentConsole, shots: Shots) -> None:
     shots.save(window, "agent_console.png")
 
 
+@contextlib.contextmanager
+def _mail_server() -> Iterator[int]:
+    class Accept:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 - the name aiosmtpd calls
+            return "250 2.0.0 Ok: queued as 4XqT1"
+
+    port = free_port()
+    controller = Controller(Accept(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
 def admin_shots(window: AdminConsole, shots: Shots) -> None:
     window.resize(QSize(1280, 780))
     window.show_tab(window.users)
@@ -80,9 +99,13 @@ def admin_shots(window: AdminConsole, shots: Shots) -> None:
 
     window.show_tab(window.settings)
     wait_until(lambda: window.settings.loaded is not None)
-    window.settings.smtp_host.setText("smtp.example.org")
-    window.settings.smtp_username.setText("helpdesk")
-    window.settings.smtp_sender.setText("Help desk <helpdesk@example.org>")
+    with _mail_server() as port:  # a real SMTP server on loopback answers the test mail
+        window.settings.smtp_host.setText("127.0.0.1")
+        window.settings.smtp_port.setValue(port)
+        window.settings.smtp_starttls.setChecked(False)
+        window.settings.smtp_sender.setText("Help desk <helpdesk@example.org>")
+        window.settings.smtp_test.send_button.click()
+        wait_until(lambda: "Message:" in window.settings.smtp_test.result.text())
     shots.save(window, "admin_settings.png")
     loaded = window.settings.loaded
     assert loaded is not None
