@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from desktop.store.outbox import QueuedMutation
 from desktop.store.rows import Row, id_text, utc_text
@@ -28,6 +28,7 @@ from ticketing.protocol import (
     AddCommentArgs,
     AssignArgs,
     CreateTicketArgs,
+    MutationArgs,
     MutationName,
     TransitionStatusArgs,
     UpdateTicketArgs,
@@ -197,8 +198,8 @@ REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]
 }
 
 
-def parse_args(mutation: QueuedMutation) -> BaseModel:
-    return MUTATION_ARGS[MutationName(mutation.name)].model_validate(mutation.args)
+def parse_args(mutation: QueuedMutation, name: MutationName) -> MutationArgs:
+    return MUTATION_ARGS[name].model_validate(mutation.args)
 
 
 def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.Actor) -> Family:
@@ -210,14 +211,13 @@ def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.
     )
     for mutation in mutations:
         name = mutation_name(mutation.name)
-        replayer = None if name is None else REPLAYERS[name]
-        if replayer is None:  # written by another version of the app: the server still decides
+        if name is None:  # written by another version of the app: the server still decides
             log.warning("cannot replay unknown mutation %s", mutation.name)
             continue
         try:
-            args = parse_args(mutation)
+            args = parse_args(mutation, name)
         except ValidationError:
             log.warning("cannot replay mutation %s: invalid arguments", mutation.id)
             continue
-        replayer(result, args, actor, mutation.created_at)
+        REPLAYERS[args.NAME](result, args, actor, mutation.created_at)
     return result

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Comment, Ticket
@@ -28,6 +28,7 @@ from ticketing.protocol import (
     AssignArgs,
     CreateTicketArgs,
     Mutation,
+    MutationArgs,
     MutationName,
     MutationStatus,
     TransitionStatusArgs,
@@ -141,7 +142,7 @@ APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
 }
 
 
-def parse_args(mutation: Mutation) -> BaseModel:
+def parse_args(mutation: Mutation) -> MutationArgs:
     name = mutation_name(mutation.name)
     if name is None:
         raise Invalid(f"Unknown mutation '{mutation.name}'.", code="unknown_mutation")
@@ -158,7 +159,7 @@ def apply(session: Session, principal: Principal, mutation: Mutation) -> Outcome
     """Apply one mutation; raises ``DomainError`` for a permanent refusal."""
     args = parse_args(mutation)
     try:
-        return APPLIERS[MutationName(mutation.name)](session, principal, args)
+        return APPLIERS[args.NAME](session, principal, args)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
