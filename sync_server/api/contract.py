@@ -36,7 +36,7 @@ _EVERY_OPERATION: dict[int, str] = {
     503: "The database is unavailable; try again shortly.",
 }
 _NEEDS_CALLER = {deps.get_caller, deps.get_short_caller}
-_NEEDS_ROLE = {deps.get_staff, deps.get_admin}
+_NEEDS_ROLE = {deps.get_staff, deps.get_admin, deps.get_short_admin}
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:

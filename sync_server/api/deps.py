@@ -63,6 +63,16 @@ def get_short_caller(
 ShortCallerDep = Annotated[Caller, Depends(get_short_caller)]
 
 
+def get_short_admin(caller: ShortCallerDep) -> Principal:
+    """An admin, authenticated in a transaction of its own (for slow admin endpoints)."""
+    if not caller.principal.is_admin:
+        raise Forbidden("Only admins can do this.")
+    return caller.principal
+
+
+ShortAdminDep = Annotated[Principal, Depends(get_short_admin)]
+
+
 def get_principal(caller: CallerDep) -> Principal:
     return caller.principal
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from sync_server.api.deps import AdminDep, SessionDep, ShortCallerDep, errors
+from sync_server.api.deps import AdminDep, SessionDep, ShortAdminDep, errors
 from sync_server.api.limits import RATE_LIMITED, own_transaction
-from sync_server.errors import Forbidden, RateLimited
 from sync_server.services import rate_limits, settings_store, smtp_check
 from sync_server.services.mail_sender import SmtpTarget
+from sync_server.services.rate_limits import RateAction
 from ticketing.schemas import ServerSettings, SettingsPatch, SmtpTestIn, SmtpTestOut
-
-#: Test mails an admin may send: a few in a row, then one a minute.
-SMTP_TESTS = rate_limits.Rate(5, dt.timedelta(minutes=5))
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 
@@ -33,19 +28,13 @@ def update_settings(body: SettingsPatch, session: SessionDep, admin: AdminDep) -
     return settings_store.public_view(settings)
 
 
-@router.post("/smtp/test", response_model=SmtpTestOut, responses={**errors(403), **RATE_LIMITED})
-async def test_smtp(body: SmtpTestIn, request: Request, caller: ShortCallerDep) -> SmtpTestOut:
+@router.post("/smtp/test", response_model=SmtpTestOut, responses=RATE_LIMITED)
+async def test_smtp(body: SmtpTestIn, request: Request, admin: ShortAdminDep) -> SmtpTestOut:
     """Send a test mail (to the admin, or to `to`) with the saved SMTP settings or with `smtp`,
     and answer, within seconds, what the server said at each step: connected, TLS, login
     accepted, message accepted, or the exact failure. Limited to a few tests a minute."""
-    admin = caller.principal
-    if not admin.is_admin:
-        raise Forbidden("Only admins can do this.")
     with own_transaction(request) as session:  # no transaction stays open while the mail goes
-        wait = rate_limits.hit(session, rate_limits.account_key("smtp_test", admin.user.id), SMTP_TESTS)
-        if wait:
-            seconds = max(1, round(wait))
-            raise RateLimited(f"Too many test mails; try again in {seconds} s.", retry_after=seconds)
+        rate_limits.enforce(session, RateAction.SMTP_TEST, user_id=admin.user.id)
         saved = settings_store.load(session).smtp
     smtp = body.smtp or saved
     if smtp.password is None:

@@ -38,6 +38,7 @@ class RateAction(enum.StrEnum):
     TICKET = "ticket"
     COMMENT = "comment"
     UPLOAD = "upload"
+    SMTP_TEST = "smtp_test"
 
 
 #: A client address may do this many times what one account may: the people of one office
@@ -50,6 +51,7 @@ _REFUSALS: dict[RateAction, str] = {
     RateAction.TICKET: "Too many new tickets in a short time; try again in {seconds} s.",
     RateAction.COMMENT: "Too many comments in a short time; try again in {seconds} s.",
     RateAction.UPLOAD: "Too many uploads in a short time; try again in {seconds} s.",
+    RateAction.SMTP_TEST: "Too many test mails; try again in {seconds} s.",
 }
 
 #: One in this many checks also deletes expired cells, so the table stays small.
@@ -71,14 +73,19 @@ class Rate:
         return Rate(self.count * factor, self.period)
 
 
+#: Test mails an admin may send: a few in a row, then one a minute.
+SMTP_TESTS = Rate(5, dt.timedelta(minutes=5))
+
+
 def rate_of(settings: RateLimitSettings, action: RateAction) -> Rate:
-    """The per-account rate of ``action`` the admin set."""
+    """The per-account rate of ``action``: the admin's setting (test mails have a fixed one)."""
     minute, hour = dt.timedelta(minutes=1), dt.timedelta(hours=1)
     rates = {
         RateAction.LOGIN: Rate(settings.login_per_minute, minute),
         RateAction.TICKET: Rate(settings.tickets_per_hour, hour),
         RateAction.COMMENT: Rate(settings.comments_per_minute, minute),
         RateAction.UPLOAD: Rate(settings.uploads_per_minute, minute),
+        RateAction.SMTP_TEST: SMTP_TESTS,  # not a setting: an admin's own tool
     }
     return rates[action]
 
