@@ -26,15 +26,9 @@ from starlette.routing import BaseRoute, Route
 
 from sync_server.api import deps
 from sync_server.api.limits import RATE_LIMITED, RATE_LIMITED_DEPENDENCY
-from ticketing.schemas import ApiError
 
 #: Answers any operation can give, whatever it is built of.
-_EVERY_OPERATION: dict[int, str] = {
-    400: "The body is not valid JSON, or a header (such as the protocol version) is malformed.",
-    422: "The request is malformed or a value is invalid; `fields` names each problem.",
-    426: "The client's protocol version is not supported; upgrade the app (or the server).",
-    503: "The database is unavailable; try again shortly.",
-}
+_EVERY_OPERATION = (400, 422, 426, 503)
 _NEEDS_CALLER = {deps.get_caller, deps.get_short_caller}
 _NEEDS_ROLE = {deps.get_staff, deps.get_admin, deps.get_short_admin}
 
@@ -46,10 +40,6 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(sub)
 
 
-def _entry(description: str) -> dict[str, object]:
-    return {"model": ApiError, "description": description}
-
-
 def document_errors(routes: Iterable[BaseRoute]) -> None:
     """Add the shared error answers to the ``responses`` of every API route in ``routes`` (a
     router's, before it is included); a route's own entry for a code is kept."""
@@ -57,15 +47,15 @@ def document_errors(routes: Iterable[BaseRoute]) -> None:
         if not isinstance(route, APIRoute):
             continue
         calls = set(_calls(route.dependant))
-        codes = dict(_EVERY_OPERATION)
+        codes = list(_EVERY_OPERATION)
         if calls & _NEEDS_CALLER:
-            codes[401] = deps.ERROR_DESCRIPTIONS[401]
+            codes.append(401)
         if calls & _NEEDS_ROLE:
-            codes[403] = deps.ERROR_DESCRIPTIONS[403]
+            codes.append(403)
         if route.dependant.path_params:
-            codes[404] = deps.ERROR_DESCRIPTIONS[404]
-        for code, description in codes.items():
-            route.responses.setdefault(code, _entry(description))
+            codes.append(404)
+        for code, entry in deps.errors(*codes).items():
+            route.responses.setdefault(code, entry)
         if any(getattr(call, "__name__", "") == RATE_LIMITED_DEPENDENCY for call in calls):
             for limited, entry in RATE_LIMITED.items():
                 route.responses.setdefault(limited, entry)

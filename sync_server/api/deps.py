@@ -106,14 +106,16 @@ def get_lifetimes(request: Request) -> TokenLifetimes:
 LifetimesDep = Annotated[TokenLifetimes, Depends(get_lifetimes)]
 
 ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON, or a header (such as the protocol version) is malformed.",
     401: "Not logged in, or the token expired or was revoked.",
     403: "The caller's role may not do this.",
     404: "No such row, or not one the caller may see.",
     409: "The change conflicts with the current state: an illegal transition, a duplicate, or a"
     " category, priority or assignee that does not exist or is inactive.",
     413: "The file or request is larger than allowed.",
-    422: "The request is malformed or a value is invalid.",
-    426: "The client's protocol version is not supported; upgrade the app.",
+    422: "The request is malformed or a value is invalid; `fields` names each problem.",
+    426: "The client's protocol version is not supported; upgrade the app (or the server).",
+    503: "The database is unavailable; try again shortly.",
 }
 
 
