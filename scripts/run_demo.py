@@ -11,10 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
-import requests
-
+from sync_server.child_server import ServerDidNotStart, wait_until_healthy
 from sync_server.process import exit_cleanly_on_signals
 
 PORT = int(os.environ.get("TICKETDESK_PORT", "8700"))
@@ -22,17 +20,10 @@ URL = f"http://127.0.0.1:{PORT}"
 
 
 def wait_for_server(process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"The sync server stopped (exit code {process.returncode}).")
-        try:
-            if requests.get(f"{URL}/api/health", timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("The sync server did not start in time.")
+    try:
+        wait_until_healthy(process, URL, timeout)
+    except ServerDidNotStart as error:
+        raise SystemExit(f"The sync server did not start: {error}.") from error
 
 
 def stop(child: subprocess.Popen[bytes], timeout: float) -> None:

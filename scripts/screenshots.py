@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 
@@ -33,6 +31,7 @@ from desktop.store.database import Store  # noqa: E402
 from desktop.ui.main_window import MainWindowBase  # noqa: E402
 from desktop.ui.ticket_detail import TicketDetailView  # noqa: E402
 from desktop.ui.user_portal import UserPortal  # noqa: E402
+from sync_server.child_server import ServerDidNotStart, wait_until_healthy  # noqa: E402
 from ticketing.domain import Status  # noqa: E402
 from ticketing.schemas import TicketQuery  # noqa: E402
 
@@ -50,17 +49,12 @@ def start_server(port: int, data_dir: Path, database_url: str | None) -> subproc
     if database_url:
         command += ["--database-url", database_url]
     server = subprocess.Popen(command, cwd=ROOT)  # noqa: S603  # our own interpreter and module
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the demo server exited with {server.returncode}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
-                return server
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the demo server did not start")
+    try:
+        wait_until_healthy(server, f"http://127.0.0.1:{port}", timeout=90)
+    except ServerDidNotStart as error:
+        server.kill()
+        raise SystemExit(f"the demo server did not start: {error}") from error
+    return server
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30.0) -> None:

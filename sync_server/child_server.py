@@ -1,5 +1,6 @@
-"""A real sync server process on a free loopback port, for tests and benchmarks, which both
-need a server of their own to talk to (``kill()`` it to play a crash)."""
+"""A sync server in a child process: :func:`wait_until_healthy` for whoever starts one (``make
+run``, the screenshot scripts, tests of the server process), and :class:`LiveServer`, one on a
+free loopback port for tests and benchmarks (``kill()`` it to play a crash)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,24 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class ServerDidNotStart(RuntimeError):
+    """The child server exited, or did not answer its health check in time."""
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], url: str, timeout: float) -> None:
+    """Wait until the server at ``url`` answers ``GET /api/health`` with 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerDidNotStart(f"the sync server exited with {process.returncode}")
+        try:
+            if requests.get(f"{url}/api/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise ServerDidNotStart(f"the sync server did not answer within {timeout:.0f} s")
 
 
 @dataclass
@@ -44,16 +63,7 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sync server exited with {self.process.returncode}")
-            try:
-                if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise TimeoutError("sync server did not start")
+        wait_until_healthy(self.process, self.url, timeout)
 
     def kill(self) -> None:
         """Stop the process at once (SIGKILL): no graceful shutdown, as in a crash."""

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from sync_server.child_server import free_port
+from sync_server.child_server import ServerDidNotStart, free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,16 +44,11 @@ def _start(command: list[str], data_dir: Path, port: int, log: Path) -> subproce
         command, env=_environment(data_dir, port), stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT
     )
     _STARTED.append(process)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("the server did not start: " + log.read_text())
+    try:
+        wait_until_healthy(process, f"http://127.0.0.1:{port}", timeout=90)
+    except ServerDidNotStart as error:
+        raise AssertionError(f"{error}: {log.read_text()}") from error
+    return process
 
 
 def _serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
