@@ -238,6 +238,8 @@ class PriorityCreate(Input):
 
 class PriorityPatch(Input):
     name: Name | None = None
+    # ``Whole | None`` with bounds on the field would write them as "ge"/"le" into the schema
+    # (pydantic's rendering of a wrapped int inside a union): bounds first, then the validator.
     rank: Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_json_integer)] | None = None
     is_active: Flag | None = None
 
