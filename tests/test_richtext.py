@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from ticketing.richtext import has_content, plain_text, sanitize_html
+from ticketing.schemas import RichText
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -50,3 +52,22 @@ def test_images_may_show_attachments_only() -> None:
 def test_plain_text_and_content() -> None:
     assert plain_text("<p>Printer &amp; <b>toner</b></p>") == "Printer & toner"
     assert not has_content(sanitize_html("<p> </p><script>x</script>"))
+
+
+def test_required_text_in_the_schema_says_something_exactly_when_the_server_sees_content() -> None:
+    """The schema's pattern and ``has_content`` agree on every single character, so a request
+    the schema calls valid is not refused as empty (a fuzzer found U+001C and U+FEFF)."""
+    text_type = TypeAdapter(RichText)
+    disagree = []
+    for point in range(1, 0x10000):
+        if 0xD800 <= point < 0xE000:
+            continue
+        char = chr(point)
+        try:
+            text_type.validate_python(char)
+            accepted = True
+        except ValidationError:
+            accepted = False
+        if accepted != has_content(sanitize_html(char)):
+            disagree.append(hex(point))
+    assert disagree == []

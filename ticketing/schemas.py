@@ -55,9 +55,11 @@ def _storable(value: str) -> str:
 
 #: The schema says what :func:`_storable` checks, so that generated clients send no NUL.
 _NO_NUL = r"^[^\x00]*$"
-#: Required text must say something: at least one character that is not white space (rich text
-#: must also keep some after sanitizing, which a schema cannot express).
-_SAYS_SOMETHING = r"^[^\x00]*[^\x00\s][^\x00]*$"
+#: Required text must say something: at least one visible character, as
+#: ``ticketing.richtext.has_content`` counts them (besides white space, the information
+#: separators U+001C-U+001F and the byte-order mark show nothing). Rich text must also keep some
+#: after sanitizing, which a schema cannot express.
+_SAYS_SOMETHING = r"^[^\x00]*[^\x00\s\x1c-\x1f\ufeff][^\x00]*$"
 SafeStr = Annotated[str, StringConstraints(pattern=_NO_NUL), AfterValidator(_storable)]
 
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
