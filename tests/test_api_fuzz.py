@@ -310,6 +310,13 @@ class _StatefulRun:
     failures: list[str]
 
 
+def _answer(recorder: Any, case_id: str) -> str:
+    interaction = recorder.interactions.get(case_id)
+    if interaction is None or interaction.response is None:
+        return "(no answer)"
+    return f"-> {interaction.response.status_code} {interaction.response.content[:300]!r}"
+
+
 def _stateful_run(api: Any) -> _StatefulRun:
     run = _StatefulRun([], [], [])
     for event in schemathesis.engine.from_schema(api).execute():
@@ -325,7 +332,8 @@ def _stateful_run(api: Any) -> _StatefulRun:
             for case_id, checks in recorder.checks.items():
                 label = recorder.cases[case_id].value.operation.label
                 run.failures += [
-                    f"{label}: {check.name}: {check.failure_info.failure.title}"
+                    f"{label}: {check.name}: {check.failure_info.failure.title}\n"
+                    f"{check.failure_info.code_sample}\n{_answer(recorder, case_id)}"
                     for check in checks
                     if check.failure_info is not None
                 ]
