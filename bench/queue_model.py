@@ -29,9 +29,9 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from sqlalchemy import insert
 
+from desktop.local.saved_filters import BUILTIN_FILTERS
 from desktop.models.queue_model import QueueColumn, QueueModel
 from desktop.models.ticket_table import TicketRole
-from desktop.saved_filters import BUILTIN_FILTERS
 from desktop.store import Store, files, queries, schema
 from desktop.store.rows import utc_text
 from desktop.tasks import TaskRunner

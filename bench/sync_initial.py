@@ -28,8 +28,8 @@ from desktop.sync import session as sessions
 from sync_server.child_server import LiveServer
 from sync_server.db.embedded import start_embedded
 from sync_server.db.session import make_engine, make_session_factory
-from sync_server.services import accounts
 from sync_server.services.bootstrap import prepare_database
+from sync_server.services.identity import accounts
 from sync_server.settings import sqlalchemy_url
 from ticketing.domain import Role
 from ticketing.schemas import UserCreate

@@ -16,18 +16,18 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from desktop import credentials
-from desktop.api import ApiClient
-from desktop.remembered import AccountBook
+from desktop.local import credentials
+from desktop.local.remembered import AccountBook
+from desktop.net.api import ApiClient
 from desktop.sync import session as account_session
 from desktop.sync.session import AccountSession, UnsyncedChanges
 from desktop.tasks import TaskRunner
-from desktop.ui.context import AppContext, CurrentUser
-from desktop.ui.error_text import action_error
-from desktop.ui.login_window import ApiFactory, LoginResult, LoginWindow
-from desktop.ui.main_window import MainWindowBase
-from desktop.ui.sync_controller import SyncController
-from desktop.ui.user_portal import UserPortal
+from desktop.ui.portal.user_portal import UserPortal
+from desktop.ui.shell.context import AppContext, CurrentUser
+from desktop.ui.shell.error_text import action_error
+from desktop.ui.shell.login_window import ApiFactory, LoginResult, LoginWindow
+from desktop.ui.shell.main_window import MainWindowBase
+from desktop.ui.shell.sync_controller import SyncController
 from ticketing.domain import Role
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,8 @@ APP_NAME = "Ticketdesk"
 
 #: The console module and class of each staff role (built separately; imported when needed).
 STAFF_WINDOWS: dict[Role, tuple[str, str]] = {
-    Role.AGENT: ("desktop.ui.agent_console", "AgentConsole"),
-    Role.ADMIN: ("desktop.ui.admin_console", "AdminConsole"),
+    Role.AGENT: ("desktop.ui.queue.agent_console", "AgentConsole"),
+    Role.ADMIN: ("desktop.ui.admin.console", "AdminConsole"),
 }
 
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 from desktop.app import Application, create_qapplication  # noqa: E402
 from desktop.store import attachment_queries, queries  # noqa: E402
 from desktop.store.database import Store  # noqa: E402
-from desktop.ui.main_window import MainWindowBase  # noqa: E402
-from desktop.ui.ticket_detail import TicketDetailView  # noqa: E402
-from desktop.ui.user_portal import UserPortal  # noqa: E402
+from desktop.ui.portal.user_portal import UserPortal  # noqa: E402
+from desktop.ui.shell.main_window import MainWindowBase  # noqa: E402
+from desktop.ui.ticket.detail import TicketDetailView  # noqa: E402
 from sync_server.child_server import ServerDidNotStart, wait_until_healthy  # noqa: E402
 from ticketing.domain import Status  # noqa: E402
 from ticketing.schemas import TicketQuery  # noqa: E402

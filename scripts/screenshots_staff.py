@@ -33,8 +33,8 @@ from screenshots import (  # noqa: E402
 )
 
 from desktop.app import create_qapplication  # noqa: E402
-from desktop.ui.admin_console import AdminConsole  # noqa: E402
-from desktop.ui.agent_console import AgentConsole  # noqa: E402
+from desktop.ui.admin.console import AdminConsole  # noqa: E402
+from desktop.ui.queue.agent_console import AgentConsole  # noqa: E402
 from sync_server.child_server import free_port  # noqa: E402
 from ticketing.domain import Status  # noqa: E402
 

@@ -22,14 +22,15 @@ from sync_server import process
 from sync_server.app import create_app
 from sync_server.db.embedded import EmbeddedDatabase
 from sync_server.db.session import make_engine, make_session_factory
+from sync_server.demo.files import seed_demo_files
+from sync_server.demo.seed import DEMO_ACCOUNTS, seed_demo
 from sync_server.errors import DomainError
-from sync_server.services import accounts, uploads
-from sync_server.services.accounts import TokenLifetimes
-from sync_server.services.blob_store import BlobStore
 from sync_server.services.bootstrap import prepare_database
-from sync_server.services.demo import DEMO_ACCOUNTS, seed_demo
-from sync_server.services.demo_files import seed_demo_files
-from sync_server.services.mail_sender import deliver_due
+from sync_server.services.files import uploads
+from sync_server.services.files.blob_store import BlobStore
+from sync_server.services.identity import accounts
+from sync_server.services.identity.accounts import TokenLifetimes
+from sync_server.services.mail.sender import deliver_due
 from sync_server.settings import ServerConfig
 from ticketing.schemas import UserCreate
 

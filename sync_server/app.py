@@ -28,9 +28,9 @@ from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
 from sync_server.errors import DomainError
-from sync_server.services.accounts import TokenLifetimes
-from sync_server.services.blob_store import BlobStore
-from sync_server.services.mail_sender import MailSender
+from sync_server.services.files.blob_store import BlobStore
+from sync_server.services.identity.accounts import TokenLifetimes
+from sync_server.services.mail.sender import MailSender
 from sync_server.settings import ServerConfig
 from ticketing.protocol import MIN_SUPPORTED_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION
 from ticketing.schemas import HealthOut

@@ -23,10 +23,10 @@ from sync_server.db.embedded import start_embedded
 from sync_server.db.models import Base
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services.bootstrap import ensure_epoch, prepare_database
-from sync_server.services.catalog import ensure_defaults
+from sync_server.services.helpdesk.catalog import ensure_defaults
 from sync_server.settings import sqlalchemy_url
-from tests.sync_helpers import Desk
-from tests.ui_helpers import isolated_desktop
+from tests.helpers.sync import Desk
+from tests.helpers.ui import isolated_desktop
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 #: Servers built in-process (``create_app``) keep uploaded files here, never in the user's folder.

@@ -1,6 +1,6 @@
 """Rules about attached files that the server and the app share: kinds, names and chunking.
 
-A file's *kind* is judged by its content on the server (``sync_server/services/file_policy.py``);
+A file's *kind* is judged by its content on the server (``sync_server/services/files/file_policy.py``);
 the admin blocks kinds, never extensions. A file's *name* is only a label: it is cleaned the
 same way on both sides and never used as a path.
 """

@@ -1,7 +1,7 @@
 """Table models of the admin console: accounts, categories and priorities.
 
 These lists are small and come from the server (the admin panels fetch them with
-:class:`desktop.admin_client.AdminClient` in a background task); a model only adapts the list
+:class:`desktop.net.admin_client.AdminClient` in a background task); a model only adapts the list
 it is given with :meth:`RecordsModel.set_records`, so ``data()`` never waits on anything.
 """
 

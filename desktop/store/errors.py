@@ -1,6 +1,6 @@
 """Errors of the local cache: an action the rules refuse, and a cache file we must not use.
 
-They are kept apart from network errors (:mod:`desktop.api`) because the UI reacts differently:
+They are kept apart from network errors (:mod:`desktop.net.api`) because the UI reacts differently:
 a refused action is explained next to the button, a cache error at login.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop.api import ApiClient, ApiError
+from desktop.net.api import ApiClient, ApiError
 from desktop.store.attachment_queries import AttachmentRow
 from desktop.store.blobs import LocalBlobs
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.api import ApiError, AuthError, RateLimited, ServerError, Unreachable, UpgradeRequired
+from desktop.net.api import ApiError, AuthError, RateLimited, ServerError, Unreachable, UpgradeRequired
 from desktop.store import queries
 from desktop.store.database import ChangeSet, Store
 from desktop.sync.backoff import Backoff

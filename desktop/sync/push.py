@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from desktop.api import ApiError
+from desktop.net.api import ApiError
 from desktop.store import outbox, shadows, state
 from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet, Store

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.api import ApiClient, ClientError, TokensListener
+from desktop.net.api import ApiClient, ClientError, TokensListener
 from desktop.store import files, queries
 from desktop.store.blobs import LocalBlobs
 from desktop.store.database import Store

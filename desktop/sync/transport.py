@@ -8,7 +8,7 @@ from ticketing.protocol import PullRequest, PullResponse, PushRequest, PushRespo
 
 
 class SyncTransport(Protocol):
-    """:class:`desktop.api.ApiClient` is one; a test double is another."""
+    """:class:`desktop.net.api.ApiClient` is one; a test double is another."""
 
     def pull(self, body: PullRequest) -> PullResponse: ...
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from desktop.api import ApiError, ClientError
+from desktop.net.api import ApiError, ClientError
 from desktop.store.blobs import LocalBlobs
 from desktop.store.outbox import QueuedMutation
 from ticketing.files import CHUNK_SIZE
@@ -27,7 +27,7 @@ UploadProgress = Callable[[int, int], None]
 
 @runtime_checkable
 class BlobTransport(Protocol):
-    """:class:`desktop.api.ApiClient` is one."""
+    """:class:`desktop.net.api.ApiClient` is one."""
 
     def start_upload(self, body: UploadStart) -> UploadStatus: ...
 

@@ -21,10 +21,10 @@ from sync_server.api.deps import Caller, PrincipalDep, SessionDep, ShortCallerDe
 from sync_server.api.limits import limit
 from sync_server.api.tickets import TicketKey
 from sync_server.db.models import Attachment, Blob
-from sync_server.services import attachments, uploads
-from sync_server.services.blob_store import BlobStore
+from sync_server.services.files import attachments, uploads
+from sync_server.services.files.blob_store import BlobStore
+from sync_server.services.helpdesk.tickets import find_ticket
 from sync_server.services.rate_limits import RateAction
-from sync_server.services.tickets import find_ticket
 from ticketing.files import MAX_CHUNK_SIZE, SHA256_PATTERN
 from ticketing.schemas import AttachmentCreate, AttachmentOut, UploadStart, UploadStatus
 

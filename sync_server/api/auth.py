@@ -8,7 +8,7 @@ from sync_server.api.deps import LifetimesDep, SessionDep, errors
 from sync_server.api.limits import RATE_LIMITED, client_address, own_transaction
 from sync_server.api.presenters import user_out
 from sync_server.errors import Unauthorized
-from sync_server.services import accounts, login_throttle
+from sync_server.services.identity import accounts, login_throttle
 from ticketing.schemas import LoginIn, RefreshIn, TokenOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from sync_server.api.deps import AdminDep, PrincipalDep, SessionDep, errors
 from sync_server.api.presenters import category_out, priority_out
-from sync_server.services import catalog
+from sync_server.services.helpdesk import catalog
 from ticketing.schemas import (
     CategoryCreate,
     CategoryOut,

@@ -12,9 +12,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sync_server.errors import Forbidden, Unauthorized
-from sync_server.services import accounts, settings_store
-from sync_server.services.accounts import TokenLifetimes
-from sync_server.services.principal import Principal
+from sync_server.services import settings_store
+from sync_server.services.identity import accounts
+from sync_server.services.identity.accounts import TokenLifetimes
+from sync_server.services.identity.principal import Principal
 from ticketing.schemas import ApiError
 
 

@@ -7,8 +7,9 @@ from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import AdminDep, SessionDep, ShortAdminDep, errors
 from sync_server.api.limits import RATE_LIMITED, own_transaction
-from sync_server.services import rate_limits, settings_store, smtp_check
-from sync_server.services.mail_sender import SmtpTarget
+from sync_server.services import rate_limits, settings_store
+from sync_server.services.mail import smtp_check
+from sync_server.services.mail.sender import SmtpTarget
 from sync_server.services.rate_limits import RateAction
 from ticketing.schemas import ServerSettings, SettingsPatch, SmtpTestIn, SmtpTestOut
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response
 from sync_server.api.deps import ShortCallerDep, errors
 from sync_server.api.limits import RATE_LIMITED, client_address
 from sync_server.errors import DomainError
-from sync_server.services import pull as pull_service
-from sync_server.services import push as push_service
+from sync_server.services.sync import pull as pull_service
+from sync_server.services.sync import push as push_service
 from ticketing.protocol import (
     MIN_SUPPORTED_PROTOCOL,
     PROTOCOL_VERSION,

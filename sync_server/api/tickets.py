@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from sync_server.api.deps import PrincipalDep, SessionDep, errors
 from sync_server.api.limits import limit
-from sync_server.services import ticket_queries, tickets
+from sync_server.services.helpdesk import ticket_queries, tickets
 from sync_server.services.rate_limits import RateAction
 from ticketing.schemas import (
     CommentCreate,

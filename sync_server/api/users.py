@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sync_server.api.deps import AdminDep, CallerDep, SessionDep, StaffDep, errors
 from sync_server.api.presenters import staff_member, user_out
 from sync_server.db.models import User
-from sync_server.services import accounts
+from sync_server.services.identity import accounts
 from ticketing.domain import Role
 from ticketing.schemas import MePatch, StaffMember, UserCreate, UserOut, UserPatch
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from sync_server.db.migrate import upgrade
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
-from sync_server.services import catalog, changelog
+from sync_server.services.helpdesk import catalog
+from sync_server.services.sync import changelog
 
 
 def ensure_epoch(session: Session) -> str:

@@ -1,0 +1,166 @@
+"""The ticket queue table: a :class:`QTableView` tuned for a lazily filled :class:`QueueModel`.
+
+Rows have a fixed height (so 100k rows cost nothing to lay out), the status column paints
+pills, and the selection and current ticket are kept by id when the model's rows are replaced
+(a new filter, a sort, or a sync that changes which tickets match).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Signal, Slot
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from desktop.models.queue_model import QueueColumn, QueueModel, column_for
+from desktop.ui.widgets.status_badge import StatusBadgeDelegate
+
+#: Starting widths in average characters (the user may resize; the last column stretches).
+_WIDTHS: dict[QueueColumn, int] = {
+    QueueColumn.NUMBER: 11,
+    QueueColumn.TITLE: 34,
+    QueueColumn.STATUS: 15,
+    QueueColumn.PRIORITY: 9,
+    QueueColumn.CATEGORY: 16,
+    QueueColumn.ASSIGNEE: 14,
+    QueueColumn.REQUESTER: 14,
+    QueueColumn.UPDATED: 17,
+}
+
+
+class QueueView(QTableView):
+    """The queue table over a :class:`QueueModel`.
+
+    Signals:
+        current_ticket_changed(object): the id of the ticket under the cursor, or ``None``.
+        selection_changed(): the set of selected tickets changed.
+    """
+
+    current_ticket_changed = Signal(object)
+    selection_changed = Signal()
+
+    def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._queue = model
+        self._kept_selection: list[str] = []
+        self._kept_current: str | None = None
+        self._current: str | None = None  # the ticket last announced as current
+        self._changing = False  # the model is moving rows: cursor moves are Qt's, not the user's
+        # before setModel(): these must run ahead of the selection model's own handlers, which
+        # move the cursor when the current row goes
+        model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
+        model.layoutAboutToBeChanged.connect(self._on_model_about_to_change)
+        model.rowsAboutToBeRemoved.connect(self._on_model_about_to_change)
+        self.setModel(model)
+        self.setAccessibleName("Tickets")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setShowGrid(False)
+        self.setTabKeyNavigation(False)  # Tab leaves the table, arrows move within it
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setItemDelegateForColumn(QueueColumn.STATUS, StatusBadgeDelegate(self))
+        vertical = self.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(max(26, self.fontMetrics().height() + 12))
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        char = self.fontMetrics().averageCharWidth()
+        for column, width in _WIDTHS.items():
+            header.resizeSection(column, width * char)
+        column, order = column_for(model.query.sort)
+        header.setSortIndicator(column, order)
+        self.setSortingEnabled(True)
+
+        model.modelReset.connect(self._on_model_reset)  # after the selection model clears itself
+        model.layoutChanged.connect(self._on_model_changed)
+        model.rowsRemoved.connect(self._on_model_changed)
+        selection = self.selectionModel()
+        selection.selectionChanged.connect(self._on_selection_selection_changed)
+        selection.currentRowChanged.connect(self._on_selection_current_row_changed)
+
+    # --- what is selected -------------------------------------------------------------------
+
+    def current_ticket_id(self) -> str | None:
+        index = self.currentIndex()
+        return self._queue.ticket_id(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected rows in table order (read from ranges, cheap for big selections)."""
+        rows: set[int] = set()
+        selection = self.selectionModel().selection()
+        for position in range(selection.count()):
+            selected = selection.at(position)
+            rows.update(range(selected.top(), selected.bottom() + 1))
+        ids = self._queue.ids() if len(rows) > 1000 else None
+        if ids is not None:
+            return [ids[row] for row in sorted(rows)]
+        return [ticket for row in sorted(rows) if (ticket := self._queue.ticket_id(row)) is not None]
+
+    def select_ids(self, ticket_ids: list[str], current: str | None = None) -> None:
+        """Select these tickets (those still in the list) and make ``current`` the current one."""
+        if not ticket_ids and current is None:
+            return
+        position = {ticket: row for row, ticket in enumerate(self._queue.ids())}
+        last = self._queue.columnCount() - 1
+        selection = QItemSelection()
+        for ticket in ticket_ids:
+            row = position.get(ticket)
+            if row is not None:
+                selection.select(self._queue.index(row, 0), self._queue.index(row, last))
+        model = self.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        model.select(selection, flags)
+        row = position.get(current) if current is not None else None
+        if row is not None:
+            model.setCurrentIndex(self._queue.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.scrollTo(self._queue.index(row, 0))
+
+    # --- keeping the selection across model changes ----------------------------------------------
+
+    @Slot()
+    def _on_model_about_to_be_reset(self) -> None:
+        self._changing = True
+        self._kept_selection = self.selected_ids()
+        self._kept_current = self.current_ticket_id()
+
+    @Slot()
+    def _on_model_reset(self) -> None:
+        kept, current = self._kept_selection, self._kept_current
+        self._kept_selection, self._kept_current = [], None
+        self.select_ids(kept, current)
+        self._after_model_change()
+
+    @Slot()
+    def _on_model_about_to_change(self) -> None:
+        self._changing = True
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        self._after_model_change()
+
+    def _after_model_change(self) -> None:
+        """A ticket that left the list stays the current ticket (its detail stays open) until
+        the user picks another; Qt's move of the cursor to a neighbour is undone."""
+        if self._current is not None and self._queue.row_of(self._current) is None:
+            self.selectionModel().clearCurrentIndex()
+        self._changing = False
+        if self.current_ticket_id() is not None:
+            self._announce_current()
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.selection_changed.emit()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_selection_current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._changing:
+            self._announce_current()
+
+    def _announce_current(self) -> None:
+        current = self.current_ticket_id()
+        if current != self._current:
+            self._current = current
+            self.current_ticket_changed.emit(current)

@@ -1,0 +1,2 @@
+"""The frame every account's window shares: login, main window, status bar, sync problems, and
+the objects that carry the session to each window."""

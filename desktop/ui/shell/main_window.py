@@ -1,0 +1,170 @@
+"""What every main window of a logged-in account shares: status bar, File menu, title, and the
+account's "Email me about my tickets" switch.
+
+The user portal, the agent console and the admin console subclass :class:`MainWindowBase` and
+put their own central widget and menus on top.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMetaMethod, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
+from typing_extensions import override
+
+from desktop.ui.callbacks import alive
+from desktop.ui.shell.context import AppContext
+from desktop.ui.shell.error_text import action_error
+from desktop.ui.shell.problems_dialog import ProblemsDialog
+from desktop.ui.shell.status_bar import SyncStatusBar
+from ticketing.schemas import MePatch, UserOut
+
+EMAIL_TIP = "Send me an email when my tickets are answered, resolved or assigned to me"
+
+
+class MainWindowBase(QMainWindow):
+    """A main window for one logged-in account.
+
+    Signals:
+        logout_requested(): File > Log out; the application closes the window and logs out.
+        quit_requested(): File > Quit; the application stops syncing and exits.
+
+    Subclasses set their central widget and may add menus after ``super().__init__``;
+    :attr:`file_menu` is there to extend.
+    """
+
+    logout_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._problems_dialog: ProblemsDialog | None = None
+        self._closing_for_app = False
+        self.setWindowTitle(f"Ticketdesk — {context.user.name}")
+        self.resize(1100, 720)
+
+        self.sync_status = SyncStatusBar(context, self)
+        self.setStatusBar(self.sync_status)
+
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.sync_action.setToolTip("Send local changes and fetch new ones now")
+        #: The account's ``notify_email``; enabled once the server has said what it is.
+        self.email_action = QAction("&Email me about my tickets", self)
+        self.email_action.setCheckable(True)
+        self.email_action.setEnabled(False)
+        self.email_action.setToolTip("Asking the server…")
+        self._email_loading = False
+        self.logout_action = QAction("&Log out", self)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.file_menu: QMenu = self.menuBar().addMenu("&File")
+        self.file_menu.addAction(self.sync_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.email_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.logout_action)
+        self.file_menu.addAction(self.quit_action)
+
+        self.sync_action.triggered.connect(self._on_sync_action_triggered)
+        self.logout_action.triggered.connect(self._on_logout_action_triggered)
+        self.quit_action.triggered.connect(self._on_quit_action_triggered)
+        self.sync_status.sync_requested.connect(self._on_sync_action_triggered)
+        self.sync_status.problems_requested.connect(self._on_status_problems_requested)
+        self.email_action.triggered.connect(self._on_email_action_triggered)
+        self.file_menu.aboutToShow.connect(self._on_file_menu_about_to_show)
+        self.load_email_preference()
+
+    def show_message(self, text: str, timeout_ms: int = 8000) -> None:
+        """A passing message in the status bar (saved, sent, refused...)."""
+        self.sync_status.showMessage(text, timeout_ms)
+
+    def show_problems(self) -> ProblemsDialog:
+        """Open (or raise) the sync problems dialog."""
+        if self._problems_dialog is None:
+            self._problems_dialog = ProblemsDialog(self.context, self)
+        self._problems_dialog.reload()
+        self._problems_dialog.show()
+        self._problems_dialog.raise_()
+        return self._problems_dialog
+
+    def close_for_app(self) -> None:
+        """Close without asking (the application logs out or quits)."""
+        self._closing_for_app = True
+        self.close()
+
+    def load_email_preference(self) -> None:
+        """Ask the server (in the background) whether this account gets email."""
+        if self._email_loading:
+            return
+        self._email_loading = True
+        self.context.tasks.run(
+            self.context.api.me,
+            alive(self, self._on_email_preference_loaded),
+            alive(self, self._on_email_preference_unavailable),
+        )
+
+    def _on_email_preference_loaded(self, user: UserOut) -> None:
+        self._email_loading = False
+        self.email_action.setChecked(user.notify_email)
+        self.email_action.setEnabled(True)
+        self.email_action.setToolTip(EMAIL_TIP)
+
+    def _on_email_preference_unavailable(self, error: BaseException) -> None:
+        self._email_loading = False
+        self.email_action.setEnabled(False)
+        self.email_action.setToolTip(f"Needs a connection to the server ({action_error(error)})")
+
+    @Slot()
+    def _on_file_menu_about_to_show(self) -> None:
+        if not self.email_action.isEnabled():  # offline when the window opened: ask again
+            self.load_email_preference()
+
+    @Slot(bool)
+    def _on_email_action_triggered(self, checked: bool) -> None:
+        self.email_action.setEnabled(False)  # one change at a time
+        api = self.context.api
+        body = MePatch(notify_email=checked).model_dump(mode="json", exclude_unset=True)
+
+        def save() -> UserOut:
+            return UserOut.model_validate(api.request("PATCH", "/api/me", body))
+
+        def failed(error: BaseException) -> None:
+            self.email_action.setChecked(not checked)
+            self.email_action.setEnabled(True)
+            self.show_message(f"Could not change email notifications: {action_error(error)}")
+
+        self.context.tasks.run(save, alive(self, self._on_email_preference_saved), alive(self, failed))
+
+    def _on_email_preference_saved(self, user: UserOut) -> None:
+        self._on_email_preference_loaded(user)
+        state = "on" if user.notify_email else "off"
+        self.show_message(f"Email notifications are {state}.")
+
+    @Slot()
+    def _on_sync_action_triggered(self) -> None:
+        self.context.sync.request_sync()
+        self.show_message("Syncing…", 3000)
+
+    @Slot()
+    def _on_logout_action_triggered(self) -> None:
+        self.logout_requested.emit()
+
+    @Slot()
+    def _on_quit_action_triggered(self) -> None:
+        self.quit_requested.emit()
+
+    @Slot()
+    def _on_status_problems_requested(self) -> None:
+        self.show_problems()
+
+    @override
+    def closeEvent(self, event: QCloseEvent) -> None:
+        managed = self.isSignalConnected(QMetaMethod.fromSignal(self.quit_requested))
+        if managed and not self._closing_for_app:
+            # the window's close button means Quit: the application stops syncing first
+            event.ignore()
+            self.quit_requested.emit()
+            return
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""One ticket: its header, controls, conversation, reply box, and the new-ticket form."""

@@ -1,0 +1,447 @@
+"""One ticket, as its requester or support staff sees it: header, conversation, reply box and
+the actions the workflow allows. Used inside the user portal and inside the agent console.
+
+Reads go through :mod:`desktop.store.queries` and actions through
+:mod:`desktop.store.commands`, both in the :class:`TaskRunner`; a refused action is explained
+in the widget and the typed reply stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPalette, QShortcut, QTextDocument
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget
+from typing_extensions import override
+
+from desktop.net.api import ClientError
+from desktop.store import attachment_queries, commands, queries
+from desktop.store.attaching import FileToAttach, import_files, queue_imported
+from desktop.store.attachment_queries import AttachmentRow
+from desktop.store.blobs import LocalBlobs
+from desktop.store.database import ChangeSet, Store
+from desktop.sync import downloads
+from desktop.ui.callbacks import alive
+from desktop.ui.shell.context import AppContext
+from desktop.ui.shell.error_text import action_error
+from desktop.ui.ticket.controls import TicketControls
+from desktop.ui.ticket.header import TicketHeader
+from desktop.ui.ticket.reply_box import ReplyBox
+from desktop.ui.ticket.timeline_html import DARK, LIGHT, THUMBNAIL_SCHEME, Names, timeline_html
+from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetch
+from desktop.ui.widgets.icons import LOCK_RESOURCE, lock_image
+from ticketing import workflow
+from ticketing.domain import Status
+
+
+@dataclass(frozen=True)
+class DetailData:
+    """Everything the widget shows, read in one background task."""
+
+    ticket_id: str
+    detail: queries.TicketDetail | None
+    staff: list[queries.StaffRow]
+    priorities: list[queries.PriorityRow]
+    names: Names
+    attachments: list[AttachmentRow] = field(default_factory=list)
+    #: Pictures of attachments on this computer: ``thumb:<id>`` and ``attachment:<id>`` (inline).
+    images: dict[str, QImage] = field(default_factory=dict)
+
+
+def load_detail(store: Store, ticket_id: str) -> DetailData:
+    """Read a ticket, its files and the names its history mentions (runs off the UI thread)."""
+    detail = queries.ticket_detail(store, ticket_id)
+    attachments = attachment_queries.for_ticket(store, ticket_id)
+    staff = queries.staff(store)
+    priorities = queries.priorities(store, include_inactive=True)
+    categories = queries.categories(store, include_inactive=True)
+    users = {person.id: person.name for person in staff}
+    if detail is not None:
+        ticket = detail.ticket
+        for user_id, name in (
+            (ticket.submitter_id, ticket.submitter_name),
+            (ticket.assignee_id, ticket.assignee_name),
+        ):
+            if user_id and name:
+                users.setdefault(user_id, name)
+    names = Names(
+        users=users,
+        categories={c.id: c.name for c in categories},
+        priorities={p.key: p.name for p in priorities},
+    )
+    active = [p for p in priorities if p.is_active]
+    return DetailData(ticket_id, detail, staff, active, names, attachments, pictures_of(store, attachments))
+
+
+class TimelineBrowser(QTextBrowser):
+    """A text browser that shows only images the app provides (the padlock, pictures of
+    attachments) and never fetches what a message names: no remote images, no local files."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.images: dict[str, QImage] = {LOCK_RESOURCE: lock_image()}
+
+    @override
+    def loadResource(self, type: int, name: QUrl | str) -> Any:  # (Qt names the first "type")
+        key = name.toString() if isinstance(name, QUrl) else name
+        if type == QTextDocument.ResourceType.ImageResource.value:
+            return self.images.get(key)
+        return None
+
+
+class TicketDetailView(QWidget):
+    """Shows the ticket given to :meth:`show_ticket` and keeps it current.
+
+    Signals:
+        loaded(object): the shown ticket was (re)read; the :class:`queries.TicketDetail`, or
+            ``None`` if it is not in the cache (any more).
+        action_done(str): an action was queued locally; the text says what happened.
+        action_failed(str): an action was refused; the text says why.
+    """
+
+    loaded = Signal(object)
+    action_done = Signal(str)
+    action_failed = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._ticket_id: str | None = None
+        self._data: DetailData | None = None
+        self._generation = 0
+        self._staff = context.user.role.is_staff
+
+        self.header = TicketHeader()
+        self.controls = TicketControls()
+        self.timeline = TimelineBrowser()
+        self.timeline.setAccessibleName("Conversation")
+        self.timeline.setOpenLinks(False)  # links are opened by _on_timeline_anchor_clicked
+        self._fetching: set[str] = set()  # pictures being downloaded for their thumbnail
+        self._fetch_failed: set[str] = set()
+        self.reply = ReplyBox()
+        self.reply.set_staff(self._staff)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Ticket message")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        self.closed_note = QLabel()
+        self.closed_note.setWordWrap(True)
+        self.closed_note.setAccessibleName("Reply not possible")
+        self.closed_note.hide()
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.timeline)
+        splitter.addWidget(self.reply)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        content = self.content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.closed_note)
+
+        self.empty = QLabel("Select a ticket to see its conversation.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAccessibleName("No ticket selected")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        QWidget.setTabOrder(self.controls, self.timeline)
+        QWidget.setTabOrder(self.timeline, self.reply)
+
+        self._shortcut("Ctrl+Shift+A", self.assign_to_me)
+        self._shortcut("Ctrl+Shift+R", self.resolve)
+
+        self.reply.send_requested.connect(self._on_reply_send_requested)
+        self.timeline.anchorClicked.connect(self._on_timeline_anchor_clicked)
+        self.controls.status_chosen.connect(self._on_controls_status_chosen)
+        self.controls.assignee_chosen.connect(self._on_controls_assignee_chosen)
+        self.controls.priority_chosen.connect(self._on_controls_priority_chosen)
+        self.controls.assign_to_me_requested.connect(self._on_controls_assign_to_me_requested)
+        context.sync.data_changed.connect(self._on_sync_data_changed)
+
+    def _shortcut(self, keys: str, slot: Callable[[], None]) -> None:
+        shortcut = QShortcut(QKeySequence(keys), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(slot)
+
+    # --- which ticket -----------------------------------------------------------------------
+
+    @property
+    def ticket_id(self) -> str | None:
+        return self._ticket_id
+
+    @property
+    def detail(self) -> queries.TicketDetail | None:
+        return self._data.detail if self._data is not None else None
+
+    def show_ticket(self, ticket_id: str | None) -> None:
+        """Show ``ticket_id`` (``None``: nothing selected); the typed reply is kept only for
+        the same ticket."""
+        if ticket_id != self._ticket_id:
+            self.reply.clear()
+            self.reply.public.setChecked(True)  # an internal note is chosen per ticket, deliberately
+            self._show_message("")
+            self._data = None
+        self._ticket_id = ticket_id
+        if ticket_id is None:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.reload()
+
+    def reload(self) -> None:
+        if self._ticket_id is None:
+            return
+        self._generation += 1
+        generation, store, ticket_id = self._generation, self._context.store, self._ticket_id
+        self._context.tasks.run(
+            lambda: load_detail(store, ticket_id),
+            alive(self, lambda data: self._on_detail_loaded(generation, data)),
+            alive(self, lambda error: self._show_message(action_error(error), error=True)),
+        )
+
+    def _on_detail_loaded(self, generation: int, data: DetailData) -> None:
+        if generation != self._generation or data.ticket_id != self._ticket_id:
+            return
+        first = self._data is None
+        self._data = data
+        detail = data.detail
+        if detail is None:
+            self.empty.setText("This ticket is no longer available on this computer.")
+            self.stack.setCurrentWidget(self.empty)
+            self.loaded.emit(None)
+            return
+        self.stack.setCurrentWidget(self.content)
+        self.header.show_ticket(detail.ticket, detail.problems)
+        self.controls.show_ticket(
+            detail, staff=self._staff, me=self._context.user.id, people=data.staff, priorities=data.priorities
+        )
+        self._render_timeline(data, scroll_to_end=first)
+        self._update_reply_box(detail.ticket)
+        self._fetch_pictures(data)
+        self.loaded.emit(detail)
+
+    def _render_timeline(self, data: DetailData, *, scroll_to_end: bool) -> None:
+        assert data.detail is not None
+        bar = self.timeline.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        position = bar.value()
+        dark = self.timeline.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        self.timeline.images = {LOCK_RESOURCE: self.timeline.images[LOCK_RESOURCE], **data.images}
+        thumbnails = {
+            key.removeprefix(THUMBNAIL_SCHEME) for key in data.images if key.startswith(THUMBNAIL_SCHEME)
+        }
+        html = timeline_html(data.detail, data.names, DARK if dark else LIGHT, data.attachments, thumbnails)
+        self.timeline.document().clear()  # forget pictures cached under the same names
+        self.timeline.setHtml(html)
+        bar.setValue(bar.maximum() if scroll_to_end or at_end else position)
+
+    # --- attachments ----------------------------------------------------------------------------
+
+    def _fetch_pictures(self, data: DetailData) -> None:
+        """Download attached pictures that are not here yet, to show their thumbnails."""
+        wanted = pictures_to_fetch(data.attachments, data.images, skip=self._fetching | self._fetch_failed)
+        if not wanted:
+            return
+        api, blobs = self._context.api, LocalBlobs(self._context.store.path)
+        self._fetching.update(a.id for a in wanted)
+
+        def work() -> set[str]:
+            failed = set()
+            for attachment in wanted:
+                try:
+                    downloads.fetch(api, blobs, attachment)
+                except ClientError:  # offline, or gone: the link stays, without a picture
+                    failed.add(attachment.id)
+            return failed
+
+        def done(failed: set[str]) -> None:
+            self._fetching.difference_update(a.id for a in wanted)
+            self._fetch_failed.update(failed)
+            self.reload()
+
+        self._context.tasks.run(work, alive(self, done), alive(self, lambda _: None))
+
+    def open_attachment(self, attachment_id: str) -> None:
+        """Fetch the file if needed, then open it with the system's default application."""
+        found = [a for a in (self._data.attachments if self._data else []) if a.id == attachment_id]
+        if not found:
+            self._show_message("This file is not available on this computer.", error=True)
+            return
+        attachment = found[0]
+        api, blobs = self._context.api, LocalBlobs(self._context.store.path)
+        self._show_message(f"Opening {attachment.file_name}…")
+
+        def opened(path: Path) -> None:
+            if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self._show_message(f"Opened {attachment.file_name}.")
+            else:
+                self._show_message(f"No application opens {attachment.file_name}; it is in {path.parent}.")
+
+        self._context.tasks.run(
+            lambda: downloads.open_copy(api, blobs, attachment),
+            alive(self, opened),
+            alive(self, lambda error: self._show_message(action_error(error), error=True)),
+        )
+
+    @Slot(QUrl)
+    def _on_timeline_anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() == "attachment":
+            self.open_attachment(url.path())
+        elif url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+
+    # --- the shared rules, asked for this account ----------------------------------------------
+
+    def _rules(self, ticket: queries.TicketRow) -> tuple[workflow.Actor, workflow.TicketState]:
+        actor = workflow.Actor(id=uuid.UUID(self._context.user.id), role=self._context.user.role)
+        state = workflow.TicketState(
+            status=ticket.status,
+            submitter_id=uuid.UUID(ticket.submitter_id),
+            assignee_id=uuid.UUID(ticket.assignee_id) if ticket.assignee_id else None,
+        )
+        return actor, state
+
+    def _update_reply_box(self, ticket: queries.TicketRow) -> None:
+        actor, state = self._rules(ticket)
+        try:
+            workflow.check_comment(actor, state, is_internal=False)
+        except workflow.WorkflowError as refusal:
+            self.reply.hide()
+            self.closed_note.setText(refusal.message)
+            self.closed_note.show()
+            return
+        self.closed_note.hide()
+        self.reply.show()
+        reopens = workflow.comment_changes(actor, state, False, dt.datetime.now(dt.UTC)).get("status")
+        self.reply.set_hint(f"Your reply will reopen this ticket (it becomes {reopens})." if reopens else "")
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _run(
+        self, work: Callable[[Store], Any], done_text: str, after: Callable[[], None] | None = None
+    ) -> None:
+        store = self._context.store
+
+        def done(_result: Any) -> None:
+            self._show_message(done_text)
+            if after is not None:
+                after()
+            self.action_done.emit(done_text)
+
+        def failed(error: BaseException) -> None:
+            text = action_error(error)
+            self._show_message(text, error=True)
+            self.reply.set_sending(False)
+            self.action_failed.emit(text)
+
+        self._context.tasks.run(lambda: work(store), alive(self, done), alive(self, failed))
+
+    def send_reply(self) -> None:
+        """Send what is typed in the reply box (Ctrl+Enter)."""
+        self._on_reply_send_requested(self.reply.editor.html(), self.reply.is_internal)
+
+    @Slot(str, bool)
+    def _on_reply_send_requested(self, html: str, internal: bool) -> None:
+        ticket_id = self._ticket_id
+        if ticket_id is None:
+            return
+        if self.reply.editor.is_empty():
+            self._show_message("Write something first.", error=True)
+            self.reply.editor.setFocus()
+            return
+        self.reply.set_sending(True)
+
+        def sent() -> None:
+            self.reply.clear()
+            self.reply.set_sending(False)
+            bar = self.timeline.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+        what = "Internal note saved" if internal else "Reply saved"
+        files = [FileToAttach(path, path.name) for path in self.reply.files]
+
+        def work(store: Store) -> str:
+            imported = import_files(store, files)  # an unreadable file refuses before anything is queued
+            comment_id = commands.add_comment(store, ticket_id, html, is_internal=internal)
+            queue_imported(store, ticket_id, imported, comment_id)
+            return comment_id
+
+        self._run(work, f"{what}; it will be sent with the next sync.", sent)
+
+    def change_status(self, to: Status) -> None:
+        ticket_id = self._ticket_id
+        if ticket_id is not None:
+            self._run(lambda store: commands.change_status(store, ticket_id, to), f"Status changed to {to}.")
+
+    def assign(self, assignee_id: str | None) -> None:
+        ticket_id = self._ticket_id
+        if ticket_id is not None:
+            text = "Ticket unassigned." if assignee_id is None else "Ticket assigned."
+            self._run(lambda store: commands.assign(store, ticket_id, assignee_id), text)
+
+    def assign_to_me(self) -> None:
+        """Assign the ticket to the logged-in agent (Ctrl+Shift+A)."""
+        if self._staff and self._ticket_id is not None:
+            self.assign(self._context.user.id)
+
+    def resolve(self) -> None:
+        """Mark the ticket Resolved if the workflow allows it (Ctrl+Shift+R)."""
+        detail = self.detail
+        if detail is None:
+            return
+        if Status.RESOLVED in detail.allowed_transitions:
+            self.change_status(Status.RESOLVED)
+        else:
+            self._show_message(f"A {detail.ticket.status} ticket cannot be resolved by you.", error=True)
+
+    def change_priority(self, key: str) -> None:
+        ticket_id = self._ticket_id
+        if ticket_id is not None:
+            self._run(lambda store: commands.change_priority(store, ticket_id, key), "Priority changed.")
+
+    @Slot(object)
+    def _on_controls_status_chosen(self, to: Status) -> None:
+        self.change_status(to)
+
+    @Slot(object)
+    def _on_controls_assignee_chosen(self, assignee_id: str | None) -> None:
+        self.assign(assignee_id)
+
+    @Slot(str)
+    def _on_controls_priority_chosen(self, key: str) -> None:
+        self.change_priority(key)
+
+    @Slot()
+    def _on_controls_assign_to_me_requested(self) -> None:
+        self.assign_to_me()
+
+    # --- feedback and refresh -----------------------------------------------------------------
+
+    def _show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #cf222e;" if error else "color: #1a7f37;")
+        self.message.setVisible(bool(text))
+
+    @Slot(object)
+    def _on_sync_data_changed(self, change: ChangeSet) -> None:
+        if self._ticket_id is None:
+            return
+        if change.everything or change.reference or change.outbox or self._ticket_id in change.tickets:
+            self.reload()  # outbox: a problem of this ticket may have been dismissed

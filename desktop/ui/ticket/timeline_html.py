@@ -1,0 +1,174 @@
+"""A ticket's conversation and history as HTML for a QTextBrowser.
+
+Everything users wrote goes through ``ticketing.richtext.sanitize_html`` again here: the cache
+could hold a row from a compromised server, and a text browser must not be the way in. Internal
+notes get a tinted background and a padlock label, so nobody mistakes them for public replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+from desktop.models.formatting import local_time
+from desktop.store import queries
+from desktop.store.attachment_queries import AttachmentRow
+from desktop.ui.widgets.icons import LOCK_RESOURCE
+from ticketing.files import human_size
+from ticketing.richtext import sanitize_html
+
+
+@dataclass(frozen=True)
+class Colors:
+    """The timeline's colours; one scheme for light palettes and one for dark ones."""
+
+    public_background: str
+    public_border: str
+    internal_background: str
+    internal_border: str
+    internal_label: str
+    text: str
+    muted: str
+
+
+LIGHT = Colors("#f6f8fa", "#d0d7de", "#fff4d6", "#d4a72c", "#7d4e00", "#1f2328", "#656d76")
+DARK = Colors("#161b22", "#30363d", "#3a2e12", "#bb8009", "#e3b341", "#e6edf3", "#8d96a0")
+
+#: Kept for the reply box, which tints itself like an internal note.
+INTERNAL_BACKGROUND = LIGHT.internal_background
+INTERNAL_BORDER = LIGHT.internal_border
+
+#: Field names of history events in the user's words.
+FIELD_NAMES: dict[str, str] = {
+    "status": "status",
+    "priority": "priority",
+    "category_id": "category",
+    "assignee_id": "assignee",
+    "title": "title",
+}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names of ids that events mention (users, categories, priorities)."""
+
+    users: Mapping[str, str] = field(default_factory=dict)
+    categories: Mapping[str, str] = field(default_factory=dict)
+    priorities: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, field_name: str, value: str | None) -> str:
+        if value is None:
+            return "nobody" if field_name == "assignee_id" else "none"
+        lookup: Mapping[str, str] = {
+            "assignee_id": self.users,
+            "category_id": self.categories,
+            "priority": self.priorities,
+        }.get(field_name, {})
+        unknown = {"assignee_id": "someone else", "category_id": "a category no longer listed"}
+        return lookup.get(value, unknown.get(field_name, value))
+
+
+def event_text(event: queries.EventRow, names: Names) -> str:
+    """``Alice changed status from Open to Resolved`` (plain text)."""
+    who = event.actor_name or names.users.get(event.actor_id, "Someone")
+    if event.field == "created":
+        return f"{who} created the ticket"
+    if event.field == "description":
+        return f"{who} edited the description"
+    what = FIELD_NAMES.get(event.field, event.field)
+    if event.field == "assignee_id" and event.new_value is not None and event.old_value is None:
+        return f"{who} assigned the ticket to {names.value(event.field, event.new_value)}"
+    old, new = names.value(event.field, event.old_value), names.value(event.field, event.new_value)
+    return f"{who} changed {what} from {old} to {new}"
+
+
+#: Resource names for the pictures the timeline shows: ``thumb:<attachment id>``.
+THUMBNAIL_SCHEME = "thumb:"
+
+
+def files_html(files: Sequence[AttachmentRow], thumbnails: Container[str], colors: Colors) -> str:
+    """Attached files under a message: a thumbnail for images that are on this computer, and
+    for each a link (``attachment:<id>``) that opens it."""
+    lines = []
+    for attachment in files:
+        link = f"attachment:{attachment.id}"
+        thumbnail = (
+            f"<a href='{link}'><img src='{THUMBNAIL_SCHEME}{attachment.id}'></a><br>"
+            if attachment.id in thumbnails
+            else ""
+        )
+        note = human_size(attachment.size) + (" · not sent yet" if attachment.pending else "")
+        lines.append(
+            f"<p style='margin-top:6px; margin-bottom:0'>{thumbnail}"
+            f"<a href='{link}'>{escape(attachment.file_name)}</a> "
+            f"<span style='color:{colors.muted}'>({escape(note)})</span></p>"
+        )
+    return "".join(lines)
+
+
+def _comment_html(
+    comment: queries.CommentRow,
+    colors: Colors,
+    files: Sequence[AttachmentRow] = (),
+    thumbnails: Container[str] = frozenset(),
+) -> str:
+    author = escape(comment.author_name or "Someone")
+    when = escape(local_time(comment.created_at))
+    pending = f" · <i style='color:{colors.muted}'>not sent yet</i>" if comment.pending else ""
+    if comment.is_internal:
+        background, border = colors.internal_background, colors.internal_border
+        label = (
+            f"<img src='{LOCK_RESOURCE}' width='14' height='14'>&nbsp;"
+            f"<b style='color:{colors.internal_label}'>Internal note</b>"
+            " — only support staff can see this<br>"
+        )
+    else:
+        background, border, label = colors.public_background, colors.public_border, ""
+    return (
+        f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
+        f"style='border-style:solid; border-color:{border}; margin-bottom:8px'>"
+        f"<tr><td bgcolor='{background}' style='color:{colors.text}'>"
+        f"{label}<b>{author}</b> <span style='color:{colors.muted}'>· {when}</span>{pending}"
+        f"<div>{sanitize_html(comment.content)}</div>{files_html(files, thumbnails, colors)}"
+        "</td></tr></table>"
+    )
+
+
+def _event_html(event: queries.EventRow, names: Names, colors: Colors) -> str:
+    return (
+        f"<p style='color:{colors.muted}; margin-top:2px; margin-bottom:10px; margin-left:8px'>"
+        f"• {escape(event_text(event, names))} · {escape(local_time(event.created_at))}</p>"
+    )
+
+
+def timeline_html(
+    detail: queries.TicketDetail,
+    names: Names,
+    colors: Colors = LIGHT,
+    attachments: Sequence[AttachmentRow] = (),
+    thumbnails: Container[str] = frozenset(),
+) -> str:
+    """The description, then comments and history events in time order, each message with its
+    files (``thumbnails``: the attachment ids whose picture the browser can show)."""
+    ticket = detail.ticket
+    by_comment: dict[str | None, list[AttachmentRow]] = {}
+    for attachment in attachments:
+        by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    opener = escape(ticket.submitter_name or "Someone")
+    parts = [
+        f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
+        f"style='border-style:solid; border-color:{colors.public_border}; margin-bottom:8px'>"
+        f"<tr><td bgcolor='{colors.public_background}' style='color:{colors.text}'>"
+        f"<b>{opener}</b> <span style='color:{colors.muted}'>opened this ticket · "
+        f"{escape(local_time(ticket.created_at))}</span>"
+        f"<div>{sanitize_html(detail.description)}</div>"
+        f"{files_html(by_comment.get(None, []), thumbnails, colors)}</td></tr></table>"
+    ]
+    for entry in detail.timeline:
+        if entry.comment is not None:
+            files = by_comment.get(entry.comment.id, [])
+            parts.append(_comment_html(entry.comment, colors, files, thumbnails))
+        elif entry.event is not None and entry.event.field != "created":
+            parts.append(_event_html(entry.event, names, colors))
+    return "".join(parts)

@@ -1,0 +1,1 @@
+"""Widgets with no knowledge of a screen: rich-text editor, badges, pictures, icons."""

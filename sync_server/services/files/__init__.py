@@ -1,0 +1,1 @@
+"""Files: the blob store, resumable uploads, the file policy, the malware scan and attachments."""

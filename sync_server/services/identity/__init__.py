@@ -1,0 +1,1 @@
+"""Who is who and how they prove it: accounts, passwords, logins and tokens, login throttling."""

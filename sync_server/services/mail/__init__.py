@@ -1,0 +1,1 @@
+"""Email: who is told about what, the outbox, the SMTP sender, templates and the test mail."""

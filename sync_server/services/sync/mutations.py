@@ -1,0 +1,167 @@
+"""Pushed mutations applied through the write layer, with the protocol's conflict rules.
+
+A mutation is an intent recorded offline. Field edits carry the value the client saw
+(``base``): if the server still has it, the edit applies; if the server already has the new
+value, nothing happens; otherwise the server's value stays and the result reports a conflict.
+No clock decides anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import Comment, Ticket
+from sync_server.errors import Conflict, Invalid
+from sync_server.services.files import attachments
+from sync_server.services.helpdesk import tickets
+from sync_server.services.identity.principal import Principal
+from ticketing import workflow
+from ticketing.protocol import (
+    MUTATION_ARGS,
+    AddAttachmentArgs,
+    AddCommentArgs,
+    AssignArgs,
+    CreateTicketArgs,
+    Mutation,
+    MutationArgs,
+    MutationName,
+    MutationStatus,
+    TransitionStatusArgs,
+    UpdateTicketArgs,
+    mutation_name,
+)
+from ticketing.schemas import AttachmentCreate, CommentCreate, TicketCreate, TicketPatch
+
+
+@dataclass
+class Outcome:
+    status: MutationStatus = "applied"
+    code: str | None = None
+    message: str | None = None
+    server_values: dict[str, Any] | None = field(default=None)
+
+
+def _comparable(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _create_ticket(session: Session, principal: Principal, args: CreateTicketArgs) -> Outcome:
+    existing = session.get(Ticket, args.id)
+    if existing is not None:
+        if existing.submitter_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("A ticket with this id already exists.", code="duplicate_id")
+    data = TicketCreate(
+        id=args.id,
+        title=args.title,
+        description=args.description,
+        category_id=args.category_id,
+        priority=args.priority,
+    )
+    tickets.create_ticket(session, principal, data, written_offline=True)
+    return Outcome()
+
+
+def _update_ticket(session: Session, principal: Principal, args: UpdateTicketArgs) -> Outcome:
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
+    apply: dict[str, Any] = {}
+    conflicts: dict[str, Any] = {}
+    for name, change in args.changes.items():
+        current = _comparable(getattr(ticket, name))
+        merge = workflow.merge_field(current, _comparable(change.base), _comparable(change.new))
+        if merge == workflow.FieldMerge.APPLY:
+            apply[name] = change.new
+        elif merge == workflow.FieldMerge.CONFLICT:
+            conflicts[name] = current
+    if apply:
+        tickets.update_ticket(session, principal, str(ticket.id), TicketPatch.model_validate(apply))
+    if conflicts:
+        fields = ", ".join(sorted(conflicts))
+        return Outcome(
+            "conflict", "field_conflict", f"Someone else changed {fields} meanwhile.", server_values=conflicts
+        )
+    return Outcome()
+
+
+def _transition(session: Session, principal: Principal, args: TransitionStatusArgs) -> Outcome:
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
+    if ticket.status == args.to:
+        return Outcome(code="no_change")
+    tickets.update_ticket(session, principal, str(ticket.id), TicketPatch(status=args.to))
+    return Outcome()
+
+
+def _assign(session: Session, principal: Principal, args: AssignArgs) -> Outcome:
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
+    merge = workflow.merge_field(ticket.assignee_id, args.base, args.new)
+    if merge == workflow.FieldMerge.ALREADY:
+        return Outcome(code="no_change")
+    if merge == workflow.FieldMerge.CONFLICT:
+        return Outcome(
+            "conflict",
+            "field_conflict",
+            "Someone else assigned this ticket meanwhile.",
+            server_values={"assignee_id": _comparable(ticket.assignee_id)},
+        )
+    tickets.update_ticket(session, principal, str(ticket.id), TicketPatch(assignee_id=args.new))
+    return Outcome()
+
+
+def _add_comment(session: Session, principal: Principal, args: AddCommentArgs) -> Outcome:
+    existing = session.get(Comment, args.id)
+    if existing is not None:
+        if existing.author_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("A comment with this id already exists.", code="duplicate_id")
+    data = CommentCreate(id=args.id, content=args.content, is_internal=args.is_internal)
+    tickets.add_comment(session, principal, str(args.ticket_id), data)
+    return Outcome()
+
+
+def _add_attachment(session: Session, principal: Principal, args: AddAttachmentArgs) -> Outcome:
+    data = AttachmentCreate(
+        id=args.id, comment_id=args.comment_id, sha256=args.sha256, file_name=args.file_name, size=args.size
+    )
+    attachments.add_attachment(session, principal, str(args.ticket_id), data)
+    return Outcome()
+
+
+#: How the server applies each mutation (a test checks that every name has one).
+APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
+    MutationName.CREATE_TICKET: _create_ticket,
+    MutationName.UPDATE_TICKET: _update_ticket,
+    MutationName.TRANSITION_STATUS: _transition,
+    MutationName.ASSIGN: _assign,
+    MutationName.ADD_COMMENT: _add_comment,
+    MutationName.ADD_ATTACHMENT: _add_attachment,
+}
+
+
+def parse_args(mutation: Mutation) -> MutationArgs:
+    name = mutation_name(mutation.name)
+    if name is None:
+        raise Invalid(f"Unknown mutation '{mutation.name}'.", code="unknown_mutation")
+    model = MUTATION_ARGS[name]
+    try:
+        return model.model_validate(mutation.args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid(f"Invalid {mutation.name}: {where}: {first['msg']}", code="invalid") from exc
+
+
+def apply(session: Session, principal: Principal, mutation: Mutation) -> Outcome:
+    """Apply one mutation; raises ``DomainError`` for a permanent refusal."""
+    args = parse_args(mutation)
+    try:
+        return APPLIERS[args.NAME](session, principal, args)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Invalid(f"Invalid {mutation.name}: {where}: {first['msg']}", code="invalid") from exc

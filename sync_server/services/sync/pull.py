@@ -1,0 +1,239 @@
+"""Pull: every change a principal may see after its cursors, one consistent page at a time.
+
+Runs in one REPEATABLE READ transaction, so the ops and the rows they point at come from the
+same snapshot. Only ops below the snapshot's xmin horizon are delivered: a transaction that is
+still running has an xid at or above it, so its ops sort after the cursor once they commit and
+none is ever skipped (DESIGN.md, "Change-log details worth getting right").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from sync_server.db.models import (
+    Attachment,
+    Base,
+    Category,
+    Comment,
+    PriorityLevel,
+    ServerMeta,
+    Ticket,
+    TicketEvent,
+    User,
+)
+from sync_server.services.identity.principal import Principal
+from ticketing import visibility
+from ticketing.protocol import (
+    DIRECTORY_USER_FIELDS,
+    ENTITY_FIELDS,
+    PUT,
+    REMOVE,
+    START_CURSOR,
+    Change,
+    PullRequest,
+    PullResponse,
+)
+
+ENTITY_MODELS: dict[str, type[Base]] = {
+    "user": User,
+    "category": Category,
+    "priority": PriorityLevel,
+    "ticket": Ticket,
+    "comment": Comment,
+    "ticket_event": TicketEvent,
+    "attachment": Attachment,
+}
+
+_OPS = text(
+    """
+    SELECT entity, row_id, op, xid::text AS xid, seq FROM sync_op
+    WHERE bucket = :bucket
+      AND (xid, seq) > (CAST(:xid AS xid8), :seq)
+      AND xid < CAST(:horizon AS xid8)
+    ORDER BY xid, seq
+    LIMIT :limit
+    """
+)
+_COUNT = text(
+    """
+    SELECT count(*) FROM sync_op
+    WHERE bucket = :bucket
+      AND (xid, seq) > (CAST(:xid AS xid8), :seq)
+      AND xid < CAST(:horizon AS xid8)
+    """
+)
+
+
+@dataclass(frozen=True)
+class _Op:
+    bucket: str
+    entity: str
+    row_id: uuid.UUID
+    op: str
+
+
+REFILL = "r"
+
+
+def _parse_cursor(cursor: str) -> tuple[str, int]:
+    xid, seq = cursor.removeprefix(REFILL).split(":")
+    return xid, int(seq)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def serialize(entity: str, row: Any, bucket: str) -> dict[str, Any]:
+    """A row as it travels in bucket ``bucket`` (the directory shows less of a user)."""
+    fields = (
+        DIRECTORY_USER_FIELDS
+        if entity == "user" and bucket == visibility.DIRECTORY
+        else ENTITY_FIELDS[entity]
+    )
+    return {name: _json_value(getattr(row, name)) for name in fields}
+
+
+def _floors(session: Session, buckets: frozenset[str]) -> dict[str, tuple[int, int]]:
+    """Per bucket, the position of its newest pruned tombstone."""
+    rows = session.execute(
+        text("SELECT bucket, xid::text AS xid, seq FROM sync_bucket_floor WHERE bucket = ANY(:buckets)"),
+        {"buckets": sorted(buckets)},
+    ).mappings()
+    return {row["bucket"]: (int(row["xid"]), int(row["seq"])) for row in rows}
+
+
+def _position(cursor: str) -> tuple[int, int]:
+    xid, seq = _parse_cursor(cursor)
+    return int(xid), seq
+
+
+def _expired_buckets(cursors: dict[str, str], floors: dict[str, tuple[int, int]]) -> set[str]:
+    """Buckets whose cursor is older than their newest pruned tombstone: the client may hold a
+    row whose removal it can no longer be told about, so it must refill the bucket. A client
+    filling a bucket from the start has nothing to miss."""
+    return {
+        bucket
+        for bucket, cursor in cursors.items()
+        if bucket in floors
+        and not cursor.startswith(REFILL)
+        and cursor != START_CURSOR
+        and _position(cursor) < floors[bucket]
+    }
+
+
+def _settled_mutation(session: Session, client_id: uuid.UUID, horizon: str) -> int:
+    """The client's newest mutation answered in a transaction below the horizon: its effects
+    are in this pull (once ``has_more`` is false), so the client can stop replaying it."""
+    settled = session.scalar(
+        text(
+            "SELECT max(mutation_id) FROM sync_mutation_results "
+            "WHERE client_id = :client AND xid < CAST(:horizon AS xid8)"
+        ),
+        {"client": client_id, "horizon": horizon},
+    )
+    return int(settled or 0)
+
+
+def db_epoch(session: Session) -> str:
+    return session.scalar(select(ServerMeta.value).where(ServerMeta.key == "db_epoch")) or ""
+
+
+def pull(session: Session, principal: Principal, request: PullRequest) -> PullResponse:
+    """One page of changes; call inside a REPEATABLE READ transaction."""
+    epoch = db_epoch(session)
+    if request.db_epoch is not None and request.db_epoch != epoch:
+        return PullResponse(db_epoch=epoch, reset=True, changes=[], cursors={}, has_more=True, remaining=0)
+    subscribed = principal.buckets
+    horizon = str(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")))
+    floors = _floors(session, subscribed)
+    reset = _expired_buckets({b: c for b, c in request.cursors.items() if b in subscribed}, floors)
+    budget = request.limit
+    ops: list[_Op] = []
+    cursors: dict[str, str] = {}
+    has_more = False
+    for bucket in sorted(subscribed):
+        given = request.cursors.get(bucket, START_CURSOR)
+        # filling a bucket from the start (new, or reset) is a refill until it catches up
+        cursor = REFILL + START_CURSOR if bucket in reset or given == START_CURSOR else given
+        refilling = cursor.startswith(REFILL)
+        cursors[bucket] = cursor
+        if budget <= 0:
+            has_more = True
+            continue
+        xid, seq = _parse_cursor(cursor)
+        rows = (
+            session.execute(
+                _OPS, {"bucket": bucket, "xid": xid, "seq": seq, "horizon": horizon, "limit": budget + 1}
+            )
+            .mappings()
+            .all()
+        )
+        more_here = len(rows) > budget
+        if more_here:
+            has_more = True
+            rows = rows[:budget]
+        for r in rows:
+            ops.append(_Op(bucket, r["entity"], r["row_id"], r["op"]))
+            cursors[bucket] = f"{REFILL if refilling and more_here else ''}{r['xid']}:{r['seq']}"
+        if refilling and not more_here:  # caught up: an ordinary cursor from here on, past
+            # the pruned tombstones (nothing is left below them to deliver)
+            position = max(_position(cursors[bucket]), floors.get(bucket, (0, 0)))
+            cursors[bucket] = f"{position[0]}:{position[1]}"
+        budget -= len(rows)
+    remaining = 0
+    if has_more:
+        for bucket, cursor in cursors.items():
+            xid, seq = _parse_cursor(cursor)
+            remaining += (
+                session.scalar(_COUNT, {"bucket": bucket, "xid": xid, "seq": seq, "horizon": horizon}) or 0
+            )
+    return PullResponse(
+        db_epoch=epoch,
+        last_mutation_id=_settled_mutation(session, request.client_id, horizon),
+        changes=_changes(session, ops),
+        cursors=cursors,
+        removed_buckets=sorted(set(request.cursors) - subscribed),
+        reset_buckets=sorted(reset),
+        has_more=has_more,
+        remaining=remaining,
+    )
+
+
+def _changes(session: Session, ops: list[_Op]) -> list[Change]:
+    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for op in ops:
+        if op.op == PUT:
+            wanted[op.entity].add(op.row_id)
+    rows: dict[tuple[str, uuid.UUID], Any] = {}
+    for entity, ids in wanted.items():
+        model: Any = ENTITY_MODELS[entity]
+        loaded: list[Any] = list(session.scalars(select(model).where(model.id.in_(ids))))
+        rows.update({(entity, item.id): item for item in loaded})
+    changes: list[Change] = []
+    for op in ops:
+        row = rows.get((op.entity, op.row_id)) if op.op == PUT else None
+        if row is None:
+            changes.append(Change(bucket=op.bucket, entity=op.entity, op=REMOVE, id=op.row_id))
+        else:
+            changes.append(
+                Change(
+                    bucket=op.bucket,
+                    entity=op.entity,
+                    op=PUT,
+                    id=op.row_id,
+                    row=serialize(op.entity, row, op.bucket),
+                )
+            )
+    return changes

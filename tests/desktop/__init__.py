@@ -1,0 +1,1 @@
+"""Tests of the desktop's cache, models and HTTP client, without windows."""

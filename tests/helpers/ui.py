@@ -1,0 +1,121 @@
+"""Helpers for widget tests: an :class:`AppContext` over a real cache filled as a pull would,
+with no server (its sync engine is never started)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from desktop.app import Application, close_session
+from desktop.net.api import ApiClient
+from desktop.store.database import Store
+from desktop.sync.engine import SyncEngine
+from desktop.sync.session import AccountSession
+from desktop.tasks import TaskRunner
+from desktop.ui.shell.context import AppContext, CurrentUser
+from desktop.ui.shell.sync_controller import SyncController
+from tests.helpers.store import SERVER, World, open_store, pull, put
+from ticketing import visibility
+from ticketing.domain import Role
+
+UNUSED_SERVER = "http://127.0.0.1:9"  # nothing listens there: these tests never sync
+
+
+def offline_context(
+    store: Store, user_id: uuid.UUID, name: str, role: Role, *, tasks: TaskRunner | None = None
+) -> AppContext:
+    """An AppContext for ``store`` whose engine exists but never runs."""
+    controller = SyncController()
+    api = ApiClient(UNUSED_SERVER)
+    engine = SyncEngine(store, api, **controller.engine_callbacks())
+    controller.attach(engine, store)
+    session = AccountSession(SERVER, user_id, None, api, store, engine)
+    user = CurrentUser(id=str(user_id), name=name, email=f"{name.lower()}@example.com", role=role)
+    return AppContext(SERVER, user, store, api, tasks or TaskRunner(), controller, session)
+
+
+def world_store(base: Path, world: World, *, as_staff: bool = False) -> Store:
+    """A cache for the world's requester (or its first agent) with the reference data in it."""
+    user_id = world.agent if as_staff else world.requester
+    store = open_store(base, user_id, Role.AGENT if as_staff else Role.USER)
+    pull(store, *world.reference(for_staff=as_staff))
+    return store
+
+
+def requester_bucket(world: World) -> str:
+    return visibility.requester_bucket(world.requester)
+
+
+__all__ = ["World", "offline_context", "put", "requester_bucket", "world_store"]
+
+
+@contextmanager
+def isolated_desktop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Per-test user folders and a plain-file keyring in them; yields the data folder."""
+    data, config = tmp_path / "data", tmp_path / "config"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    try:
+        yield data
+    finally:
+        keyring.set_keyring(previous)
+
+
+def all_controls(root: QWidget) -> list[QWidget]:
+    """Every interactive control shown in ``root``'s window (popups and the inner parts of
+    Qt's composite widgets excluded), for accessibility checks."""
+    kinds = (QAbstractButton, QLineEdit, QComboBox, QTextEdit, QAbstractItemView)
+    return [
+        w
+        for w in root.findChildren(QWidget)
+        if isinstance(w, kinds)
+        and w.window() is root.window()
+        and w.isVisibleTo(root)
+        and not isinstance(w.parentWidget(), QComboBox | QAbstractItemView)
+        and w.objectName() != "qt_toolbar_ext_button"
+    ]
+
+
+def log_in_app(qtbot: QtBot, server: str, email: str, password: str) -> tuple[Application, Any]:
+    """Log in through the login window, as a person would, and wait for the first sync;
+    returns the app and its main window."""
+    app = Application(engine_options={"interval": 3600.0, "debounce": 0.05})
+    login = app.start(resume=False)
+    login.server.setText(server)
+    login.email.setText(email)
+    login.password.setText(password)
+    with qtbot.waitSignal(app.main_window_shown, timeout=20_000) as shown:
+        login.login_button.click()
+    window = shown.args[0]
+    assert app.context is not None
+    sync = app.context.sync
+    qtbot.waitUntil(lambda: sync.status.last_sync_at is not None and not sync.status.syncing, timeout=30_000)
+    return app, window
+
+
+def shut_app(window: Any) -> None:
+    """Stop syncing, let the workers finish and close the session and the window."""
+    context: AppContext = window.context
+    context.sync.detach()
+    context.tasks.wait()
+    close_session(context.session)
+    window.close_for_app()

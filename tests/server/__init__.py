@@ -1,0 +1,1 @@
+"""Tests of the sync server: its API, services, command line and process, on a real PostgreSQL."""

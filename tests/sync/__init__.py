@@ -1,0 +1,1 @@
+"""Tests of sync end to end: real clients against a real server process."""

@@ -1,0 +1,1 @@
+"""Tests of the windows with real widgets (pytest-qt), against a live server where they sync."""
