@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ticketing.domain import Status
-
 
 def local_time(moment: dt.datetime) -> str:
     """``2024-05-03 14:07`` in the computer's time zone."""
@@ -28,13 +26,3 @@ def relative_time(moment: dt.datetime | None, now: dt.datetime | None = None) ->
         days = int(seconds // 86400)
         return "yesterday" if days == 1 else f"{days} days ago"
     return moment.astimezone().strftime("%Y-%m-%d")
-
-
-#: Pill colours (background, text) for each status; readable in light and dark palettes.
-STATUS_COLORS: dict[Status, tuple[str, str]] = {
-    Status.OPEN: ("#1f6feb", "#ffffff"),
-    Status.IN_PROGRESS: ("#9a6700", "#ffffff"),
-    Status.ON_HOLD: ("#8250df", "#ffffff"),
-    Status.RESOLVED: ("#1a7f37", "#ffffff"),
-    Status.CLOSED: ("#57606a", "#ffffff"),
-}

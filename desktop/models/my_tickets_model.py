@@ -11,11 +11,12 @@ import enum
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
 from typing_extensions import override
 
 from desktop.models.formatting import local_time, relative_time
 from desktop.models.ticket_table import TicketColumn, TicketTableModel
+from desktop.palette import scheme_for
 from desktop.store.database import Store
 from desktop.store.queries import TicketRow
 from desktop.tasks import TaskRunner
@@ -84,9 +85,10 @@ class MyTicketsModel(TicketTableModel):
 
 def _foreground(row: TicketRow, column: int) -> QColor | None:
     if column == Column.SYNC and (row.pending or row.has_problem):
-        return QColor("#cf222e") if row.has_problem else QColor("#9a6700")
+        scheme = scheme_for(QGuiApplication.palette())
+        return QColor(scheme.danger if row.has_problem else scheme.warning)
     if column == Column.NUMBER and row.is_draft:
-        return QColor("#9a6700")
+        return QColor(scheme_for(QGuiApplication.palette()).warning)
     return None
 
 

@@ -6,6 +6,7 @@ never into ``tests``."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,5 +101,19 @@ def test_no_test_module_imports_another() -> None:
         for path in sorted((ROOT / "tests").rglob("test_*.py"))
         for name in _imports(path)
         if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert offenders == []
+
+
+def test_colours_are_written_in_the_palette_only() -> None:
+    """A colour written in a window cannot follow the light or dark scheme; ``desktop/palette.py``
+    names each one once."""
+    colour = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b(?=[;'\")\s])")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _python_files(ROOT / "desktop")
+        if path.name != "palette.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if colour.search(line.split("  # ")[0])
     ]
     assert offenders == []

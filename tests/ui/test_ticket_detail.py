@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
+from desktop.palette import LIGHT
 from desktop.store import commands, queries
 from desktop.ui.shell.context import AppContext
 from desktop.ui.ticket.detail import TicketDetailView
-from desktop.ui.ticket.timeline_html import INTERNAL_BACKGROUND
 from tests.helpers.store import World, comment_row, event_row, pull, put
 from tests.helpers.ui import all_controls, isolated_desktop, offline_context, requester_bucket, world_store
 from ticketing import visibility, workflow
@@ -206,7 +206,7 @@ def test_internal_notes_are_unmistakable(
     assert "Internal note — only support staff can see this" in text
     assert text.index("Tray 2.") < text.index("Known firmware bug.")
     html = view.timeline.toHtml().lower()
-    assert INTERNAL_BACKGROUND.lower() in html
+    assert LIGHT.internal_background.lower() in html
     assert html.count("internal note") == 1  # the public reply carries no such label
     assert view.reply.public.isVisibleTo(view) and view.reply.internal.isVisibleTo(view)
     assert view.reply.public.isChecked()  # public is the default, internal is a deliberate choice

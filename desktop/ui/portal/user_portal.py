@@ -22,6 +22,7 @@ from typing_extensions import override
 
 from desktop.local.drafts import DraftStore
 from desktop.models.my_tickets_model import Column, MyTicketsModel
+from desktop.palette import scheme_for
 from desktop.store.database import ChangeSet
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.main_window import MainWindowBase
@@ -56,7 +57,11 @@ class UserPortal(MainWindowBase):
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Notice")
-        self.banner.setStyleSheet("background: #fff8c5; color: #1f2328; padding: 6px; border-radius: 4px;")
+        scheme = scheme_for(self.palette())
+        self.banner.setStyleSheet(
+            f"background: {scheme.notice_background}; color: {scheme.notice_text};"
+            " padding: 6px; border-radius: 4px;"
+        )
         self.banner.hide()
         heading = QLabel("<h2>My tickets</h2>")
         heading.setAccessibleName("My tickets")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop.local import credentials
 from desktop.local.remembered import AccountBook, RememberedAccount
 from desktop.net.api import ApiClient, AuthError, RateLimited
+from desktop.palette import scheme_for
 from desktop.store.files import normalize_server_url
 from desktop.sync import session as account_session
 from desktop.sync.session import AccountSession
@@ -143,12 +144,12 @@ class LoginWindow(QWidget):
         )
         self.keyring_warning.setWordWrap(True)
         self.keyring_warning.setAccessibleName("Keyring warning")
-        self.keyring_warning.setStyleSheet("color: #9a6700;")
+        self.keyring_warning.setStyleSheet(f"color: {scheme_for(self.palette()).warning};")
         self.keyring_warning.setVisible(not self._remember_by_default)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Login message")
-        self.message.setStyleSheet("color: #cf222e;")
+        self.message.setStyleSheet(f"color: {scheme_for(self.palette()).danger};")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
         self.busy = QProgressBar()
@@ -272,7 +273,7 @@ class LoginWindow(QWidget):
             self.message.setStyleSheet("")
             self.show_message(text)
         else:
-            self.message.setStyleSheet("color: #cf222e;")
+            self.message.setStyleSheet(f"color: {scheme_for(self.palette()).danger};")
 
     @Slot()
     def _on_login_button_clicked(self) -> None:

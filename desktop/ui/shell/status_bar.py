@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton, QWidget
 
 from desktop.models.formatting import relative_time
+from desktop.palette import scheme_for
 from desktop.sync.status import ErrorKind, SyncProgress, SyncStatus
 from desktop.ui.shell.context import AppContext
 from ticketing.files import human_size
@@ -41,7 +42,10 @@ class ConnectionLabel(QLabel):
             text = "Connecting…"
         else:
             text = "Offline"
-        colour = "#1a7f37" if text == "Online" else "#9a6700" if text == "Connecting…" else "#cf222e"
+        scheme = scheme_for(self.palette())
+        colour = (
+            scheme.success if text == "Online" else scheme.warning if text == "Connecting…" else scheme.danger
+        )
         self.setText(f"<span style='color:{colour}'>●</span> {text}")
         self.setAccessibleName(f"Connection: {text}")
         self.setToolTip(status.last_error or text)

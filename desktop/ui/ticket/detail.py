@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPalette, QShortcut, QTextDocument
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget
 from typing_extensions import override
 
 from desktop.net.api import ClientError
+from desktop.palette import scheme_for
 from desktop.store import attachment_queries, commands, queries
 from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.attachment_queries import AttachmentRow
@@ -33,7 +34,7 @@ from desktop.ui.shell.error_text import action_error
 from desktop.ui.ticket.controls import TicketControls
 from desktop.ui.ticket.header import TicketHeader
 from desktop.ui.ticket.reply_box import ReplyBox
-from desktop.ui.ticket.timeline_html import DARK, LIGHT, THUMBNAIL_SCHEME, Names, timeline_html
+from desktop.ui.ticket.timeline_html import THUMBNAIL_SCHEME, Names, timeline_html
 from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetch
 from desktop.ui.widgets.icons import LOCK_RESOURCE, lock_image
 from ticketing import workflow
@@ -242,12 +243,12 @@ class TicketDetailView(QWidget):
         bar = self.timeline.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4
         position = bar.value()
-        dark = self.timeline.palette().color(QPalette.ColorRole.Base).lightness() < 128
         self.timeline.images = {LOCK_RESOURCE: self.timeline.images[LOCK_RESOURCE], **data.images}
         thumbnails = {
             key.removeprefix(THUMBNAIL_SCHEME) for key in data.images if key.startswith(THUMBNAIL_SCHEME)
         }
-        html = timeline_html(data.detail, data.names, DARK if dark else LIGHT, data.attachments, thumbnails)
+        scheme = scheme_for(self.timeline.palette())
+        html = timeline_html(data.detail, data.names, scheme, data.attachments, thumbnails)
         self.timeline.document().clear()  # forget pictures cached under the same names
         self.timeline.setHtml(html)
         bar.setValue(bar.maximum() if scroll_to_end or at_end else position)
@@ -436,7 +437,8 @@ class TicketDetailView(QWidget):
 
     def _show_message(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #cf222e;" if error else "color: #1a7f37;")
+        scheme = scheme_for(self.message.palette())
+        self.message.setStyleSheet(f"color: {scheme.danger if error else scheme.success};")
         self.message.setVisible(bool(text))
 
     @Slot(object)

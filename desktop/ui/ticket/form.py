@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from desktop.local.drafts import DraftStore, QueuedFile, TicketDraft
+from desktop.palette import scheme_for
 from desktop.store import commands, queries
 from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.database import ChangeSet, Store
@@ -45,7 +46,6 @@ from ticketing.files import human_size
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 3000
-ERROR_STYLE = "color: #cf222e;"
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ class TicketForm(QWidget):
     def _error_label(self, name: str) -> QLabel:
         label = QLabel()
         label.setWordWrap(True)
-        label.setStyleSheet(ERROR_STYLE)
+        label.setStyleSheet(f"color: {scheme_for(label.palette()).danger};")
         label.setAccessibleName(name)
         label.hide()
         return label

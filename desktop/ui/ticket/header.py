@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desktop.palette import DRAFT_PILL, PENDING_PILL, PROBLEM_PILL
 from desktop.store import queries
 from desktop.ui.widgets.status_badge import Pill, StatusBadge
 
@@ -24,13 +25,13 @@ class TicketHeader(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.number = QLabel()
-        self.draft = Pill("#9a6700")
+        self.draft = Pill(DRAFT_PILL)
         self.status = StatusBadge()
         self.priority = QLabel()
         self.category = QLabel()
         self.assignee = QLabel()
-        self.pending = Pill("#bf8700", "#1f2328")
-        self.problem = Pill("#cf222e")
+        self.pending = Pill(PENDING_PILL)
+        self.problem = Pill(PROBLEM_PILL)
 
         # two short rows rather than one long one: the header must not force a wide window
         badges = QHBoxLayout()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.ticket.timeline_html import INTERNAL_BACKGROUND, INTERNAL_BORDER
+from desktop.palette import LIGHT
 from desktop.ui.widgets.rich_text_editor import RichTextEditor
 from ticketing.files import human_size
 
@@ -144,8 +144,9 @@ class ReplyBox(QFrame):
     def _on_internal_toggled(self, internal: bool) -> None:
         if internal:
             self.setStyleSheet(
-                f"#ReplyBox {{ background: {INTERNAL_BACKGROUND}; border: 2px solid {INTERNAL_BORDER}; }}"
-                "#ReplyBox QLabel, #ReplyBox QRadioButton { color: #1f2328; }"
+                f"#ReplyBox {{ background: {LIGHT.internal_background};"
+                f" border: 2px solid {LIGHT.internal_border}; }}"
+                f"#ReplyBox QLabel, #ReplyBox QRadioButton {{ color: {LIGHT.text}; }}"
             )
             self.heading.setText("<b>Internal note</b> — only support staff will see this")
             self.send_button.setText("Add internal &note")

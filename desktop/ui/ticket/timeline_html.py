@@ -12,32 +12,12 @@ from dataclasses import dataclass, field
 from html import escape
 
 from desktop.models.formatting import local_time
+from desktop.palette import LIGHT, Scheme
 from desktop.store import queries
 from desktop.store.attachment_queries import AttachmentRow
 from desktop.ui.widgets.icons import LOCK_RESOURCE
 from ticketing.files import human_size
 from ticketing.richtext import sanitize_html
-
-
-@dataclass(frozen=True)
-class Colors:
-    """The timeline's colours; one scheme for light palettes and one for dark ones."""
-
-    public_background: str
-    public_border: str
-    internal_background: str
-    internal_border: str
-    internal_label: str
-    text: str
-    muted: str
-
-
-LIGHT = Colors("#f6f8fa", "#d0d7de", "#fff4d6", "#d4a72c", "#7d4e00", "#1f2328", "#656d76")
-DARK = Colors("#161b22", "#30363d", "#3a2e12", "#bb8009", "#e3b341", "#e6edf3", "#8d96a0")
-
-#: Kept for the reply box, which tints itself like an internal note.
-INTERNAL_BACKGROUND = LIGHT.internal_background
-INTERNAL_BORDER = LIGHT.internal_border
 
 #: Field names of history events in the user's words.
 FIELD_NAMES: dict[str, str] = {
@@ -87,7 +67,7 @@ def event_text(event: queries.EventRow, names: Names) -> str:
 THUMBNAIL_SCHEME = "thumb:"
 
 
-def files_html(files: Sequence[AttachmentRow], thumbnails: Container[str], colors: Colors) -> str:
+def files_html(files: Sequence[AttachmentRow], thumbnails: Container[str], colors: Scheme) -> str:
     """Attached files under a message: a thumbnail for images that are on this computer, and
     for each a link (``attachment:<id>``) that opens it."""
     lines = []
@@ -109,7 +89,7 @@ def files_html(files: Sequence[AttachmentRow], thumbnails: Container[str], color
 
 def _comment_html(
     comment: queries.CommentRow,
-    colors: Colors,
+    colors: Scheme,
     files: Sequence[AttachmentRow] = (),
     thumbnails: Container[str] = frozenset(),
 ) -> str:
@@ -124,7 +104,7 @@ def _comment_html(
             " — only support staff can see this<br>"
         )
     else:
-        background, border, label = colors.public_background, colors.public_border, ""
+        background, border, label = colors.surface, colors.surface_border, ""
     return (
         f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
         f"style='border-style:solid; border-color:{border}; margin-bottom:8px'>"
@@ -135,7 +115,7 @@ def _comment_html(
     )
 
 
-def _event_html(event: queries.EventRow, names: Names, colors: Colors) -> str:
+def _event_html(event: queries.EventRow, names: Names, colors: Scheme) -> str:
     return (
         f"<p style='color:{colors.muted}; margin-top:2px; margin-bottom:10px; margin-left:8px'>"
         f"• {escape(event_text(event, names))} · {escape(local_time(event.created_at))}</p>"
@@ -145,7 +125,7 @@ def _event_html(event: queries.EventRow, names: Names, colors: Colors) -> str:
 def timeline_html(
     detail: queries.TicketDetail,
     names: Names,
-    colors: Colors = LIGHT,
+    colors: Scheme = LIGHT,
     attachments: Sequence[AttachmentRow] = (),
     thumbnails: Container[str] = frozenset(),
 ) -> str:
@@ -158,8 +138,8 @@ def timeline_html(
     opener = escape(ticket.submitter_name or "Someone")
     parts = [
         f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
-        f"style='border-style:solid; border-color:{colors.public_border}; margin-bottom:8px'>"
-        f"<tr><td bgcolor='{colors.public_background}' style='color:{colors.text}'>"
+        f"style='border-style:solid; border-color:{colors.surface_border}; margin-bottom:8px'>"
+        f"<tr><td bgcolor='{colors.surface}' style='color:{colors.text}'>"
         f"<b>{opener}</b> <span style='color:{colors.muted}'>opened this ticket · "
         f"{escape(local_time(ticket.created_at))}</span>"
         f"<div>{sanitize_html(detail.description)}</div>"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
+from desktop.palette import LIGHT
+
 LOCK_RESOURCE = "ticketdesk-icon:lock"
 
 
-def lock_image(size: int = 14, color: str = "#7d4e00") -> QImage:
+def lock_image(size: int = 14, color: str = LIGHT.internal_label) -> QImage:
     """A padlock (shackle and body), for internal notes."""
     scale = 2  # painted at twice the size: crisp on HiDPI screens
     image = QImage(size * scale, size * scale, QImage.Format.Format_ARGB32_Premultiplied)

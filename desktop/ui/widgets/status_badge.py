@@ -7,25 +7,18 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QLabel, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 from typing_extensions import override
 
-from desktop.models.formatting import STATUS_COLORS
+from desktop.palette import PillColors, status_pill
 from ticketing.domain import Status
 
 _PADDING_X = 8
 _PADDING_Y = 2
 
 
-def pill_style(background: str, foreground: str) -> str:
+def pill_style(colors: PillColors) -> str:
     return (
-        f"QLabel {{ background: {background}; color: {foreground}; border-radius: 9px;"
+        f"QLabel {{ background: {colors.background}; color: {colors.foreground}; border-radius: 9px;"
         f" padding: 1px {_PADDING_X}px; font-weight: 600; }}"
     )
-
-
-def status_colors(text: str) -> tuple[str, str]:
-    try:
-        return STATUS_COLORS[Status(text)]
-    except ValueError:
-        return ("#57606a", "#ffffff")
 
 
 class StatusBadgeDelegate(QStyledItemDelegate):
@@ -47,7 +40,7 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, widget)
-        background, foreground = status_colors(text)
+        colors = status_pill(text)
         metrics = QFontMetrics(option.font)
         width = metrics.horizontalAdvance(text) + 2 * _PADDING_X
         height = metrics.height() + 2 * _PADDING_Y
@@ -56,9 +49,9 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(background))
+        painter.setBrush(QColor(colors.background))
         painter.drawRoundedRect(pill, height / 2, height / 2)
-        painter.setPen(QColor(foreground))
+        painter.setPen(QColor(colors.foreground))
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
@@ -81,16 +74,16 @@ class StatusBadge(QLabel):
     def set_status(self, status: Status | str) -> None:
         text = str(status)
         self.setText(text)
-        self.setStyleSheet(pill_style(*status_colors(text)))
+        self.setStyleSheet(pill_style(status_pill(text)))
         self.setAccessibleName(f"Status: {text}")
 
 
 class Pill(QLabel):
     """A small coloured label (priority, "Pending sync", "Draft")."""
 
-    def __init__(self, background: str, foreground: str = "#ffffff", parent: QWidget | None = None) -> None:
+    def __init__(self, colors: PillColors, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(pill_style(background, foreground))
+        self.setStyleSheet(pill_style(colors))
 
     def set_text(self, text: str, accessible: str | None = None) -> None:
         self.setText(text)

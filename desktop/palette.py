@@ -1,0 +1,111 @@
+"""Every colour the app paints, written once: text tones, notices, internal notes, status pills.
+
+Two schemes, one for light window palettes and one for dark ones, with the same names, so a
+widget asks for ``scheme_for(widget.palette()).danger`` and never writes a colour itself. Pills
+(status, draft, pending, problem) have their own background and text colour and read the same
+on either. This module sits beside ``desktop/tasks.py`` rather than under ``desktop/ui``
+because the item models colour their cells too, and nothing below the windows imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QPalette
+
+from ticketing.domain import Status
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """The named colours of one scheme, as CSS hex strings (stylesheets, HTML and QColor)."""
+
+    text: str
+    muted: str
+    danger: str
+    warning: str
+    success: str
+    #: Public replies in the timeline.
+    surface: str
+    surface_border: str
+    #: Internal notes: tinted so nobody mistakes them for public replies.
+    internal_background: str
+    internal_border: str
+    internal_label: str
+    #: A notice banner (e.g. "you are offline").
+    notice_background: str
+    notice_text: str
+
+
+LIGHT = Scheme(
+    text="#1f2328",
+    muted="#656d76",
+    danger="#cf222e",
+    warning="#9a6700",
+    success="#1a7f37",
+    surface="#f6f8fa",
+    surface_border="#d0d7de",
+    internal_background="#fff4d6",
+    internal_border="#d4a72c",
+    internal_label="#7d4e00",
+    notice_background="#fff8c5",
+    notice_text="#1f2328",
+)
+DARK = Scheme(
+    text="#e6edf3",
+    muted="#8d96a0",
+    danger="#f85149",
+    warning="#d29922",
+    success="#3fb950",
+    surface="#161b22",
+    surface_border="#30363d",
+    internal_background="#3a2e12",
+    internal_border="#bb8009",
+    internal_label="#e3b341",
+    notice_background="#3a2e12",
+    notice_text="#e6edf3",
+)
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether ``palette`` draws light text on a dark base."""
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def scheme_for(palette: QPalette) -> Scheme:
+    """The scheme that reads well on ``palette`` (a widget's or the application's)."""
+    return DARK if is_dark(palette) else LIGHT
+
+
+@dataclass(frozen=True)
+class PillColors:
+    """A pill's background and the text colour drawn on it."""
+
+    background: str
+    foreground: str = "#ffffff"
+
+
+#: One colour per status, readable in light and dark palettes alike.
+STATUS_PILLS: dict[Status, PillColors] = {
+    Status.OPEN: PillColors("#1f6feb"),
+    Status.IN_PROGRESS: PillColors("#9a6700"),
+    Status.ON_HOLD: PillColors("#8250df"),
+    Status.RESOLVED: PillColors("#1a7f37"),
+    Status.CLOSED: PillColors("#57606a"),
+}
+#: A status this version does not know (a newer server's): neutral grey.
+UNKNOWN_STATUS_PILL = PillColors("#57606a")
+#: A ticket created on this computer that has no number yet.
+DRAFT_PILL = PillColors("#9a6700")
+#: Changes made here that the server has not confirmed yet.
+PENDING_PILL = PillColors("#bf8700", "#1f2328")
+#: A change the server refused or answered with a conflict.
+PROBLEM_PILL = PillColors("#cf222e")
+
+
+def status_pill(status: Status | str) -> PillColors:
+    """The pill colours of ``status``; neutral for a status this version does not know."""
+    try:
+        return STATUS_PILLS[Status(status)]
+    except ValueError:
+        return UNKNOWN_STATUS_PILL
