@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from desktop.local.json_file import write_json
 from desktop.store.files import data_root, server_key
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class DraftStore:
         if draft.is_empty():
             self.draft_path.unlink(missing_ok=True)
             return
-        _write_json(self.draft_path, asdict(draft))
+        write_json(self.draft_path, asdict(draft), indent=1)
 
     def discard(self, draft: TicketDraft | None = None) -> None:
         """Delete the draft and the screenshots pasted into it."""
@@ -94,15 +93,3 @@ class DraftStore:
             path = Path(queued.path)
             if queued.inline and path.parent == self.files_folder:
                 path.unlink(missing_ok=True)
-
-
-def _write_json(path: Path, data: object) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".draft-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

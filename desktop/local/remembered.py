@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from desktop.local.json_file import write_json
 from desktop.local.paths import settings_file
 from desktop.store.files import normalize_server_url
 from ticketing.domain import Role
@@ -95,13 +94,4 @@ class AccountBook:
         self._write([a for a in self.accounts() if not a.same_login(server_url, email)])
 
     def _write(self, accounts: list[RememberedAccount]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"accounts": [asdict(a) for a in accounts]}, indent=2)
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".accounts-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body)
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, {"accounts": [asdict(a) for a in accounts]})

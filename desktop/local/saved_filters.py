@@ -7,10 +7,7 @@ writes through :class:`SavedFilterBook`.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 import platformdirs
 from pydantic import ValidationError
 
+from desktop.local.json_file import read_json_object, write_json
 from desktop.store.files import APP_NAME
 from ticketing.domain import Priority, Status
 from ticketing.schemas import TicketQuery
@@ -97,14 +95,7 @@ class SavedFilterBook:
         self._write(data)
 
     def _read(self) -> dict[str, list[dict[str, Any]]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as error:
-            log.warning("ignoring unreadable saved filters file %s: %s", self.path, error)
-            return {}
-        accounts = data.get("accounts") if isinstance(data, dict) else None
+        accounts = read_json_object(self.path).get("accounts")
         if not isinstance(accounts, dict):
             return {}
         return {
@@ -112,13 +103,4 @@ class SavedFilterBook:
         }
 
     def _write(self, accounts: dict[str, list[dict[str, Any]]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"accounts": accounts}, indent=2)
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".filters-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body)
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, {"accounts": accounts})
