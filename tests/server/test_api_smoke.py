@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from sync_server.app import create_app
 from tests.helpers.api import login, submit
 from ticketing.domain import Role
-
-
-@pytest.fixture
-def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
 
 
 def test_seed_workflow(client: TestClient, engine: Engine) -> None:

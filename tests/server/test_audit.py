@@ -32,7 +32,6 @@ from desktop.ui.shell.context import AppContext, CurrentUser
 from desktop.ui.shell.sync_controller import SyncController
 from desktop.ui.ticket.detail import load_detail
 from desktop.ui.ticket.timeline_html import event_text, timeline_html
-from sync_server.app import create_app
 from sync_server.child_server import LiveServer
 from tests.helpers.api import Account, create_account, login
 from tests.helpers.sync import Desk, sync_until
@@ -43,11 +42,6 @@ from ticketing.schemas import AuditAction
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
 SMTP_SECRET = "smtp-secret-never-logged"
-
-
-@pytest.fixture
-def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
 
 
 def entries(admin: Account, **params: Any) -> dict[str, Any]:

@@ -15,11 +15,6 @@ from tests.helpers.api import assert_error, login
 from ticketing.domain import Role
 
 
-@pytest.fixture
-def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
-
-
 def _login(client: TestClient, email: str, password: str) -> tuple[int, dict[str, object]]:
     response = client.post("/api/auth/login", json={"email": email, "password": password})
     return response.status_code, response.json()

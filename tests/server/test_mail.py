@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from sync_server.app import create_app
 from sync_server.db.models import MailOutbox, User
 from sync_server.db.session import make_session_factory
 from sync_server.services.helpdesk import tickets
@@ -42,11 +41,6 @@ def outbox(engine: Engine) -> list[Mail]:
 
 def events(engine: Engine) -> list[tuple[str, str]]:
     return [(mail.event, mail.to) for mail in outbox(engine)]
-
-
-@pytest.fixture
-def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
 
 
 @dataclass

@@ -111,11 +111,6 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
-
-
-@pytest.fixture
 def uma(client: TestClient, engine: Engine) -> Account:
     return login(client, engine, "uma@example.com", Role.USER, "Uma User")
 
