@@ -108,6 +108,12 @@ class PullRequest(_Wire):
     db_epoch: str | None = Field(default=None, max_length=64, description="The epoch the cursors belong to.")
     cursors: dict[Annotated[str, StringConstraints(max_length=120)], Cursor] = Field(default_factory=dict)
     limit: Whole = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    count_remaining: Flag = Field(
+        default=True,
+        description="Count the changes still waiting after this page (`remaining`). Counting costs "
+        "about as much as reading them, so a client asks on the first page of a pull and estimates "
+        "the rest; false: `remaining` is null while `has_more` is true.",
+    )
 
 
 class Change(BaseModel):
@@ -134,7 +140,10 @@ class PullResponse(BaseModel):
         "through them; this page starts them again from the beginning.",
     )
     has_more: bool
-    remaining: int = Field(description="Changes still waiting after this page, for progress.")
+    remaining: int | None = Field(
+        description="Changes still waiting after this page, for progress; null when the request "
+        "did not ask to count them (`count_remaining`) and there are more."
+    )
     last_mutation_id: int | None = Field(
         default=None,
         description="The highest of this client's mutation ids whose effects are below this pull's "

@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 import requests
 from pydantic import BaseModel, ValidationError
 
@@ -286,7 +287,7 @@ class ApiClient:
             return None
         if response.ok:
             try:
-                return response.json()
+                return orjson.loads(response.content)  # several times faster than json on pull pages
             except ValueError as error:
                 raise ServerError(
                     response.status_code, "bad_response", "The server sent invalid JSON."

@@ -8,7 +8,10 @@ shadows are stored.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ticketing import visibility
@@ -40,20 +43,46 @@ def id_text(value: uuid.UUID | str | None) -> str | None:
     return None if value is None else str(uuid.UUID(str(value)))
 
 
-def _normalize(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name.endswith("_at"):
-        return utc_text(value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value))
-    if name == "id" or name.endswith("_id"):
-        return id_text(value)
+#: Values already in the cache's spelling, as the server sends nearly all of them: checking
+#: the spelling is several times cheaper than parsing and writing the value again, and an
+#: initial sync normalizes millions of them.
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
+_CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _time(value: Any) -> str:
+    if isinstance(value, str) and _CANONICAL_TIME.fullmatch(value):
+        return value
+    return utc_text(value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value))
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, str) and _CANONICAL_ID.fullmatch(value):
+        return value
+    return id_text(value)
+
+
+def _keep(value: Any) -> Any:
     return value
+
+
+@functools.cache
+def _normalizers(entity: str) -> dict[str, Callable[[Any], Any]]:
+    """Per known field of ``entity``, what makes its wire value the cache's value."""
+    return {
+        name: _time if name.endswith("_at") else _id if name == "id" or name.endswith("_id") else _keep
+        for name in ENTITY_FIELDS[entity]
+    }
 
 
 def from_wire(entity: str, row: dict[str, Any]) -> Row:
     """The known fields of a server row, normalized; unknown fields are dropped."""
-    fields = ENTITY_FIELDS[entity]
-    return {name: _normalize(name, value) for name, value in row.items() if name in fields}
+    normalizers = _normalizers(entity)
+    return {
+        name: None if value is None else normalizers[name](value)
+        for name, value in row.items()
+        if name in normalizers
+    }
 
 
 def carried_fields(entity: str, bucket: str) -> tuple[str, ...]:

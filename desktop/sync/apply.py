@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 
 from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.store import outbox, records, schema, shadows, state
@@ -26,7 +27,13 @@ log = logging.getLogger(__name__)
 _REFERENCE = frozenset({"user", "category", "priority"})
 _WIPED = (*schema.ENTITY_TABLES.values(), schema.row_buckets, schema.cursors)
 
-_HOLD = sqlite_insert(schema.row_buckets).on_conflict_do_nothing()
+#: Compiled once with positional parameters, for ``executemany`` over plain tuples.
+_HOLD = str(
+    sqlite_insert(schema.row_buckets)
+    .values(entity=bindparam("entity"), row_id=bindparam("row_id"), bucket=bindparam("bucket"))
+    .on_conflict_do_nothing()
+    .compile(dialect=sqlite.dialect(paramstyle="qmark"))
+)
 _RELEASE = delete(schema.row_buckets).where(
     schema.row_buckets.c.entity == bindparam("entity"),
     schema.row_buckets.c.row_id == bindparam("row_id"),
@@ -47,6 +54,9 @@ class _PageWriter:
         self.tickets: set[str] = set()
         self.rebuild: set[str] = set()
         self.reference = False
+        # puts wait here and are written in bulk; anything that reads the tables flushes first
+        self._holds: list[tuple[str, str, str]] = []
+        self._merges: dict[str, list[dict[str, object]]] = {}
 
     def change_set(self, settled: bool) -> ChangeSet:
         return ChangeSet(
@@ -67,21 +77,32 @@ class _PageWriter:
     def put(self, change: Change) -> None:
         entity, row_id = change.entity, str(change.id)
         row = from_wire(entity, {**(change.row or {}), "id": row_id})
-        self.conn.execute(_HOLD, {"entity": entity, "row_id": row_id, "bucket": change.bucket})
+        self._holds.append((entity, row_id, change.bucket))
         self._note(entity, row_id, row)
         family = self.families.get((entity, row_id))
         if family is not None:
             shadows.set_server_row(self.conn, entity, row_id, row)
             self.rebuild.add(family)
         else:
-            records.merge(self.conn, entity, row)
+            self._merges.setdefault(entity, []).append(row)
+
+    def flush(self) -> None:
+        """Write the puts gathered so far: one ``executemany`` per statement, not one per row."""
+        if self._holds:
+            self.conn.exec_driver_sql(_HOLD, self._holds)
+            self._holds = []
+        for entity, rows in self._merges.items():
+            records.merge_many(self.conn, entity, rows)
+        self._merges = {}
 
     def remove(self, change: Change) -> None:
+        self.flush()  # a removal asks which buckets still hold the row
         entity, row_id = change.entity, str(change.id)
         self.conn.execute(_RELEASE, {"entity": entity, "row_id": row_id, "bucket": change.bucket})
         self._let_go(entity, row_id)
 
     def drop_bucket(self, bucket: str) -> None:
+        self.flush()
         rb = schema.row_buckets
         held = self.conn.execute(select(rb.c.entity, rb.c.row_id).where(rb.c.bucket == bucket)).all()
         self.conn.execute(delete(rb).where(rb.c.bucket == bucket))
@@ -118,6 +139,7 @@ def apply_page(store: Store, page: PullResponse, *, final: bool, now: dt.datetim
                 writer.put(change)
             else:
                 writer.remove(change)
+        writer.flush()
         state.save_cursors(conn, page.cursors)
         state.put(conn, state.DB_EPOCH, page.db_epoch)
         settled: set[str] = set()

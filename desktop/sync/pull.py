@@ -54,7 +54,7 @@ class PullSummary:
 ProgressCallback = Callable[[PullProgress], None]
 
 
-def _request(store: Store, limit: int) -> PullRequest:
+def _request(store: Store, limit: int, *, count: bool) -> PullRequest:
     with store.read() as conn:
         return PullRequest(
             protocol=PROTOCOL_VERSION,
@@ -64,6 +64,7 @@ def _request(store: Store, limit: int) -> PullRequest:
             # start cursor could only look older than the bucket's pruned tombstones
             cursors={b: c for b, c in state.load_cursors(conn).items() if c != START_CURSOR},
             limit=limit,
+            count_remaining=count,
         )
 
 
@@ -80,9 +81,12 @@ def pull_all(
 ) -> PullSummary:
     """Pull until the server has no more changes for us."""
     pages = done = resets = 0
+    # counting what is left costs the server about as much as sending it: it counts once, on
+    # the first page, and the total is an estimate from there (changes made meanwhile add to it)
+    expected: int | None = None
     bucket_resets: Counter[str] = Counter()
     while True:
-        request = _request(store, page_size)
+        request = _request(store, page_size, count=expected is None)
         page = transport.pull(request)
         if _is_reset(request, page):
             resets += 1
@@ -90,6 +94,7 @@ def pull_all(
                 raise PullStalled("The server keeps asking for a full resync.")
             apply.reset(store, page.db_epoch)
             done = 0
+            expected = None
             continue
         bucket_resets.update(page.reset_buckets)
         if any(count > MAX_RESETS for count in bucket_resets.values()):
@@ -97,8 +102,10 @@ def pull_all(
         apply.apply_page(store, page, final=not page.has_more)
         pages += 1
         done += len(page.changes)
+        if page.remaining is not None:
+            expected = done + page.remaining
         if on_progress is not None:
-            on_progress(PullProgress(done=done, total=done + page.remaining))
+            on_progress(PullProgress(done=done, total=max(done, expected or 0)))
         if not page.has_more:
             with store.read() as conn:
                 unconfirmed = outbox.count_answered(conn)

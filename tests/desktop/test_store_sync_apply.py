@@ -3,7 +3,7 @@ mutations, rejections kept as problems, and the bucket bookkeeping that removes 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -338,16 +338,13 @@ def test_a_page_applies_completely_or_not_at_all(
     first, second = world.ticket(), world.ticket(number=1002)
     with agent.read() as conn:
         cursors_before = state.load_cursors(conn)
-    real_merge = records.merge
-    calls = []
+    real_merge_many = records.merge_many
 
-    def failing_merge(conn: Any, entity: str, row: dict[str, Any]) -> None:
-        calls.append(entity)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        real_merge(conn, entity, row)
+    def failing_merge_many(conn: Any, entity: str, rows: Iterable[dict[str, Any]]) -> None:
+        real_merge_many(conn, entity, rows)  # the rows are written, then the disk fills up
+        raise OSError("disk full")
 
-    monkeypatch.setattr(records, "merge", failing_merge)
+    monkeypatch.setattr(records, "merge_many", failing_merge_many)
     with pytest.raises(OSError):
         pull(agent, put(QUEUE, "ticket", first), put(QUEUE, "ticket", second), cursors={QUEUE: "900:9"})
     monkeypatch.undo()
