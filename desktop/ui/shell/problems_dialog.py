@@ -26,7 +26,6 @@ from desktop.models.formatting import local_time
 from desktop.store import commands, queries
 from desktop.store.database import ChangeSet
 from desktop.store.errors import ActionRefused
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
 from ticketing.protocol import MutationName, mutation_name
 
@@ -131,8 +130,9 @@ class ProblemsDialog(QDialog):
         store = self._context.store
         self._context.tasks.run(
             lambda: queries.problems(store),
-            alive(self, self._on_problems_loaded),
-            alive(self, self._show_error),
+            self._on_problems_loaded,
+            self._show_error,
+            owner=self,
         )
 
     def _selected(self) -> queries.Problem | None:
@@ -172,10 +172,9 @@ class ProblemsDialog(QDialog):
             store = self._context.store
             self._context.tasks.run(
                 lambda: commands.reapply_problem(store, problem.id),
-                alive(
-                    self, lambda _: self.message.setText("Applied again; it will be sent with the next sync.")
-                ),
-                alive(self, self._show_error),
+                lambda _: self.message.setText("Applied again; it will be sent with the next sync."),
+                self._show_error,
+                owner=self,
             )
 
     @Slot()
@@ -185,8 +184,9 @@ class ProblemsDialog(QDialog):
             store = self._context.store
             self._context.tasks.run(
                 lambda: commands.dismiss_problem(store, problem.id),
-                alive(self, lambda _: self.message.setText("Dismissed.")),
-                alive(self, self._show_error),
+                lambda _: self.message.setText("Dismissed."),
+                self._show_error,
+                owner=self,
             )
 
     @Slot(object)
