@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
-from desktop.palette import LIGHT
+from desktop.palette import LIGHT, scheme_for
 from desktop.store import commands, queries
 from desktop.ui.shell.context import AppContext
 from desktop.ui.ticket.detail import TicketDetailView
@@ -131,10 +131,13 @@ def test_requester_sees_the_conversation_and_may_close(
 
     close = view.controls.requester_buttons[Status.CLOSED]
     assert close.isVisibleTo(view)
-    with qtbot.waitSignal(view.loaded):
+    with qtbot.waitSignal(view.loaded), qtbot.waitSignal(view.action_done) as done:
         close.click()
 
     assert stored(requester, tickets["open"]).ticket.status == Status.CLOSED
+    assert done.args == ["Status changed to Closed."]
+    assert view.message.text() == "Status changed to Closed."
+    assert view.message.styleSheet() == f"color: {scheme_for(view.message.palette()).success};"
     assert view.header.status.text() == "Closed"
     assert view.header.pending.isVisibleTo(view)
     assert not view.reply.isVisibleTo(view)
@@ -174,7 +177,8 @@ def test_a_refused_reply_is_explained_and_the_text_kept(
         view.reply.send_button.click()
 
     assert "closed" in failed.args[0]
-    assert "closed" in view.message.text()
+    assert view.message.text() == failed.args[0]
+    assert view.message.styleSheet() == f"color: {scheme_for(view.message.palette()).danger};"
     assert view.reply.editor.edit.toPlainText() == "Words I do not want to type again"
 
 

@@ -23,6 +23,7 @@ from desktop.store.database import Store
 from desktop.store.errors import ActionRefused
 from desktop.ui.queue.reference_data import Reference
 from desktop.ui.shell.context import AppContext
+from desktop.ui.shell.outcome import Outcome
 from ticketing import workflow
 from ticketing.domain import Role, Status
 
@@ -278,7 +279,7 @@ class BulkActions(QWidget):
         self._context.tasks.run(lambda: apply_bulk(store, ids, change), done, failed, owner=self)
 
     def _report_failure(self, error: BaseException) -> None:
-        self.failed.emit(f"Could not change the tickets: {error}")
+        self.failed.emit(Outcome.failed(error, "change the tickets").text)
 
     @Slot()
     def _on_assign_me_button_clicked(self) -> None:

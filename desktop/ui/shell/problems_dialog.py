@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from desktop.models.formatting import local_time
 from desktop.store import commands, queries
 from desktop.store.database import ChangeSet
-from desktop.store.errors import ActionRefused
 from desktop.ui.shell.context import AppContext
+from desktop.ui.shell.outcome import Outcome, show_outcome
 from ticketing.protocol import MutationName, mutation_name
 
 #: What each mutation was, in the user's words.
@@ -172,7 +172,7 @@ class ProblemsDialog(QDialog):
             store = self._context.store
             self._context.tasks.run(
                 lambda: commands.reapply_problem(store, problem.id),
-                lambda _: self.message.setText("Applied again; it will be sent with the next sync."),
+                lambda _: self._show(Outcome.done("Applied again; it will be sent with the next sync.")),
                 self._show_error,
                 owner=self,
             )
@@ -184,7 +184,7 @@ class ProblemsDialog(QDialog):
             store = self._context.store
             self._context.tasks.run(
                 lambda: commands.dismiss_problem(store, problem.id),
-                lambda _: self.message.setText("Dismissed."),
+                lambda _: self._show(Outcome.done("Dismissed.")),
                 self._show_error,
                 owner=self,
             )
@@ -195,5 +195,7 @@ class ProblemsDialog(QDialog):
             self.reload()
 
     def _show_error(self, error: BaseException) -> None:
-        text = error.message if isinstance(error, ActionRefused) else f"Could not do that: {error}"
-        self.message.setText(text)
+        self._show(Outcome.failed(error))
+
+    def _show(self, outcome: Outcome) -> None:
+        show_outcome(self.message, outcome)

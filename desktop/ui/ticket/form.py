@@ -37,7 +37,7 @@ from desktop.store import commands, queries
 from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.database import ChangeSet, Store
 from desktop.ui.shell.context import AppContext
-from desktop.ui.shell.error_text import action_error
+from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.widgets.rich_text_editor import RichTextEditor
 from ticketing.domain import DEFAULT_PRIORITY, TITLE_MAX_LENGTH, new_id
 from ticketing.files import human_size
@@ -450,7 +450,7 @@ class TicketForm(QWidget):
     def _on_submit_failed(self, error: BaseException) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
-        self._show_message(action_error(error))
+        show_outcome(self.message, Outcome.failed(error))
 
     def _reset(self) -> None:
         self.title.clear()
