@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
@@ -180,6 +181,21 @@ def test_a_refused_reply_is_explained_and_the_text_kept(
     assert view.message.text() == failed.args[0]
     assert view.message.styleSheet() == f"color: {scheme_for(view.message.palette()).danger};"
     assert view.reply.editor.edit.toPlainText() == "Words I do not want to type again"
+
+
+def test_a_view_deleted_before_its_ticket_arrives_is_left_alone(
+    qtbot: QtBot, requester: AppContext, tickets: dict[str, dict[str, Any]]
+) -> None:
+    view = TicketDetailView(requester)
+    loaded: list[object] = []
+    view.loaded.connect(loaded.append)
+    view.show_ticket(tickets["open"]["id"])  # read in the background
+    assert requester.tasks.wait()
+
+    shiboken6.delete(view)  # closed before the UI thread took the ticket
+    QCoreApplication.sendPostedEvents()
+
+    assert loaded == []  # dropped, and nothing touched the deleted widgets
 
 
 def test_timeline_shows_only_sanitized_html(
