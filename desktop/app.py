@@ -230,7 +230,7 @@ class Application(QObject):
                 QMessageBox.warning(window, "Log out", action_error(error))
 
         window.show_message("Logging out…")
-        self.tasks.run(work, done, failed)
+        self.tasks.run(work, done, failed, owner=None)
 
     def _ask_about_unsynced(self, parent: QWidget, error: UnsyncedChanges) -> None:
         box = QMessageBox(parent)
@@ -272,7 +272,7 @@ class Application(QObject):
             return
         session = context.session
         context.sync.detach()
-        self.tasks.run(lambda: close_session(session), done, lambda _error: done(None))
+        self.tasks.run(lambda: close_session(session), done, lambda _error: done(None), owner=None)
 
 
 def close_session(session: AccountSession) -> None:

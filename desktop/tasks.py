@@ -1,9 +1,12 @@
 """Run slow work (network, disk, big queries) off the UI thread; deliver results back on it.
 
 The one way the windows start background work, in the manner of Anki's ``QueryOp`` and
-Picard's ``run_task``: ``runner.run(work, on_done, on_error)``. ``work`` runs in a pool thread
-and must not touch any widget; ``on_done``/``on_error`` run on the UI thread. Tests may create
-the runner with ``immediate=True`` so that work runs at once and in order.
+Picard's ``run_task``: ``runner.run(work, on_done, on_error, owner=widget)``. ``work`` runs in a
+pool thread and must not touch any widget; ``on_done``/``on_error`` run on the UI thread, and
+only while ``owner`` (like Anki's ``CollectionOp(parent=...)``) still exists: a window closed
+while its task ran simply never hears back. Work that belongs to the application rather than
+to a window says so with ``owner=None``. Tests may create the runner with ``immediate=True`` so
+that work runs at once and in order.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import itertools
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -21,31 +26,44 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    """Where a job's result goes, and for whom."""
+
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    owner: QObject | None
+
+
 class _Relay(QObject):
-    """Lives on the UI thread and keeps the callbacks there: a worker only ever holds the work
-    and a job number, so no widget is ever released (and destroyed) on a worker thread."""
+    """Lives on the UI thread and keeps the callbacks and owners there: a worker only ever holds
+    the work and a job number, so no widget is ever released (and destroyed) on a worker thread,
+    and whether the owner still exists is asked on the thread that deletes widgets."""
 
     finished = Signal(object, object, bool)  # job number, value, is_error
 
     def __init__(self) -> None:
         super().__init__()
-        self._callbacks: dict[
-            int, tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None]
-        ] = {}
+        self._deliveries: dict[int, _Delivery] = {}
         self._numbers = itertools.count()
         self.finished.connect(self._on_finished)
 
-    def register(
-        self, on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None
-    ) -> int:
+    def register(self, delivery: _Delivery) -> int:
         number = next(self._numbers)
-        self._callbacks[number] = (on_done, on_error)
+        self._deliveries[number] = delivery
         return number
 
     @Slot(object, object, bool)
     def _on_finished(self, number: int, value: Any, is_error: bool) -> None:
-        on_done, on_error = self._callbacks.pop(number)
-        callback = (on_error or _log_error) if is_error else on_done
+        delivery = self._deliveries.pop(number)
+        if is_error and delivery.on_error is None:
+            _log_error(value)  # nobody handles it, owner or not: it must not vanish
+            return
+        owner = delivery.owner
+        if owner is not None and not shiboken6.isValid(owner):
+            log.debug("dropped a background task's result: its %s is gone", type(owner).__name__)
+            return
+        callback = delivery.on_error if is_error else delivery.on_done
         if callback is not None:
             callback(value)
 
@@ -92,8 +110,17 @@ class TaskRunner:
         work: Callable[[], T],
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        *,
+        owner: QObject | None,
     ) -> None:
-        job = _Job(self._relay, self._relay.register(on_done, on_error), work)
+        """Run ``work`` in the pool; then, on the UI thread, ``on_done(result)`` or
+        ``on_error(error)`` (without one the error is logged).
+
+        Both are dropped if ``owner`` was deleted by then (checked on delivery, on the UI thread).
+        ``owner`` has no default so that no call forgets it: ``owner=None`` is work the
+        application itself waits for (logging out, quitting), delivered as long as the app runs.
+        """
+        job = _Job(self._relay, self._relay.register(_Delivery(on_done, on_error, owner)), work)
         if self._immediate:
             job.run()
         else:

@@ -21,9 +21,8 @@ import enum
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from typing_extensions import override
@@ -34,8 +33,6 @@ from desktop.store.database import ChangeSet, Store
 from desktop.store.queries import TicketRow
 from desktop.tasks import TaskRunner
 from ticketing.schemas import TicketQuery
-
-T = TypeVar("T")
 
 #: At most this many rows are read per background query; a screen shows a few dozen.
 BATCH_SIZE = 100
@@ -192,7 +189,7 @@ class TicketTableModel(FlatTableModel):
             ids = queries.ticket_ids(store, query)
             return _Loaded(ids, queries.tickets_by_id(store, ids[:prefetch]) if prefetch else {})
 
-        self._tasks.run(work, self._alive(self._on_ids_loaded), self._alive(self._on_load_failed))
+        self._tasks.run(work, self._on_ids_loaded, self._on_load_failed, owner=self)
 
     def on_data_changed(self, change: ChangeSet) -> None:
         """The cache changed (connect to ``SyncController.data_changed``): refresh soon."""
@@ -331,7 +328,7 @@ class TicketTableModel(FlatTableModel):
             self._fetching = False
             self.load_failed.emit(f"Could not read tickets from the offline cache: {error}")
 
-        self._tasks.run(lambda: queries.tickets_by_id(store, ids), self._alive(done), self._alive(failed))
+        self._tasks.run(lambda: queries.tickets_by_id(store, ids), done, failed, owner=self)
 
     def _on_rows_fetched(
         self,
@@ -459,15 +456,6 @@ class TicketTableModel(FlatTableModel):
         if loading != self._loading:
             self._loading = loading
             self.loading_changed.emit(loading)
-
-    def _alive(self, callback: Callable[[T], None]) -> Callable[[T], None]:
-        """``callback``, skipped if this model was deleted while the task ran."""
-
-        def call(value: T) -> None:
-            if shiboken6.isValid(self):
-                callback(value)
-
-        return call
 
 
 def _positions(wanted: set[str], ids: list[str]) -> dict[str, int]:

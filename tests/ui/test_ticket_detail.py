@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+import shiboken6
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
-from desktop.palette import LIGHT
+from desktop.palette import LIGHT, scheme_for
 from desktop.store import commands, queries
 from desktop.ui.shell.context import AppContext
 from desktop.ui.ticket.detail import TicketDetailView
@@ -131,10 +132,13 @@ def test_requester_sees_the_conversation_and_may_close(
 
     close = view.controls.requester_buttons[Status.CLOSED]
     assert close.isVisibleTo(view)
-    with qtbot.waitSignal(view.loaded):
+    with qtbot.waitSignal(view.loaded), qtbot.waitSignal(view.action_done) as done:
         close.click()
 
     assert stored(requester, tickets["open"]).ticket.status == Status.CLOSED
+    assert done.args == ["Status changed to Closed."]
+    assert view.message.text() == "Status changed to Closed."
+    assert view.message.styleSheet() == f"color: {scheme_for(view.message.palette()).success};"
     assert view.header.status.text() == "Closed"
     assert view.header.pending.isVisibleTo(view)
     assert not view.reply.isVisibleTo(view)
@@ -174,8 +178,24 @@ def test_a_refused_reply_is_explained_and_the_text_kept(
         view.reply.send_button.click()
 
     assert "closed" in failed.args[0]
-    assert "closed" in view.message.text()
+    assert view.message.text() == failed.args[0]
+    assert view.message.styleSheet() == f"color: {scheme_for(view.message.palette()).danger};"
     assert view.reply.editor.edit.toPlainText() == "Words I do not want to type again"
+
+
+def test_a_view_deleted_before_its_ticket_arrives_is_left_alone(
+    qtbot: QtBot, requester: AppContext, tickets: dict[str, dict[str, Any]]
+) -> None:
+    view = TicketDetailView(requester)
+    loaded: list[object] = []
+    view.loaded.connect(loaded.append)
+    view.show_ticket(tickets["open"]["id"])  # read in the background
+    assert requester.tasks.wait()
+
+    shiboken6.delete(view)  # closed before the UI thread took the ticket
+    QCoreApplication.sendPostedEvents()
+
+    assert loaded == []  # dropped, and nothing touched the deleted widgets
 
 
 def test_timeline_shows_only_sanitized_html(

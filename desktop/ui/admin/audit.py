@@ -31,7 +31,6 @@ from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
 from desktop.models.formatting import local_time
 from desktop.net.admin_client import AdminClient
 from desktop.ui.admin.dialogs import ErrorLabel
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from ticketing.domain import Role
@@ -244,7 +243,7 @@ class AuditPanel(QWidget):
                 self.message.setText("")
                 self.error.set_error(action_error(error))
 
-        self._context.tasks.run(work, alive(self, done), alive(self, failed))
+        self._context.tasks.run(work, done, failed, owner=self)
 
     def _show_page(self, page: AuditPage, users: list[UserOut] | None) -> None:
         if users is not None:

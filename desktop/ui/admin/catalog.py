@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from desktop.models.admin_models import CategoriesModel, PrioritiesModel, RecordsModel
 from desktop.net.admin_client import AdminClient
 from desktop.ui.admin.dialogs import ErrorLabel, FormDialog, NameDialog
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from ticketing.schemas import (
@@ -183,7 +182,7 @@ class CatalogSection(QGroupBox):
             else:
                 self.error.set_error(text)
 
-        self._context.tasks.run(work, alive(self, done), alive(self, failed))
+        self._context.tasks.run(work, done, failed, owner=self)
 
     def show_dialog(
         self, dialog: FormDialog, send: Callable[[Any], Callable[[], Record]], done_text: str
@@ -318,4 +317,4 @@ class CatalogPanel(QWidget):
             self.message.setText("")
             self.error.set_error(action_error(error))
 
-        self._context.tasks.run(work, alive(self, done), alive(self, failed))
+        self._context.tasks.run(work, done, failed, owner=self)

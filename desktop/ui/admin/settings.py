@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from desktop.net.admin_client import AdminClient
 from desktop.ui.admin.dialogs import ErrorLabel, friendly, name_control
 from desktop.ui.admin.smtp_test_box import SmtpTestBox
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from ticketing.domain import AgentVisibility
@@ -274,7 +273,7 @@ class SettingsPanel(QWidget):
         self.loaded_once = True
         self.message.setText("Loading settings…")
         self._context.tasks.run(
-            self._client.settings, alive(self, self._on_settings_loaded), alive(self, self._on_request_failed)
+            self._client.settings, self._on_settings_loaded, self._on_request_failed, owner=self
         )
 
     def _on_settings_loaded(self, settings: ServerSettings) -> None:
@@ -418,9 +417,7 @@ class SettingsPanel(QWidget):
             self.validate(show_all=False)
             self._on_request_failed(error)
 
-        self._context.tasks.run(
-            lambda: client.update_settings(patch), alive(self, saved), alive(self, failed)
-        )
+        self._context.tasks.run(lambda: client.update_settings(patch), saved, failed, owner=self)
         return True
 
     def _on_request_failed(self, error: BaseException) -> None:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from desktop.net.admin_client import AdminClient
 from desktop.tasks import TaskRunner
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.error_text import action_error
 from ticketing.schemas import SmtpSettings, SmtpTestIn, SmtpTestOut
 
@@ -81,7 +80,7 @@ class SmtpTestBox(QWidget):
         client = self._client
         self.send_button.setEnabled(False)
         self.result.setText("Sending a test mail…")
-        self._tasks.run(lambda: client.test_smtp(body), alive(self, self._shown), alive(self, self._failed))
+        self._tasks.run(lambda: client.test_smtp(body), self._shown, self._failed, owner=self)
 
     def _shown(self, result: SmtpTestOut) -> None:
         self.send_button.setEnabled(True)

@@ -34,7 +34,6 @@ from typing_extensions import override
 from desktop.models.admin_models import ROLE_NAMES, UsersModel
 from desktop.net.admin_client import AdminClient
 from desktop.ui.admin.dialogs import ErrorLabel, FormDialog, check_same, password_field
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from ticketing.domain import Role
@@ -306,7 +305,7 @@ class UsersPanel(QWidget):
                 self.message.setText("")
                 self.error.set_error(text)
 
-        self._context.tasks.run(work, alive(self, done), alive(self, failed))
+        self._context.tasks.run(work, done, failed, owner=self)
 
     def _show(self, dialog: FormDialog) -> None:
         self.dialog = dialog

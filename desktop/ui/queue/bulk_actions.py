@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButt
 from desktop.store import commands, queries
 from desktop.store.database import Store
 from desktop.store.errors import ActionRefused
-from desktop.ui.callbacks import alive
 from desktop.ui.queue.reference_data import Reference
 from desktop.ui.shell.context import AppContext
+from desktop.ui.shell.outcome import Outcome
 from ticketing import workflow
 from ticketing.domain import Role, Status
 
@@ -237,7 +237,7 @@ class BulkActions(QWidget):
                 self.transitions = transitions
                 self._fill_status_menu(transitions)
 
-        self._context.tasks.run(work, alive(self, done), alive(self, self._report_failure))
+        self._context.tasks.run(work, done, self._report_failure, owner=self)
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -276,12 +276,10 @@ class BulkActions(QWidget):
             self._update_enabled()
             self._report_failure(error)
 
-        self._context.tasks.run(
-            lambda: apply_bulk(store, ids, change), alive(self, done), alive(self, failed)
-        )
+        self._context.tasks.run(lambda: apply_bulk(store, ids, change), done, failed, owner=self)
 
     def _report_failure(self, error: BaseException) -> None:
-        self.failed.emit(f"Could not change the tickets: {error}")
+        self.failed.emit(Outcome.failed(error, "change the tickets").text)
 
     @Slot()
     def _on_assign_me_button_clicked(self) -> None:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 from desktop.store import queries
 from desktop.store.database import ChangeSet, Store
 from desktop.tasks import TaskRunner
-from desktop.ui.callbacks import alive
 from ticketing.domain import Status
 from ticketing.schemas import TicketQuery
 
@@ -99,9 +98,7 @@ class MetricsBar(QWidget):
             return
         self._loading = True
         store = self._store
-        self._tasks.run(
-            lambda: queries.metrics(store), alive(self, self._on_loaded), alive(self, self._on_failed)
-        )
+        self._tasks.run(lambda: queries.metrics(store), self._on_loaded, self._on_failed, owner=self)
 
     @Slot(object)
     def on_data_changed(self, change: ChangeSet) -> None:

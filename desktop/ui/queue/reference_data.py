@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from desktop.store import queries
 from desktop.store.database import ChangeSet, Store
 from desktop.tasks import TaskRunner
-from desktop.ui.callbacks import alive
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class ReferenceData(QObject):
     def reload(self) -> None:
         self._generation += 1
         generation, store = self._generation, self._store
-        self._tasks.run(lambda: load_reference(store), alive(self, lambda r: self._on_loaded(generation, r)))
+        self._tasks.run(lambda: load_reference(store), lambda r: self._on_loaded(generation, r), owner=self)
 
     @Slot(object)
     def on_data_changed(self, change: ChangeSet) -> None:

@@ -78,12 +78,13 @@ def login_error(error: BaseException, server_url: str) -> str:
     return f"Unexpected error: {error}"
 
 
-def action_error(error: BaseException) -> str:
-    """What a widget says when a local action (reply, status change...) was refused."""
+def action_error(error: BaseException, what: str = "do that") -> str:
+    """What a widget says when a local action (reply, status change...) was refused; an error
+    that is no refusal says what could not be done ("Could not change the tickets: ...")."""
     if isinstance(error, ActionRefused):
         return error.message
     if isinstance(error, UnsyncedChanges):
         return str(error)
     if isinstance(error, ClientError):
         return error.detail
-    return f"Could not do that: {error}"
+    return f"Could not {what}: {error}"

@@ -35,7 +35,6 @@ from desktop.store.files import normalize_server_url
 from desktop.sync import session as account_session
 from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.error_text import login_error
 from ticketing.schemas import TokenOut
 
@@ -316,7 +315,7 @@ class LoginWindow(QWidget):
             self._finish(LoginResult(session, account, remember, offline=False, token_saved=keeper.saved))
 
         self._set_busy(True, f"Logging in to {server}…")
-        self._tasks.run(work, alive(self, done), alive(self, lambda error: self._fail(error, server)))
+        self._tasks.run(work, done, lambda error: self._fail(error, server), owner=self)
 
     def resume(self, account: RememberedAccount) -> None:
         """Reopen a remembered login (online if the server answers, else from the cache)."""
@@ -361,7 +360,7 @@ class LoginWindow(QWidget):
         self.server.setText(account.server_url)
         self.email.setText(account.email)
         self._set_busy(True, f"Opening {account.name}'s help desk…")
-        self._tasks.run(work, alive(self, done), alive(self, failed))
+        self._tasks.run(work, done, failed, owner=self)
 
     def _finish(self, result: LoginResult) -> None:
         account = result.account
@@ -377,7 +376,7 @@ class LoginWindow(QWidget):
 
     def _forget_token(self, server_url: str, email: str) -> None:
         """Remove a saved token (off the UI thread: a keyring may ask the system first)."""
-        self._tasks.run(lambda: credentials.forget(server_url, email))
+        self._tasks.run(lambda: credentials.forget(server_url, email), owner=None)
 
     def _fail(self, error: BaseException, server: str) -> None:
         """Say why; everything typed stays, so trying again is one click."""

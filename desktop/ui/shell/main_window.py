@@ -12,7 +12,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from typing_extensions import override
 
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from desktop.ui.shell.problems_dialog import ProblemsDialog
@@ -101,8 +100,9 @@ class MainWindowBase(QMainWindow):
         self._email_loading = True
         self.context.tasks.run(
             self.context.api.me,
-            alive(self, self._on_email_preference_loaded),
-            alive(self, self._on_email_preference_unavailable),
+            self._on_email_preference_loaded,
+            self._on_email_preference_unavailable,
+            owner=self,
         )
 
     def _on_email_preference_loaded(self, user: UserOut) -> None:
@@ -135,7 +135,7 @@ class MainWindowBase(QMainWindow):
             self.email_action.setEnabled(True)
             self.show_message(f"Could not change email notifications: {action_error(error)}")
 
-        self.context.tasks.run(save, alive(self, self._on_email_preference_saved), alive(self, failed))
+        self.context.tasks.run(save, self._on_email_preference_saved, failed, owner=self)
 
     def _on_email_preference_saved(self, user: UserOut) -> None:
         self._on_email_preference_loaded(user)

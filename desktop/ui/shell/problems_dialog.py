@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 from desktop.models.formatting import local_time
 from desktop.store import commands, queries
 from desktop.store.database import ChangeSet
-from desktop.store.errors import ActionRefused
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
+from desktop.ui.shell.outcome import Outcome, show_outcome
 from ticketing.protocol import MutationName, mutation_name
 
 #: What each mutation was, in the user's words.
@@ -131,8 +130,9 @@ class ProblemsDialog(QDialog):
         store = self._context.store
         self._context.tasks.run(
             lambda: queries.problems(store),
-            alive(self, self._on_problems_loaded),
-            alive(self, self._show_error),
+            self._on_problems_loaded,
+            self._show_error,
+            owner=self,
         )
 
     def _selected(self) -> queries.Problem | None:
@@ -172,10 +172,9 @@ class ProblemsDialog(QDialog):
             store = self._context.store
             self._context.tasks.run(
                 lambda: commands.reapply_problem(store, problem.id),
-                alive(
-                    self, lambda _: self.message.setText("Applied again; it will be sent with the next sync.")
-                ),
-                alive(self, self._show_error),
+                lambda _: self._show(Outcome.done("Applied again; it will be sent with the next sync.")),
+                self._show_error,
+                owner=self,
             )
 
     @Slot()
@@ -185,8 +184,9 @@ class ProblemsDialog(QDialog):
             store = self._context.store
             self._context.tasks.run(
                 lambda: commands.dismiss_problem(store, problem.id),
-                alive(self, lambda _: self.message.setText("Dismissed.")),
-                alive(self, self._show_error),
+                lambda _: self._show(Outcome.done("Dismissed.")),
+                self._show_error,
+                owner=self,
             )
 
     @Slot(object)
@@ -195,5 +195,7 @@ class ProblemsDialog(QDialog):
             self.reload()
 
     def _show_error(self, error: BaseException) -> None:
-        text = error.message if isinstance(error, ActionRefused) else f"Could not do that: {error}"
-        self.message.setText(text)
+        self._show(Outcome.failed(error))
+
+    def _show(self, outcome: Outcome) -> None:
+        show_outcome(self.message, outcome)

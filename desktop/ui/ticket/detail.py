@@ -28,9 +28,8 @@ from desktop.store.attachment_queries import AttachmentRow
 from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet, Store
 from desktop.sync import downloads
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
-from desktop.ui.shell.error_text import action_error
+from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.ticket.controls import TicketControls
 from desktop.ui.ticket.header import TicketHeader
 from desktop.ui.ticket.reply_box import ReplyBox
@@ -213,8 +212,9 @@ class TicketDetailView(QWidget):
         generation, store, ticket_id = self._generation, self._context.store, self._ticket_id
         self._context.tasks.run(
             lambda: load_detail(store, ticket_id),
-            alive(self, lambda data: self._on_detail_loaded(generation, data)),
-            alive(self, lambda error: self._show_message(action_error(error), error=True)),
+            lambda data: self._on_detail_loaded(generation, data),
+            lambda error: self._show_outcome(Outcome.failed(error)),
+            owner=self,
         )
 
     def _on_detail_loaded(self, generation: int, data: DetailData) -> None:
@@ -277,7 +277,7 @@ class TicketDetailView(QWidget):
             self._fetch_failed.update(failed)
             self.reload()
 
-        self._context.tasks.run(work, alive(self, done), alive(self, lambda _: None))
+        self._context.tasks.run(work, done, lambda _: None, owner=self)
 
     def open_attachment(self, attachment_id: str) -> None:
         """Fetch the file if needed, then open it with the system's default application."""
@@ -297,8 +297,9 @@ class TicketDetailView(QWidget):
 
         self._context.tasks.run(
             lambda: downloads.open_copy(api, blobs, attachment),
-            alive(self, opened),
-            alive(self, lambda error: self._show_message(action_error(error), error=True)),
+            opened,
+            lambda error: self._show_outcome(Outcome.failed(error)),
+            owner=self,
         )
 
     @Slot(QUrl)
@@ -341,18 +342,19 @@ class TicketDetailView(QWidget):
         store = self._context.store
 
         def done(_result: Any) -> None:
-            self._show_message(done_text)
+            outcome = Outcome.done(done_text)
+            self._show_outcome(outcome)
             if after is not None:
                 after()
-            self.action_done.emit(done_text)
+            self.action_done.emit(outcome.text)
 
         def failed(error: BaseException) -> None:
-            text = action_error(error)
-            self._show_message(text, error=True)
+            outcome = Outcome.failed(error)
+            self._show_outcome(outcome)
             self.reply.set_sending(False)
-            self.action_failed.emit(text)
+            self.action_failed.emit(outcome.text)
 
-        self._context.tasks.run(lambda: work(store), alive(self, done), alive(self, failed))
+        self._context.tasks.run(lambda: work(store), done, failed, owner=self)
 
     def send_reply(self) -> None:
         """Send what is typed in the reply box (Ctrl+Enter)."""
@@ -436,10 +438,10 @@ class TicketDetailView(QWidget):
     # --- feedback and refresh -----------------------------------------------------------------
 
     def _show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        scheme = scheme_for(self.message.palette())
-        self.message.setStyleSheet(f"color: {scheme.danger if error else scheme.success};")
-        self.message.setVisible(bool(text))
+        self._show_outcome(Outcome(text, refused=error))
+
+    def _show_outcome(self, outcome: Outcome) -> None:
+        show_outcome(self.message, outcome)
 
     @Slot(object)
     def _on_sync_data_changed(self, change: ChangeSet) -> None:

@@ -36,9 +36,8 @@ from desktop.palette import scheme_for
 from desktop.store import commands, queries
 from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.database import ChangeSet, Store
-from desktop.ui.callbacks import alive
 from desktop.ui.shell.context import AppContext
-from desktop.ui.shell.error_text import action_error
+from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.widgets.rich_text_editor import RichTextEditor
 from ticketing.domain import DEFAULT_PRIORITY, TITLE_MAX_LENGTH, new_id
 from ticketing.files import human_size
@@ -231,7 +230,7 @@ class TicketForm(QWidget):
 
     def _load_choices(self) -> None:
         store = self._context.store
-        self._context.tasks.run(lambda: load_choices(store), alive(self, self._on_choices_loaded))
+        self._context.tasks.run(lambda: load_choices(store), self._on_choices_loaded, owner=self)
 
     def _on_choices_loaded(self, choices: Choices) -> None:
         self.category.clear()
@@ -381,8 +380,9 @@ class TicketForm(QWidget):
 
         self._context.tasks.run(
             lambda: _save_png(copy, path),
-            alive(self, saved),
-            alive(self, lambda error: self._show_message(str(error))),
+            saved,
+            lambda error: self._show_message(str(error)),
+            owner=self,
         )
 
     # --- submit -------------------------------------------------------------------------------
@@ -438,7 +438,7 @@ class TicketForm(QWidget):
                 log.warning("could not delete the draft of ticket %s: %s", ticket_id, error)
             return ticket_id
 
-        self._context.tasks.run(work, alive(self, self._on_submit_done), alive(self, self._on_submit_failed))
+        self._context.tasks.run(work, self._on_submit_done, self._on_submit_failed, owner=self)
 
     def _on_submit_done(self, ticket_id: str) -> None:
         self._submitting = False
@@ -450,7 +450,7 @@ class TicketForm(QWidget):
     def _on_submit_failed(self, error: BaseException) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
-        self._show_message(action_error(error))
+        show_outcome(self.message, Outcome.failed(error))
 
     def _reset(self) -> None:
         self.title.clear()
