@@ -32,7 +32,6 @@ from desktop.sync.pull import PullProgress, PullStalled, PullSummary, pull_all
 from desktop.sync.push import PushStalled, PushSummary, push_all
 from desktop.sync.status import RETRIED, ErrorKind, SyncProgress, SyncStatus
 from desktop.sync.transport import SyncTransport
-from ticketing.protocol import DEFAULT_PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ class SyncEngine:
         *,
         interval: float = 30.0,
         debounce: float = 0.3,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int | None = None,
         backoff: Backoff | None = None,
         on_status: StatusCallback | None = None,
         on_progress: ProgressCallback | None = None,

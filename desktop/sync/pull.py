@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from desktop.store import outbox, state
 from desktop.store.database import Store
 from desktop.sync import apply
 from desktop.sync.transport import SyncTransport
-from ticketing.protocol import DEFAULT_PAGE_SIZE, PROTOCOL_VERSION, START_CURSOR, PullRequest, PullResponse
+from ticketing.protocol import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PROTOCOL_VERSION,
+    START_CURSOR,
+    PullRequest,
+    PullResponse,
+)
 
 #: Resets (of everything, or of one bucket) in one pull before we give up: a server that keeps
 #: asking for them would keep us busy forever.
@@ -72,43 +80,78 @@ def _is_reset(request: PullRequest, page: PullResponse) -> bool:
     return page.reset or (request.db_epoch is not None and page.db_epoch != request.db_epoch)
 
 
+def _next_request(request: PullRequest, page: PullResponse, limit: int) -> PullRequest | None:
+    """The request that will follow ``page`` once it is applied, if it can be sent before: the
+    cursors it will save are the page's own. Pages that reset or drop buckets go one by one."""
+    if not page.has_more or page.reset or page.reset_buckets or page.removed_buckets:
+        return None
+    cursors = {b: c for b, c in page.cursors.items() if c != START_CURSOR}
+    return request.model_copy(
+        update={"db_epoch": page.db_epoch, "cursors": cursors, "limit": limit, "count_remaining": False}
+    )
+
+
 def pull_all(
     store: Store,
     transport: SyncTransport,
     *,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page_size: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> PullSummary:
-    """Pull until the server has no more changes for us."""
+    """Pull until the server has no more changes for us.
+
+    ``page_size`` None: ordinary pages, and the biggest the protocol allows while far behind
+    (an initial fill). The next page is asked for while the current one is written, so the
+    server's reading and the cache's writing overlap; each page is still applied, with its
+    cursors, in order and in its own transaction."""
     pages = done = resets = 0
     # counting what is left costs the server about as much as sending it: it counts once, on
     # the first page, and the total is an estimate from there (changes made meanwhile add to it)
     expected: int | None = None
     bucket_resets: Counter[str] = Counter()
-    while True:
-        request = _request(store, page_size, count=expected is None)
-        page = transport.pull(request)
-        if _is_reset(request, page):
-            resets += 1
-            if resets > MAX_RESETS:
-                raise PullStalled("The server keeps asking for a full resync.")
-            apply.reset(store, page.db_epoch)
-            done = 0
-            expected = None
-            continue
-        bucket_resets.update(page.reset_buckets)
-        if any(count > MAX_RESETS for count in bucket_resets.values()):
-            raise PullStalled(f"The server keeps restarting buckets {sorted(bucket_resets)}.")
-        apply.apply_page(store, page, final=not page.has_more)
-        pages += 1
-        done += len(page.changes)
-        if page.remaining is not None:
-            expected = done + page.remaining
-        if on_progress is not None:
-            on_progress(PullProgress(done=done, total=max(done, expected or 0)))
-        if not page.has_more:
-            with store.read() as conn:
-                unconfirmed = outbox.count_answered(conn)
-            return PullSummary(pages=pages, changes=done, resets=resets, unconfirmed=unconfirmed)
-        if not page.changes and not page.removed_buckets and not page.reset_buckets:
-            raise PullStalled("The server says it has more changes but sent none.")
+    ahead: Future[PullResponse] | None = None
+    ahead_request: PullRequest | None = None
+
+    def limit() -> int:
+        if page_size is not None:
+            return page_size
+        behind = expected is not None and expected - done > MAX_PAGE_SIZE
+        return MAX_PAGE_SIZE if behind else DEFAULT_PAGE_SIZE
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as prefetch:
+        while True:
+            if ahead is not None and ahead_request is not None:
+                request, page = ahead_request, ahead.result()
+                ahead = ahead_request = None
+            else:
+                request = _request(store, limit(), count=expected is None)
+                page = transport.pull(request)
+            if _is_reset(request, page):
+                resets += 1
+                if resets > MAX_RESETS:
+                    raise PullStalled("The server keeps asking for a full resync.")
+                apply.reset(store, page.db_epoch)
+                done = 0
+                expected = None
+                continue
+            bucket_resets.update(page.reset_buckets)
+            if any(count > MAX_RESETS for count in bucket_resets.values()):
+                raise PullStalled(f"The server keeps restarting buckets {sorted(bucket_resets)}.")
+            if page.remaining is not None:
+                expected = done + len(page.changes) + page.remaining
+            ahead_request = _next_request(request, page, limit())
+            if ahead_request is not None and (page.changes or page.removed_buckets):
+                ahead = prefetch.submit(transport.pull, ahead_request)
+            else:
+                ahead_request = None
+            apply.apply_page(store, page, final=not page.has_more)
+            pages += 1
+            done += len(page.changes)
+            if on_progress is not None:
+                on_progress(PullProgress(done=done, total=max(done, expected or 0)))
+            if not page.has_more:
+                with store.read() as conn:
+                    unconfirmed = outbox.count_answered(conn)
+                return PullSummary(pages=pages, changes=done, resets=resets, unconfirmed=unconfirmed)
+            if not page.changes and not page.removed_buckets and not page.reset_buckets:
+                raise PullStalled("The server says it has more changes but sent none.")
