@@ -1,12 +1,14 @@
 # Two commands for a fresh machine (see README.md):
 #   make run    set up, start the sync server (embedded PostgreSQL, demo data) and open the desktop app
 #   make test   set up, then ruff, mypy and the whole test suite
+#   make bundle the desktop app as a one-folder PyInstaller bundle in dist/ticketdesk/
+#               (make bundle-server: the sync server in dist/ticketdesk-server/)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint server setup clean
+.PHONY: run test lint server setup clean bundle bundle-server
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,5 +32,12 @@ lint: $(STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
+bundle: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm build.spec -- --only desktop
+	QT_QPA_PLATFORM=offscreen dist/ticketdesk/ticketdesk --self-check
+
+bundle-server: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm build.spec -- --only server
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

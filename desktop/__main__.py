@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop.app import Application, create_qapplication
+from desktop.self_check import self_check
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -22,6 +23,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-resume", action="store_true", help="do not reopen the last saved login")
     parser.add_argument("--debug", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="build every window on a throwaway cache (no server, no screen needed), print what "
+        "was checked and exit: 0 if all is well",
+    )
     return parser.parse_args(argv)
 
 
@@ -29,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(arguments)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO)
+    if args.self_check:
+        return self_check()
     qapp = create_qapplication([sys.argv[0]])
     app = Application(data_dir=args.data_dir, default_server=args.server)
     app.start(resume=not args.no_resume)
