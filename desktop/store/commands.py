@@ -293,8 +293,9 @@ def change_field(
         mutation_id = _change_field(conn, store, ticket_id, field, value, at=_now(now))
         if mutation_id is None:
             return None
-        after = Facts.of(_ticket(conn, ticket_id))
-        return Undoable(str(ticket_id), mutation_id, field, before, after)
+        ticket = _ticket(conn, ticket_id)
+        queued = next(m for m in outbox.for_ticket(conn, ticket["id"]) if m.id == mutation_id)
+        return Undoable(ticket["id"], mutation_id, queued.args, field, before, Facts.of(ticket))
 
     return _action(store, lambda change: None if change is None else change.ticket_id, work)
 
@@ -305,7 +306,7 @@ def undo_change(store: Store, change: Undoable, now: dt.datetime | None = None) 
     field has changed since or the workflow does not allow the way back."""
 
     def work(conn: Connection) -> Undone:
-        if outbox.withdraw_unsent(conn, change.mutation_id) is not None:
+        if outbox.withdraw_unsent(conn, change.mutation_id, change.args) is not None:
             shadows.rebuild(conn, change.ticket_id, store.actor(conn))
             return Undone(change, withdrawn=True)
         steps = reverse_steps(change, Facts.of(_ticket(conn, change.ticket_id)))

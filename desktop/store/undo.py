@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from desktop.store.errors import ActionRefused
 from desktop.store.rows import Row
@@ -55,10 +56,11 @@ class Facts:
 
 @dataclass(frozen=True)
 class Undoable:
-    """A change queued as ``mutation_id``: what the ticket was before and right after it."""
+    """A change queued as ``mutation_id`` (with ``args``): the ticket before and right after it."""
 
     ticket_id: str
     mutation_id: int
+    args: dict[str, Any]
     field: TicketField
     before: Facts
     after: Facts

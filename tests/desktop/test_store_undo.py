@@ -80,6 +80,11 @@ def test_an_unsent_status_change_is_withdrawn_and_its_id_reused(agent: Store, wo
     again = _change(agent, ticket["id"], TicketField.PRIORITY, "High")
     assert again.mutation_id == change.mutation_id  # the server never saw that id: no gap
 
+    # undone twice (a stale Undo): the id now names the priority change, which stays
+    with pytest.raises(ActionRefused, match="status has changed since"):
+        commands.undo_change(agent, change)
+    assert [name for _, name, _ in _outbox(agent)] == ["update_ticket"]
+
 
 def test_withdrawing_an_assignment_also_takes_back_the_start_it_caused(agent: Store, world: World) -> None:
     ticket = _ticket(agent, world)
@@ -149,7 +154,7 @@ def test_a_field_changed_since_is_not_overwritten(agent: Store, world: World) ->
 def test_reverse_steps_restore_only_what_the_change_moved() -> None:
     before = Facts(Status.OPEN, None, "Medium")
     after = Facts(Status.IN_PROGRESS, "a1", "Medium")
-    change = Undoable("t", 7, TicketField.ASSIGNEE, before, after)
+    change = Undoable("t", 7, {}, TicketField.ASSIGNEE, before, after)
     assert reverse_steps(change, after) == [(TicketField.ASSIGNEE, None), (TicketField.STATUS, "Open")]
     # someone put the ticket on hold meanwhile: the assignee goes back, the status stays
     held = Facts(Status.ON_HOLD, "a1", "Medium")
