@@ -103,7 +103,8 @@ class ProblemsButton(QPushButton):
         self.setVisible(status.problems > 0)
         text = f"{status.problems} sync problem" + ("s" if status.problems != 1 else "")
         self.setText(text)
-        self.setAccessibleName(text)
+        self.setAccessibleName("Sync problems")
+        self.setAccessibleDescription(str(status.problems))
         self.setToolTip("Changes the server did not accept: click to see them")
 
 
