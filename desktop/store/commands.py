@@ -23,6 +23,7 @@ from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from desktop.store.replay import ticket_state
 from desktop.store.rows import Row, id_text
+from desktop.store.undo import Facts, TicketField, Undoable, Undone, reverse_steps
 from ticketing import workflow
 from ticketing.domain import DEFAULT_PRIORITY, Role, Status, new_id
 from ticketing.files import clean_file_name
@@ -221,17 +222,19 @@ def change_category(
     return edit_ticket(store, ticket_id, category_id=category_id, now=now)
 
 
+def _transition(conn: Connection, store: Store, ticket_id: Id, to: Status, at: dt.datetime) -> int:
+    ticket = _ticket(conn, ticket_id)
+    state = ticket_state(ticket)
+    workflow.check_transition(store.actor(conn), state, to)
+    args = TransitionStatusArgs(ticket_id=uuid.UUID(ticket["id"]), from_=state.status, to=to)
+    return _queue(conn, store, args=args, ticket_id=ticket["id"], at=at)
+
+
 def change_status(store: Store, ticket_id: Id, to: Status, now: dt.datetime | None = None) -> int:
     """Move a ticket to ``to`` if the workflow lets this account do it."""
-
-    def work(conn: Connection) -> int:
-        ticket = _ticket(conn, ticket_id)
-        state = ticket_state(ticket)
-        workflow.check_transition(store.actor(conn), state, to)
-        args = TransitionStatusArgs(ticket_id=uuid.UUID(ticket["id"]), from_=state.status, to=to)
-        return _queue(conn, store, args=args, ticket_id=ticket["id"], at=_now(now))
-
-    return _action(store, lambda _: str(ticket_id), work)
+    return _action(
+        store, lambda _: str(ticket_id), lambda conn: _transition(conn, store, ticket_id, to, _now(now))
+    )
 
 
 def close_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = None) -> int:
@@ -263,6 +266,61 @@ def assign(store: Store, ticket_id: Id, assignee_id: Id | None, now: dt.datetime
         lambda queued: None if queued is None else str(ticket_id),
         lambda conn: _assign(conn, store, ticket_id, assignee_id, _now(now)),
     )
+
+
+def _change_field(
+    conn: Connection, store: Store, ticket_id: Id, field: TicketField, value: str | None, *, at: dt.datetime
+) -> int | None:
+    if field == TicketField.STATUS:
+        if value is None:
+            raise ActionRefused("invalid", "A ticket always has a status.")
+        return _transition(conn, store, ticket_id, Status(value), at)
+    if field == TicketField.ASSIGNEE:
+        return _assign(conn, store, ticket_id, value, at)
+    if value is None:
+        raise ActionRefused("invalid", "A ticket always has a priority.")
+    return _edit(conn, store, ticket_id, {"priority": value}, at)
+
+
+def change_field(
+    store: Store, ticket_id: Id, field: TicketField, value: str | None, now: dt.datetime | None = None
+) -> Undoable | None:
+    """Set a ticket's status, assignee (``None``: unassigned) or priority, as a ticket view
+    does; returns what :func:`undo_change` needs to take it back (``None``: nothing changed)."""
+
+    def work(conn: Connection) -> Undoable | None:
+        before = Facts.of(_ticket(conn, ticket_id))
+        mutation_id = _change_field(conn, store, ticket_id, field, value, at=_now(now))
+        if mutation_id is None:
+            return None
+        ticket = _ticket(conn, ticket_id)
+        queued = next(m for m in outbox.for_ticket(conn, ticket["id"]) if m.id == mutation_id)
+        return Undoable(ticket["id"], mutation_id, queued.args, field, before, Facts.of(ticket))
+
+    return _action(store, lambda change: None if change is None else change.ticket_id, work)
+
+
+def undo_change(store: Store, change: Undoable, now: dt.datetime | None = None) -> Undone:
+    """Take ``change`` back (see :mod:`desktop.store.undo`): withdraw it if it never left and
+    nothing was queued after it, else queue the reverse; refused (nothing queued) when the
+    field has changed since or the workflow does not allow the way back."""
+
+    def work(conn: Connection) -> Undone:
+        if outbox.withdraw_unsent(conn, change.mutation_id, change.args) is not None:
+            shadows.rebuild(conn, change.ticket_id, store.actor(conn))
+            return Undone(change, withdrawn=True)
+        steps = reverse_steps(change, Facts.of(_ticket(conn, change.ticket_id)))
+        try:
+            for field, value in steps:
+                _change_field(conn, store, change.ticket_id, field, value, at=_now(now))
+        except workflow.WorkflowError as error:
+            raise ActionRefused(error.code, f"Cannot undo: {error.message}") from error
+        except ActionRefused as error:
+            raise ActionRefused(error.code, f"Cannot undo: {error.message}") from error
+        return Undone(change, withdrawn=False)
+
+    # a withdrawal too changes what is to be sent: "queued" makes the engine count again
+    return _action(store, lambda undone: undone.change.ticket_id, work)
 
 
 def add_comment(

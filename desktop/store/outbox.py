@@ -174,6 +174,26 @@ def remove_unsent(conn: Connection, mutation_id: int) -> None:
     renumber(conn, mutation_id)
 
 
+def withdraw_unsent(conn: Connection, mutation_id: int, args: dict[str, Any]) -> QueuedMutation | None:
+    """Take back a mutation that never left and is the newest one queued; ``None`` (nothing
+    done) otherwise. Its id is handed out again, so the ids the server sees stay consecutive;
+    hence ``args``, what the caller queued: an id handed out again may name another mutation.
+
+    "Never left" is :func:`state.sent_through`: a push marks a batch before sending it, in a
+    write transaction, so a mutation above the mark cannot be on the wire now or have reached
+    the server unanswered. Newest: nothing queued after it can depend on it or need renumbering.
+    """
+    row = conn.execute(select(schema.outbox).where(schema.outbox.c.id == mutation_id)).one_or_none()
+    newest = conn.scalar(select(func.max(schema.outbox.c.id)))
+    if row is None or row.state != PENDING or newest != mutation_id or json.loads(row.args) != args:
+        return None
+    if mutation_id <= state.sent_through(conn):
+        return None
+    conn.execute(delete(schema.outbox).where(schema.outbox.c.id == mutation_id))
+    state.put(conn, state.NEXT_MUTATION_ID, str(mutation_id))
+    return _queued(row)
+
+
 def add_problem(
     conn: Connection,
     mutation: QueuedMutation,

@@ -24,6 +24,9 @@ USER_NAME = "user_name"
 USER_EMAIL = "user_email"
 NEXT_MUTATION_ID = "next_mutation_id"
 LAST_SYNC_AT = "last_sync_at"
+#: The highest mutation id ever handed to the network (or known to the server): a mutation at
+#: or below it may have reached the server, even if no answer came back.
+SENT_THROUGH = "sent_through"
 
 
 def get(conn: Connection, key: str) -> str | None:
@@ -68,10 +71,22 @@ def allocate_mutation_id(conn: Connection) -> int:
 
 def ensure_mutation_id_above(conn: Connection, last_used: int) -> None:
     """Never hand out an id the server already holds for this client."""
+    mark_sent_through(conn, last_used)
     highest = conn.scalar(select(func.max(schema.outbox.c.id))) or 0
     floor = max(last_used, highest) + 1
     if int(get(conn, NEXT_MUTATION_ID) or 1) < floor:
         put(conn, NEXT_MUTATION_ID, str(floor))
+
+
+def sent_through(conn: Connection) -> int:
+    """Mutations up to this id may be on the server; only those above it never left."""
+    return int(get(conn, SENT_THROUGH) or 0)
+
+
+def mark_sent_through(conn: Connection, mutation_id: int) -> None:
+    """Mutations up to ``mutation_id`` are about to leave (or the server holds them)."""
+    if mutation_id > sent_through(conn):
+        put(conn, SENT_THROUGH, str(mutation_id))
 
 
 def last_sync_at(conn: Connection) -> dt.datetime | None:

@@ -94,9 +94,11 @@ def push_all(
     renumbered = False
     blobs = LocalBlobs(store.path)
     while True:
-        with store.read() as conn:
+        with store.write() as conn:  # with the mark, so an undo never withdraws what may be on its way
             batch = outbox.to_push(conn, batch_size)
             client_id = state.client_id(conn)
+            if batch:
+                state.mark_sent_through(conn, batch[-1].id)
         if not batch:
             return summary
         prepared = uploads.prepare(batch, transport, blobs, on_upload)

@@ -12,9 +12,11 @@ from typing import Any
 import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QLineEdit,
     QTextEdit,
@@ -93,6 +95,39 @@ def all_controls(root: QWidget) -> list[QWidget]:
         and not isinstance(w.parentWidget(), QComboBox | QAbstractItemView)
         and w.objectName() != "qt_toolbar_ext_button"
     ]
+
+
+def visible_text(button: QAbstractButton) -> str:
+    """A button's text as read: mnemonic ampersands dropped, "&&" kept as one "&"."""
+    return button.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def assert_label_in_name(button: QAbstractButton) -> None:
+    """The accessible name is the button's visible text ("label in name", WCAG 2.5.3); for a
+    button that also shows a value (its accessible description, "Status: Any"), the visible
+    words around the value are in the name, which stays the same whatever the value."""
+    text, name, value = visible_text(button), button.accessibleName(), button.accessibleDescription()
+    if value and value in text:
+        label = text.replace(value, "").strip(" :\n")
+        assert label and label.lower() in name.lower(), (text, name, value)
+    else:
+        assert name == text, (text, name)
+
+
+def pick_from_list(qtbot: QtBot, box: QComboBox, index: int) -> None:
+    """Open a combo box's list and pick ``index`` with the keyboard, as a person does after
+    Alt+Down (the offscreen platform does not deliver mouse clicks to the list)."""
+    window = box.window()
+    was_active = QApplication.activeWindow() is window
+    box.showPopup()
+    view = box.view()
+    qtbot.waitUntil(view.isVisible)
+    view.setCurrentIndex(box.model().index(index, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.isVisible())
+    if was_active:  # the offscreen platform leaves the closed list the active window
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 
 
 def log_in_app(qtbot: QtBot, server: str, email: str, password: str) -> tuple[Application, Any]:

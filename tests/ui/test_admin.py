@@ -27,7 +27,7 @@ from desktop.ui.admin.dialogs import FormDialog
 from desktop.ui.admin.users import NewAccountDialog
 from sync_server.child_server import LiveServer, free_port
 from tests.helpers.api import create_account
-from tests.helpers.ui import all_controls, log_in_app, shut_app
+from tests.helpers.ui import all_controls, assert_label_in_name, log_in_app, shut_app
 from ticketing.domain import AgentVisibility, Role
 from ticketing.files import FileKind
 from ticketing.schemas import CategoryOut, PriorityOut, UserOut
@@ -182,7 +182,7 @@ def test_admin_manages_categories_and_priorities_without_deleting(
 
     catalog.categories.active_button.click()
     qtbot.waitUntil(lambda: not catalog.categories.selected().is_active, timeout=10_000)
-    assert catalog.categories.active_button.text().replace("&", "") == "Reactivate"
+    assert catalog.categories.active_button.text().replace("&", "") == "Reactivate category"
     stored = {c["name"]: c["is_active"] for c in api.request("GET", "/api/categories?include_inactive=true")}
     assert stored["Kiosks"] is False and len(stored) == 7  # deactivated, not deleted
     catalog.categories.active_button.click()
@@ -291,9 +291,7 @@ def test_admin_tabs_name_every_control(qtbot: QtBot, admin: AdminConsole) -> Non
         assert [type(w).__name__ for w in controls if not w.accessibleName()] == []
         for widget in controls:
             if isinstance(widget, QAbstractButton) and widget.text():
-                assert widget.accessibleName() == widget.text().replace("&&", "\0").replace("&", "").replace(
-                    "\0", "&"
-                )
+                assert_label_in_name(widget)
     assert [admin.tabs.tabText(i).replace("&&", "&").replace("&", "", 1) for i in range(4)] == [
         "Queue",
         "Users",

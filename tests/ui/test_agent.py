@@ -21,13 +21,20 @@ from desktop.local.saved_filters import SavedFilterBook
 from desktop.models.queue_model import QueueColumn
 from desktop.models.ticket_table import TicketRole
 from desktop.net.api import ApiClient
-from desktop.store import queries
+from desktop.store import outbox, queries
 from desktop.ui.queue.agent_console import AgentConsole, account_key
 from desktop.ui.queue.bulk_actions import BulkChange, BulkKind, apply_bulk, common_transitions
 from sync_server.child_server import LiveServer
 from sync_server.db.session import make_session_factory
 from sync_server.demo.seed import seed_demo
-from tests.helpers.ui import all_controls, log_in_app, offline_context, shut_app
+from tests.helpers.ui import (
+    all_controls,
+    assert_label_in_name,
+    log_in_app,
+    offline_context,
+    pick_from_list,
+    shut_app,
+)
 from ticketing import workflow
 from ticketing.domain import Role, Status
 from ticketing.schemas import TicketQuery
@@ -137,6 +144,30 @@ def test_agent_filters_the_queue_assigns_a_ticket_and_writes_an_internal_note(
             return any(c["is_internal"] and "disk is failing" in c["content"] for c in comments)
 
         qtbot.waitUntil(note_on_server, timeout=20_000)
+
+        # a priority picked from the ticket's list, then Ctrl+Z once the server has it: the
+        # change has left, so Undo sends the reverse and the server ends where it began
+        def server_priority() -> str:
+            return str(api.request("GET", f"/api/tickets/{ticket_id}")["priority"])
+
+        before = server_priority()
+        priority = console.detail.controls.priority
+        target = next(
+            str(priority.itemData(i)) for i in range(priority.count()) if priority.itemData(i) != before
+        )
+        pick_from_list(qtbot, priority, priority.findData(target))
+        qtbot.waitUntil(lambda: server_priority() == target, timeout=20_000)
+        offer = console.sync_status.undo_offer
+        timeline = console.detail.timeline  # (focusing the queue would open its first ticket)
+        timeline.setFocus()
+        qtbot.keyClick(timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: "Undone" in console.detail.message.text(), timeout=10_000)
+        assert "set back" in console.detail.message.text()
+        qtbot.waitUntil(lambda: server_priority() == before, timeout=20_000)
+        row = queries.ticket(console.context.store, ticket_id)
+        assert row is not None and row.priority == before
+        assert "set back" in console.detail.message.text()
+        assert not offer.offered  # Ctrl+Z took it: the status bar no longer offers it
     finally:
         shut_app(console)
         del app
@@ -325,11 +356,42 @@ def test_metrics_filter_the_queue_when_clicked(qtbot: QtBot, console: AgentConso
     qtbot.waitUntil(lambda: console.metrics.values()["On hold"] is not None)
     expected = queries.metrics(console.context.store)
     assert console.metrics.values()["On hold"] == expected.on_hold
-    assert console.metrics.buttons["On hold"].accessibleName() == f"On hold: {expected.on_hold}"
+    button = console.metrics.buttons["On hold"]
+    assert (button.accessibleName(), button.accessibleDescription()) == ("On hold", str(expected.on_hold))
     console.metrics.buttons["On hold"].click()
     wait_for_query(qtbot, console, lambda q: q.status == [Status.ON_HOLD])
     assert console.model.rowCount() == expected.on_hold
     assert console.filters.status.text() == "Status: On Hold"
+
+
+def test_the_status_bar_offers_undo_of_a_change_made_in_the_open_ticket(
+    qtbot: QtBot, console: AgentConsole
+) -> None:
+    store = console.context.store
+    ticket = tickets_with(console, Status.OPEN)[0]
+    console.show()
+    with qtbot.waitActive(console):
+        console.activateWindow()
+    console.queue.select_ids([ticket.id], ticket.id)
+    qtbot.waitUntil(lambda: console.detail.detail is not None and console.detail.ticket_id == ticket.id)
+    status = console.detail.controls.status
+
+    status.setFocus()
+    qtbot.keyClick(status, Qt.Key.Key_Down)  # a closed list: browsing only
+    qtbot.wait(200)
+    with store.read() as conn:
+        assert outbox.count(conn) == 0
+    pick_from_list(qtbot, status, status.findData(Status.ON_HOLD.value))
+    offer = console.sync_status.undo_offer
+    qtbot.waitUntil(lambda: offer.isVisibleTo(console))
+    assert offer.label.text() == "Status changed to On Hold."
+    assert (t := queries.ticket(store, ticket.id)) is not None and t.status == Status.ON_HOLD
+
+    offer.button.click()
+    qtbot.waitUntil(lambda: (t := queries.ticket(store, ticket.id)) is not None and t.status == Status.OPEN)
+    assert not offer.isVisibleTo(console)
+    with store.read() as conn:
+        assert outbox.count(conn) == 0  # it had not left: withdrawn, nothing to send
 
 
 def test_every_control_is_named_like_its_label(qtbot: QtBot, console: AgentConsole) -> None:
@@ -340,10 +402,10 @@ def test_every_control_is_named_like_its_label(qtbot: QtBot, console: AgentConso
     unnamed = [type(w).__name__ for w in controls if not w.accessibleName()]
     assert unnamed == []
     for widget in controls:
-        if isinstance(widget, QAbstractButton) and widget.text() and "\n" not in widget.text():
-            assert widget.accessibleName() == widget.text().replace("&&", "\0").replace("&", "").replace(
-                "\0", "&"
-            ), widget.text()
+        if isinstance(widget, QAbstractButton) and widget.text():
+            assert_label_in_name(widget)
+    status = console.filters.status
+    assert (status.accessibleName(), status.accessibleDescription()) == ("Status filter", "Any")
 
 
 def test_tab_order_follows_the_reading_order(qtbot: QtBot, console: AgentConsole) -> None:

@@ -16,11 +16,19 @@ from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
 from desktop.palette import LIGHT, scheme_for
-from desktop.store import commands, queries
+from desktop.store import commands, outbox, queries, state
 from desktop.ui.shell.context import AppContext
 from desktop.ui.ticket.detail import TicketDetailView
 from tests.helpers.store import World, comment_row, event_row, pull, put
-from tests.helpers.ui import all_controls, isolated_desktop, offline_context, requester_bucket, world_store
+from tests.helpers.ui import (
+    all_controls,
+    isolated_desktop,
+    offline_context,
+    pick_from_list,
+    requester_bucket,
+    world_store,
+)
+from tests.ui.test_choice_box import turn_wheel
 from ticketing import visibility, workflow
 from ticketing.domain import Role, Status
 
@@ -299,13 +307,93 @@ def test_assignee_and_priority_menus(
     assert names == ["Unassigned", "Alice", "Bob"]  # active staff from the cache
 
     with qtbot.waitSignal(view.loaded, timeout=5000):
-        view.controls.assignee.activated.emit(names.index("Bob"))
+        pick_from_list(qtbot, view.controls.assignee, names.index("Bob"))
     assert stored(agent, tickets["open"]).ticket.assignee_id == str(world.other_agent)
 
     with qtbot.waitSignal(view.loaded, timeout=5000):
-        view.controls.priority.activated.emit(view.controls.priority.findData("High"))
+        pick_from_list(qtbot, view.controls.priority, view.controls.priority.findData("High"))
     assert stored(agent, tickets["open"]).ticket.priority == "High"
     assert view.controls.priority.currentText() == "High"
+    assert view.controls.priority.accessibleDescription() == "High"
+
+
+def queued(context: AppContext) -> int:
+    with context.store.read() as conn:
+        return outbox.count(conn)
+
+
+def test_a_stray_arrow_key_or_wheel_turn_changes_nothing_enter_does(
+    qtbot: QtBot, agent: AppContext, tickets: dict[str, dict[str, Any]]
+) -> None:
+    view = shown(qtbot, agent, tickets["open"], active=True)
+    status = view.controls.status
+    status.setFocus()
+
+    qtbot.keyClick(status, Qt.Key.Key_Down)  # the closed list now shows the next status...
+    turn_wheel(view.controls.priority)
+    qtbot.wait(200)  # ...and nothing is queued, even given time
+    assert queued(agent) == 0
+    assert stored(agent, tickets["open"]).ticket.status == Status.OPEN
+    assert status.currentText() == Status.IN_PROGRESS.value and status.browsing
+
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        qtbot.keyClick(status, Qt.Key.Key_Return)  # the deliberate choice
+    assert queued(agent) == 1
+    assert stored(agent, tickets["open"]).ticket.status == Status.IN_PROGRESS
+    assert status.itemData(status.applied_index) == Status.IN_PROGRESS.value
+
+
+def test_ctrl_z_takes_back_the_last_changes_of_the_open_ticket(
+    qtbot: QtBot, agent: AppContext, world: World, tickets: dict[str, dict[str, Any]]
+) -> None:
+    view = shown(qtbot, agent, tickets["open"], active=True)
+    offered: list[str] = []
+    view.undo_offered.connect(lambda text, _change: offered.append(text))
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        pick_from_list(qtbot, view.controls.assignee, view.controls.assignee.findData(str(world.agent)))
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        pick_from_list(qtbot, view.controls.priority, view.controls.priority.findData("Low"))
+    assert offered == ["Ticket assigned.", "Priority changed."]
+    assert queued(agent) == 2
+    view.timeline.setFocus()
+
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        qtbot.keyClick(view.timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(agent, tickets["open"]).ticket.priority == "Medium"
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        qtbot.keyClick(view.timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    ticket = stored(agent, tickets["open"]).ticket
+    assert (ticket.assignee_id, ticket.status, ticket.pending) == (None, Status.OPEN, False)
+    assert queued(agent) == 0  # neither had left: both withdrawn
+    assert "withdrawn" in view.message.text()
+
+    qtbot.keyClick(view.timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.message.text() == "Nothing to undo on this ticket."
+
+    view.reply.editor.edit.setFocus()  # in the reply box, Ctrl+Z undoes typing, not the ticket
+    qtbot.keyClicks(view.reply.editor.edit, "abc")
+    qtbot.keyClick(view.reply.editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.reply.editor.edit.toPlainText() == ""
+    assert view.message.text() == "Nothing to undo on this ticket."
+
+
+def test_an_undo_the_workflow_forbids_says_why(
+    qtbot: QtBot, agent: AppContext, tickets: dict[str, dict[str, Any]]
+) -> None:
+    view = shown(qtbot, agent, tickets["resolved"], active=True)
+    changes: list[Any] = []
+    view.undo_offered.connect(lambda _text, change: changes.append(change))
+    closed = view.controls.status.findData(Status.CLOSED.value)
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        pick_from_list(qtbot, view.controls.status, closed)
+    with agent.store.write() as conn:  # a push took it: it may be on the server now
+        state.mark_sent_through(conn, changes[0].mutation_id)
+
+    with qtbot.waitSignal(view.action_failed, timeout=5000) as failed:
+        view.undo(changes[0])
+    assert failed.args == ["Cannot undo: Support staff cannot move a ticket from Closed to Resolved."]
+    assert view.message.text() == failed.args[0]
+    assert stored(agent, tickets["resolved"]).ticket.status == Status.CLOSED and queued(agent) == 1
 
 
 def test_detail_controls_have_accessible_names(

@@ -53,7 +53,8 @@ class CatalogKind:
 
     title: str
     noun: str
-    #: The Add, Rename, Deactivate and Reactivate button texts (mnemonics differ per list).
+    #: The Add, Rename, Deactivate and Reactivate button texts (mnemonics differ per list; each
+    #: names its list, as both lists are side by side and a screen reader reads them alone).
     labels: tuple[str, str, str, str]
     #: The create schema from the Add dialog's name and rank (``None`` without a rank field).
     new_record: Callable[[str, int | None], BaseModel]
@@ -68,7 +69,7 @@ class CatalogKind:
 CATEGORIES = CatalogKind(
     title="Categories",
     noun="category",
-    labels=("Add categor&y…", "Re&name…", "&Deactivate", "R&eactivate"),
+    labels=("Add categor&y…", "Re&name category…", "&Deactivate category", "R&eactivate category"),
     new_record=lambda name, _rank: CategoryCreate(name=name),
     patch=CategoryPatch,
     create=AdminClient.create_category,
@@ -78,7 +79,7 @@ CATEGORIES = CatalogKind(
 PRIORITIES = CatalogKind(
     title="Priorities",
     noun="priority",
-    labels=("Add &priority…", "Rena&me…", "Deact&ivate", "Reacti&vate"),
+    labels=("Add &priority…", "Rena&me priority…", "Deact&ivate priority", "Reacti&vate priority"),
     new_record=lambda name, rank: PriorityCreate(name=name, rank=rank or 0),
     patch=PriorityPatch,
     create=AdminClient.create_priority,

@@ -24,6 +24,7 @@ from desktop.local.drafts import DraftStore
 from desktop.models.my_tickets_model import Column, MyTicketsModel
 from desktop.palette import scheme_for
 from desktop.store.database import ChangeSet
+from desktop.store.undo import Undoable
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.main_window import MainWindowBase
 from desktop.ui.ticket.detail import TicketDetailView
@@ -149,6 +150,8 @@ class UserPortal(MainWindowBase):
         self.model.ids_loaded.connect(self._on_model_ids_loaded)
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.detail.undo_offered.connect(self._on_detail_undo_offered)
+        self.detail.undo_started.connect(self._on_detail_undo_started)
         context.sync.data_changed.connect(self._on_sync_data_changed)
         self.model.reload()
 
@@ -241,6 +244,14 @@ class UserPortal(MainWindowBase):
         ticket_id = self.model.ticket_id(index.row()) if index is not None else None
         if ticket_id is not None or self._select_after_load is None:
             self.detail.show_ticket(ticket_id)
+
+    @Slot(str, object)
+    def _on_detail_undo_offered(self, text: str, change: Undoable) -> None:
+        self.offer_undo(text, lambda: self.detail.undo(change))  # closing a ticket, say
+
+    @Slot(object)
+    def _on_detail_undo_started(self, _change: Undoable) -> None:
+        self.sync_status.undo_offer.withdraw()
 
     @Slot(object)
     def _on_sync_data_changed(self, change: ChangeSet) -> None:

@@ -20,6 +20,7 @@ from desktop.local.paths import settings_file
 from desktop.local.saved_filters import BUILTIN_FILTERS, SavedFilterBook
 from desktop.models.queue_model import QueueModel
 from desktop.store.database import ChangeSet
+from desktop.store.undo import Undoable
 from desktop.ui.queue.bulk_actions import BulkActions, BulkOutcome
 from desktop.ui.queue.filters import FilterBar
 from desktop.ui.queue.metrics_bar import MetricsBar
@@ -96,6 +97,8 @@ class AgentConsole(MainWindowBase):
         self.bulk.finished.connect(self._on_bulk_finished)
         self.bulk.failed.connect(self._on_bulk_failed)
         self.detail.action_done.connect(self._on_detail_action_done)
+        self.detail.undo_offered.connect(self._on_detail_undo_offered)
+        self.detail.undo_started.connect(self._on_detail_undo_started)
         context.sync.data_changed.connect(self._on_sync_data_changed)
 
         self.reference.reload()
@@ -217,6 +220,14 @@ class AgentConsole(MainWindowBase):
     @Slot(str)
     def _on_detail_action_done(self, text: str) -> None:
         self.show_message(text)
+
+    @Slot(str, object)
+    def _on_detail_undo_offered(self, text: str, change: Undoable) -> None:
+        self.offer_undo(text, lambda: self.detail.undo(change))
+
+    @Slot(object)
+    def _on_detail_undo_started(self, _change: Undoable) -> None:
+        self.sync_status.undo_offer.withdraw()
 
     @Slot()
     def _on_find_action_triggered(self) -> None:

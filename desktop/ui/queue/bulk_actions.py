@@ -138,8 +138,9 @@ class BulkActions(QWidget):
 
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Selected tickets")
-        self.assign_me_button = QPushButton("Assign to me")
-        self.assign_me_button.setAccessibleName("Assign to me")
+        # "selected": the open ticket has its own "Assign to me" beside this one
+        self.assign_me_button = QPushButton("Assign selected to me")
+        self.assign_me_button.setAccessibleName("Assign selected to me")
         self.assign_button = self._menu_button("Assign to")
         self.status_button = self._menu_button("Set status")
         self.priority_button = self._menu_button("Set priority")

@@ -43,6 +43,8 @@ ANYONE, ME, NOBODY = "", "me", "none"
 class ChoiceButton(QToolButton):
     """A drop-down of checkable choices; shows what is chosen ("Status: Open, On Hold").
 
+    Its accessible name stays "<label> filter"; what is chosen is its accessible description.
+
     Signals:
         changed(): the user checked or unchecked a choice.
     """
@@ -52,6 +54,7 @@ class ChoiceButton(QToolButton):
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._label = label
+        self.setAccessibleName(f"{label} filter")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self._menu = QMenu(self)
@@ -86,7 +89,7 @@ class ChoiceButton(QToolButton):
         chosen = [a.text() for a in self._menu.actions() if a.isChecked()]
         shown = "Any" if not chosen else ", ".join(chosen) if len(chosen) <= 2 else f"{len(chosen)} chosen"
         self.setText(f"{self._label}: {shown}")
-        self.setAccessibleName(self.text())
+        self.setAccessibleDescription(shown)
         self.setToolTip(f"{self._label}: " + (", ".join(chosen) if chosen else "any"))
 
     @Slot(bool)
@@ -175,7 +178,7 @@ class FilterBar(QWidget):
         self.category = ChoiceButton("Category")
         self.assignee_label = QLabel("Assi&gnee:")
         self.assignee = QComboBox()
-        self.assignee.setAccessibleName("Assignee")
+        self.assignee.setAccessibleName("Assignee filter")  # the open ticket has an assignee too
         self.assignee_label.setBuddy(self.assignee)
         self.created_from_label = QLabel("Created f&rom:")
         self.created_from = DateField()

@@ -38,7 +38,8 @@ METRICS: tuple[tuple[str, Callable[[queries.Metrics], int], Callable[[], TicketQ
 
 
 class MetricButton(QToolButton):
-    """One number with its label under it; its accessible name reads "Open: 12"."""
+    """One number with its label under it; its accessible name is the label ("Open"), the
+    number its accessible description (a name that changes with the count is no name)."""
 
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,7 +57,8 @@ class MetricButton(QToolButton):
         self.value = value
         shown = "…" if value is None else f"{value:,}"
         self.setText(f"{shown}\n{self.label}")
-        self.setAccessibleName(f"{self.label}: {shown}")
+        self.setAccessibleName(self.label)
+        self.setAccessibleDescription(shown)
         self.setToolTip(f"Show the {self.label.lower()} tickets")
 
 

@@ -7,6 +7,8 @@ put their own central widget and menus on top.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QMetaMethod, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
@@ -78,6 +80,10 @@ class MainWindowBase(QMainWindow):
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         """A passing message in the status bar (saved, sent, refused...)."""
         self.sync_status.showMessage(text, timeout_ms)
+
+    def offer_undo(self, text: str, undo: Callable[[], None]) -> None:
+        """Say what changed in the status bar, with an Undo button for a few seconds."""
+        self.sync_status.offer_undo(text, undo)
 
     def show_problems(self) -> ProblemsDialog:
         """Open (or raise) the sync problems dialog."""

@@ -1,4 +1,5 @@
-"""The status bar of every main window: who, online or not, pending work, problems, last sync.
+"""The status bar of every main window: who, online or not, pending work, problems, last sync,
+and for a few seconds after a change that can be taken back, an Undo button.
 
 Built from small widgets that each follow one fact of :class:`SyncStatus` (in the manner of
 qutebrowser's status bar), fed by the account's :class:`SyncController`.
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton, QWidget
 
 from desktop.models.formatting import relative_time
 from desktop.palette import scheme_for
@@ -105,7 +107,8 @@ class ProblemsButton(QPushButton):
         self.setVisible(status.problems > 0)
         text = f"{status.problems} sync problem" + ("s" if status.problems != 1 else "")
         self.setText(text)
-        self.setAccessibleName(text)
+        self.setAccessibleName("Sync problems")
+        self.setAccessibleDescription(str(status.problems))
         self.setToolTip("Changes the server did not accept: click to see them")
 
 
@@ -166,6 +169,59 @@ class SyncProgressBar(QProgressBar):
         self.setToolTip(f"Sync: {progress.phase} {progress.done}/{progress.total}")
 
 
+#: How long the status bar offers to undo a change.
+UNDO_SECONDS = 8
+
+
+class UndoOffer(QWidget):
+    """What was just changed and an Undo button for it, for :data:`UNDO_SECONDS`; hidden otherwise."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._undo: Callable[[], None] | None = None
+        self.label = QLabel()
+        self.label.setAccessibleName("Last change")
+        self.button = QPushButton("&Undo")
+        self.button.setAccessibleName("Undo")
+        self.button.setToolTip("Take this change back (Ctrl+Z while the ticket is open)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self.button.clicked.connect(self._on_button_clicked)
+        self.hide()
+
+    def offer(self, text: str, undo: Callable[[], None], seconds: float = UNDO_SECONDS) -> None:
+        self._undo = undo
+        self.label.setText(text)
+        self.label.setAccessibleDescription(text)
+        self._timer.start(int(seconds * 1000))
+        self.show()
+
+    def withdraw(self) -> None:
+        self._undo = None
+        self._timer.stop()
+        self.hide()
+
+    @property
+    def offered(self) -> bool:
+        return self._undo is not None
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self.withdraw()
+
+    @Slot()
+    def _on_button_clicked(self) -> None:
+        undo = self._undo
+        self.withdraw()
+        if undo is not None:
+            undo()
+
+
 class SyncStatusBar(QStatusBar):
     """The status bar every main window shows.
 
@@ -194,6 +250,8 @@ class SyncStatusBar(QStatusBar):
         self.sync_button.setText("Sync now")
         self.sync_button.setAccessibleName("Sync now")
         self.sync_button.setToolTip("Send local changes and fetch new ones now (F5)")
+        self.undo_offer = UndoOffer()
+        self.addWidget(self.undo_offer, 1)
 
         for widget in (
             self.user_label,
@@ -212,6 +270,11 @@ class SyncStatusBar(QStatusBar):
         context.sync.status_changed.connect(self._on_sync_status_changed)
         context.sync.progress.connect(self._on_sync_progress)
         self._on_sync_status_changed(context.sync.status)
+
+    def offer_undo(self, text: str, undo: Callable[[], None]) -> None:
+        """Say what changed, with an Undo button that calls ``undo``, for a few seconds."""
+        self.clearMessage()  # a passing message would hide the offer
+        self.undo_offer.offer(text, undo)
 
     @Slot(object)
     def _on_sync_status_changed(self, status: SyncStatus) -> None:

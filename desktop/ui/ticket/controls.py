@@ -1,12 +1,14 @@
 """What can be done to a ticket besides replying: status, assignee and priority for staff;
-close or reopen for its requester. Only the moves ``ticketing.workflow`` allows are offered."""
+close or reopen for its requester. Only the moves ``ticketing.workflow`` allows are offered, and
+a list changes the ticket only when the user picks from it or presses Enter (:class:`ChoiceBox`)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.store import queries
+from desktop.ui.widgets.choice_box import ChoiceBox
 from ticketing.domain import Status
 
 #: Buttons a requester gets for the transitions the workflow allows them.
@@ -35,13 +37,14 @@ class TicketControls(QWidget):
         self.assign_to_me = QPushButton("Assign to &me")
         self.assign_to_me.setAccessibleName("Assign to me")
         self.assign_to_me.setToolTip("Assign this ticket to yourself (Ctrl+Shift+A)")
-        self.assignee = QComboBox()
-        self.assignee.setAccessibleName("Assignee")
-        self.status = QComboBox()
-        self.status.setAccessibleName("Status")
+        # names say "Ticket": the queue's filters beside them have an Assignee, Status, Priority
+        self.assignee = ChoiceBox()
+        self.assignee.setAccessibleName("Ticket assignee")
+        self.status = ChoiceBox()
+        self.status.setAccessibleName("Ticket status")
         self.status.setToolTip("Only the changes the workflow allows are listed (resolve: Ctrl+Shift+R)")
-        self.priority = QComboBox()
-        self.priority.setAccessibleName("Priority")
+        self.priority = ChoiceBox()
+        self.priority.setAccessibleName("Ticket priority")
         self.assignee_label = QLabel("Assi&gnee:")
         self.assignee_label.setBuddy(self.assignee)
         self.status_label = QLabel("S&tatus:")
@@ -75,9 +78,9 @@ class TicketControls(QWidget):
             control.hide()  # until a ticket says what this account may do
 
         self.assign_to_me.clicked.connect(self._on_assign_to_me_clicked)
-        self.assignee.activated.connect(self._on_assignee_activated)
-        self.status.activated.connect(self._on_status_activated)
-        self.priority.activated.connect(self._on_priority_activated)
+        self.assignee.chosen.connect(self._on_assignee_chosen)
+        self.status.chosen.connect(self._on_status_chosen)
+        self.priority.chosen.connect(self._on_priority_chosen)
 
     def _staff_widgets(self) -> tuple[QWidget, ...]:
         return (
@@ -117,40 +120,40 @@ class TicketControls(QWidget):
             self.assignee.addItem(person.name, person.id)
         if ticket.assignee_id is not None and self.assignee.findData(ticket.assignee_id) < 0:
             self.assignee.addItem(ticket.assignee_name or "Someone else", ticket.assignee_id)
-        self.assignee.setCurrentIndex(max(0, self.assignee.findData(ticket.assignee_id)))
+        self.assignee.set_applied(max(0, self.assignee.findData(ticket.assignee_id)))
 
         self.status.clear()
         self.status.addItem(ticket.status.value, ticket.status.value)
-        for status in allowed:
-            self.status.addItem(f"→ {status.value}", status.value)
+        for status in allowed:  # plain names: an arrow in front is read out as "right arrow"
+            self.status.addItem(status.value, status.value)
         self.status.setEnabled(bool(allowed))
-        self.status.setCurrentIndex(0)
+        self.status.set_applied(0)
 
         self.priority.clear()
         for priority in priorities:
             self.priority.addItem(priority.name, priority.key)
         if self.priority.findData(ticket.priority) < 0:
             self.priority.addItem(ticket.priority_name or ticket.priority, ticket.priority)
-        self.priority.setCurrentIndex(self.priority.findData(ticket.priority))
+        self.priority.set_applied(self.priority.findData(ticket.priority))
 
     @Slot()
     def _on_assign_to_me_clicked(self) -> None:
         self.assign_to_me_requested.emit()
 
     @Slot(int)
-    def _on_assignee_activated(self, index: int) -> None:
+    def _on_assignee_chosen(self, index: int) -> None:
         chosen = self.assignee.itemData(index)
         if self._ticket is not None and chosen != self._ticket.assignee_id:
             self.assignee_chosen.emit(chosen)
 
     @Slot(int)
-    def _on_status_activated(self, index: int) -> None:
+    def _on_status_chosen(self, index: int) -> None:
         chosen = self.status.itemData(index)
         if self._ticket is not None and isinstance(chosen, str) and chosen != self._ticket.status.value:
             self.status_chosen.emit(Status(chosen))
 
     @Slot(int)
-    def _on_priority_activated(self, index: int) -> None:
+    def _on_priority_chosen(self, index: int) -> None:
         chosen = self.priority.itemData(index)
         if self._ticket is not None and isinstance(chosen, str) and chosen != self._ticket.priority:
             self.priority_chosen.emit(chosen)

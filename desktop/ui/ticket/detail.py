@@ -3,7 +3,9 @@ the actions the workflow allows. Used inside the user portal and inside the agen
 
 Reads go through :mod:`desktop.store.queries` and actions through
 :mod:`desktop.store.commands`, both in the :class:`TaskRunner`; a refused action is explained
-in the widget and the typed reply stays.
+in the widget and the typed reply stays. A change of status, assignee or priority can be taken
+back (:mod:`desktop.store.undo`): the window offers Undo for a few seconds, and Ctrl+Z undoes the
+last ones made to the shown ticket.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.attachment_queries import AttachmentRow
 from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet, Store
+from desktop.store.undo import TicketField, Undoable, Undone
 from desktop.sync import downloads
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome, show_outcome
@@ -103,11 +106,16 @@ class TicketDetailView(QWidget):
             ``None`` if it is not in the cache (any more).
         action_done(str): an action was queued locally; the text says what happened.
         action_failed(str): an action was refused; the text says why.
+        undo_offered(str, object): a change that can be undone (an :class:`Undoable`) was
+            queued; the text says what happened. Sent instead of ``action_done``.
+        undo_started(object): that change is being undone (an offer of it is void now).
     """
 
     loaded = Signal(object)
     action_done = Signal(str)
     action_failed = Signal(str)
+    undo_offered = Signal(str, object)
+    undo_started = Signal(object)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +124,7 @@ class TicketDetailView(QWidget):
         self._data: DetailData | None = None
         self._generation = 0
         self._staff = context.user.role.is_staff
+        self._undo_stack: list[Undoable] = []  # changes made here, newest last, for Ctrl+Z
 
         self.header = TicketHeader()
         self.controls = TicketControls()
@@ -167,6 +176,9 @@ class TicketDetailView(QWidget):
 
         self._shortcut("Ctrl+Shift+A", self.assign_to_me)
         self._shortcut("Ctrl+Shift+R", self.resolve)
+        # the whole window: Ctrl+Z in the queue undoes the open ticket's change, while text
+        # fields keep their own Ctrl+Z (they claim the key first)
+        self._shortcut(QKeySequence.StandardKey.Undo, self.undo_last, Qt.ShortcutContext.WindowShortcut)
 
         self.reply.send_requested.connect(self._on_reply_send_requested)
         self.timeline.anchorClicked.connect(self._on_timeline_anchor_clicked)
@@ -176,9 +188,14 @@ class TicketDetailView(QWidget):
         self.controls.assign_to_me_requested.connect(self._on_controls_assign_to_me_requested)
         context.sync.data_changed.connect(self._on_sync_data_changed)
 
-    def _shortcut(self, keys: str, slot: Callable[[], None]) -> None:
+    def _shortcut(
+        self,
+        keys: str | QKeySequence.StandardKey,
+        slot: Callable[[], None],
+        context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut,
+    ) -> None:
         shortcut = QShortcut(QKeySequence(keys), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.setContext(context)
         shortcut.activated.connect(slot)
 
     # --- which ticket -----------------------------------------------------------------------
@@ -356,6 +373,60 @@ class TicketDetailView(QWidget):
 
         self._context.tasks.run(lambda: work(store), done, failed, owner=self)
 
+    def _change(self, field: TicketField, value: str | None, done_text: str) -> None:
+        """Queue a change of ``field`` and offer to undo it."""
+        ticket_id = self._ticket_id
+        if ticket_id is None:
+            return
+        store = self._context.store
+
+        def done(change: Undoable | None) -> None:
+            self._show_message(done_text)
+            if change is None:
+                self.action_done.emit(done_text)
+                return
+            self._undo_stack.append(change)
+            self.undo_offered.emit(done_text, change)
+
+        def failed(error: BaseException) -> None:
+            outcome = Outcome.failed(error)
+            self._show_outcome(outcome)
+            self.action_failed.emit(outcome.text)
+            self.reload()  # the lists show the ticket's values again, not the refused one
+
+        self._context.tasks.run(
+            lambda: commands.change_field(store, ticket_id, field, value), done, failed, owner=self
+        )
+
+    def undo(self, change: Undoable) -> None:
+        """Take ``change`` back (the status bar's Undo, Ctrl+Z); a refusal says why."""
+        if change not in self._undo_stack:
+            self._show_message("This change was already undone.")
+            return
+        self._undo_stack.remove(change)
+        self.undo_started.emit(change)
+        store = self._context.store
+
+        def done(undone: Undone) -> None:
+            text = _undone_text(undone)
+            self._show_message(text)
+            self.action_done.emit(text)
+
+        def failed(error: BaseException) -> None:
+            outcome = Outcome.failed(error)
+            self._show_outcome(outcome)
+            self.action_failed.emit(outcome.text)
+
+        self._context.tasks.run(lambda: commands.undo_change(store, change), done, failed, owner=self)
+
+    def undo_last(self) -> None:
+        """Undo the newest change made here to the shown ticket (Ctrl+Z)."""
+        mine = [change for change in self._undo_stack if change.ticket_id == self._ticket_id]
+        if not mine:
+            self._show_message("Nothing to undo on this ticket.")
+            return
+        self.undo(mine[-1])
+
     def send_reply(self) -> None:
         """Send what is typed in the reply box (Ctrl+Enter)."""
         self._on_reply_send_requested(self.reply.editor.html(), self.reply.is_internal)
@@ -389,15 +460,11 @@ class TicketDetailView(QWidget):
         self._run(work, f"{what}; it will be sent with the next sync.", sent)
 
     def change_status(self, to: Status) -> None:
-        ticket_id = self._ticket_id
-        if ticket_id is not None:
-            self._run(lambda store: commands.change_status(store, ticket_id, to), f"Status changed to {to}.")
+        self._change(TicketField.STATUS, to.value, f"Status changed to {to}.")
 
     def assign(self, assignee_id: str | None) -> None:
-        ticket_id = self._ticket_id
-        if ticket_id is not None:
-            text = "Ticket unassigned." if assignee_id is None else "Ticket assigned."
-            self._run(lambda store: commands.assign(store, ticket_id, assignee_id), text)
+        text = "Ticket unassigned." if assignee_id is None else "Ticket assigned."
+        self._change(TicketField.ASSIGNEE, assignee_id, text)
 
     def assign_to_me(self) -> None:
         """Assign the ticket to the logged-in agent (Ctrl+Shift+A)."""
@@ -415,9 +482,7 @@ class TicketDetailView(QWidget):
             self._show_message(f"A {detail.ticket.status} ticket cannot be resolved by you.", error=True)
 
     def change_priority(self, key: str) -> None:
-        ticket_id = self._ticket_id
-        if ticket_id is not None:
-            self._run(lambda store: commands.change_priority(store, ticket_id, key), "Priority changed.")
+        self._change(TicketField.PRIORITY, key, "Priority changed.")
 
     @Slot(object)
     def _on_controls_status_chosen(self, to: Status) -> None:
@@ -449,3 +514,11 @@ class TicketDetailView(QWidget):
             return
         if change.everything or change.reference or change.outbox or self._ticket_id in change.tickets:
             self.reload()  # outbox: a problem of this ticket may have been dismissed
+
+
+def _undone_text(undone: Undone) -> str:
+    what = {TicketField.STATUS: "status", TicketField.ASSIGNEE: "assignee", TicketField.PRIORITY: "priority"}
+    name = what[undone.change.field]
+    if undone.withdrawn:
+        return f"Undone: the {name} change was withdrawn before it was sent."
+    return f"Undone: the {name} is set back; this goes to the server with the next sync."
