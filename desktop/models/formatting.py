@@ -26,3 +26,17 @@ def relative_time(moment: dt.datetime | None, now: dt.datetime | None = None) ->
         days = int(seconds // 86400)
         return "yesterday" if days == 1 else f"{days} days ago"
     return moment.astimezone().strftime("%Y-%m-%d")
+
+
+def time_left(done: int, total: int, elapsed: float) -> str:
+    """``about 2 min left`` from the rate so far; empty until the rate means something."""
+    if done <= 0 or total <= done or elapsed < 1.0:
+        return ""
+    seconds = (total - done) * elapsed / done
+    if seconds < 10:
+        return "a few seconds left"
+    if seconds < 90:
+        return f"about {round(seconds / 10) * 10} s left"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min left"
+    return f"about {round(seconds / 3600, 1):g} h left"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QStatusBar, QToolButton, QWidget
 
-from desktop.models.formatting import relative_time
+from desktop.models.formatting import relative_time, time_left
 from desktop.palette import scheme_for
 from desktop.sync.status import ErrorKind, SyncProgress, SyncStatus
 from desktop.ui.shell.context import AppContext
@@ -137,14 +138,24 @@ class LastSyncLabel(QLabel):
         self._render()
 
 
+#: What the bar says each phase is doing.
+_PHASES = {"pull": "Receiving", "push": "Sending"}
+
+
 class SyncProgressBar(QProgressBar):
     """Rows done of total while a sync runs; busy indicator while the total is unknown."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
-        self.setMaximumWidth(160)
+        self._clock = clock
+        self.setMinimumWidth(180)
+        self.setMaximumWidth(340)
         self.setAccessibleName("Sync progress")
         self.setTextVisible(True)
+        # where the current phase started, for the time estimate
+        self._phase = ""
+        self._first_done = 0
+        self._started = clock()
         self.hide()
 
     def show_status(self, status: SyncStatus) -> None:
@@ -160,13 +171,24 @@ class SyncProgressBar(QProgressBar):
             sent, size = human_size(progress.done), human_size(progress.total)
             self.setToolTip(f"Sync: uploading a file, {sent} of {size}")
             return
+        if progress.phase != self._phase or progress.done < self._first_done:
+            self._phase, self._first_done, self._started = progress.phase, progress.done, self._clock()
         if progress.total > 0:
             self.setRange(0, progress.total)
             self.setValue(min(progress.done, progress.total))
-            self.setFormat(f"{progress.phase} %v/%m")
+            left = time_left(
+                progress.done - self._first_done,
+                progress.total - self._first_done,
+                self._clock() - self._started,
+            )
+            rows = f"{progress.done:,} of {progress.total:,}"
+            self.setFormat(
+                f"{_PHASES.get(progress.phase, progress.phase)} {rows}" + (f" · {left}" if left else "")
+            )
+            self.setToolTip(f"Sync: {progress.phase} {rows} rows" + (f", {left}" if left else ""))
         else:
             self.setRange(0, 0)  # busy
-        self.setToolTip(f"Sync: {progress.phase} {progress.done}/{progress.total}")
+            self.setToolTip(f"Sync: {progress.phase}")
 
 
 #: How long the status bar offers to undo a change.
