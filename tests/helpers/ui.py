@@ -12,7 +12,8 @@ from typing import Any
 import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -154,3 +155,19 @@ def shut_app(window: Any) -> None:
     context.tasks.wait()
     close_session(context.session)
     window.close_for_app()
+
+
+def turn_wheel(widget: QWidget) -> None:
+    """One notch of the mouse wheel over ``widget``, as a user turning it would send."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre)),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)

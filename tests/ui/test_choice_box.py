@@ -3,28 +3,12 @@ changed only by a pick in its open list or by Enter, never by a stray arrow key 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.widgets.choice_box import ChoiceBox
-from tests.helpers.ui import pick_from_list
-
-
-def turn_wheel(widget: QWidget) -> None:
-    centre = QPointF(widget.rect().center())
-    event = QWheelEvent(
-        centre,
-        QPointF(widget.mapToGlobal(centre)),
-        QPoint(0, 0),
-        QPoint(0, -120),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(widget, event)
+from tests.helpers.ui import pick_from_list, turn_wheel
 
 
 def _shown(qtbot: QtBot, box: QComboBox) -> QWidget:

@@ -26,9 +26,9 @@ from tests.helpers.ui import (
     offline_context,
     pick_from_list,
     requester_bucket,
+    turn_wheel,
     world_store,
 )
-from tests.ui.test_choice_box import turn_wheel
 from ticketing import visibility, workflow
 from ticketing.domain import Role, Status
 
@@ -140,11 +140,11 @@ def test_requester_sees_the_conversation_and_may_close(
 
     close = view.controls.requester_buttons[Status.CLOSED]
     assert close.isVisibleTo(view)
-    with qtbot.waitSignal(view.loaded), qtbot.waitSignal(view.action_done) as done:
+    with qtbot.waitSignal(view.loaded), qtbot.waitSignal(view.undo_offered) as done:
         close.click()
 
     assert stored(requester, tickets["open"]).ticket.status == Status.CLOSED
-    assert done.args == ["Status changed to Closed."]
+    assert done.args is not None and done.args[0] == "Status changed to Closed."  # with its Undo
     assert view.message.text() == "Status changed to Closed."
     assert view.message.styleSheet() == f"color: {scheme_for(view.message.palette()).success};"
     assert view.header.status.text() == "Closed"
