@@ -14,7 +14,6 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,17 +37,9 @@ def _psql(server: PostgresServer, script: str) -> str:
 
 
 @pytest.fixture
-def data_dir() -> Iterator[Path]:
-    """A folder outside pytest's: as root, PostgreSQL runs as another user who must reach it,
-    and each new pytest session on the machine closes ``/tmp/pytest-of-root`` to others again,
-    which broke pg_upgrade halfway (it opens its files by full path)."""
-    with tempfile.TemporaryDirectory(prefix="ticketdesk-upgrade-test-") as folder:
-        yield Path(folder)
-
-
-@pytest.fixture
-def postgres16(data_dir: Path) -> Iterator[Path]:
+def postgres16(embedded_data_dir: Path) -> Iterator[Path]:
     """A data folder (``pgdata`` in it) made by PostgreSQL 16, stopped, with a ticketdesk database."""
+    data_dir = embedded_data_dir
     server = get_server(data_dir / "pgdata", postgres_version=16)
     server.psql("CREATE DATABASE ticketdesk;")
     _psql(server, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('made under 16');")
@@ -127,13 +118,13 @@ def test_a_folder_pg_upgrade_rejects_stays_as_it_was_and_the_server_says_what_to
     assert "made under 16" in _rows_under_16(postgres16 / "pgdata")
 
 
-def test_a_folder_of_a_version_this_ticketdesk_cannot_upgrade_is_refused(data_dir: Path) -> None:
-    pgdata = data_dir / "pgdata"
+def test_a_folder_of_a_version_this_ticketdesk_cannot_upgrade_is_refused(embedded_data_dir: Path) -> None:
+    pgdata = embedded_data_dir / "pgdata"
     pgdata.mkdir()
     (pgdata / "PG_VERSION").write_text("15\n")
 
     with pytest.raises(EmbeddedDatabaseError, match="PostgreSQL 15 database") as error:
-        EmbeddedDatabase(data_dir).start()
+        EmbeddedDatabase(embedded_data_dir).start()
 
     assert "--database-url" in str(error.value)
     assert sorted(path.name for path in pgdata.iterdir()) == ["PG_VERSION"]
