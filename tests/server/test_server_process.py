@@ -69,9 +69,8 @@ def _postgres_running(data_dir: Path) -> bool:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "server"
-    folder.mkdir()
+def data_dir(embedded_data_dir: Path) -> Iterator[Path]:
+    folder = embedded_data_dir
     yield folder
     for process in _STARTED:  # whatever the test found, leave nothing running
         if process.poll() is None:
