@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    FromClause,
     Select,
     String,
     and_,
@@ -240,21 +239,13 @@ _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "number": t.c.number,
     "title": t.c.title.collate("NOCASE"),  # case-blind, like lower(), and indexed
     "status": schema.status_order,  # workflow order
-    "priority": priority.c.rank,  # most urgent last (descending: first)
-    "category": func.lower(category.c.name),
-    "assignee": func.lower(assignee.c.name),
-    "submitter": func.lower(submitter.c.name),
+    # names and ranks come from sort keys the cache keeps on each ticket (indexed)
+    "priority": t.c.priority_rank,  # most urgent last (descending: first)
+    "category": t.c.category_sort,
+    "assignee": t.c.assignee_sort,
+    "submitter": t.c.submitter_sort,
     "created_at": t.c.created_at,
     "updated_at": t.c.updated_at,
-}
-
-
-#: The table each sort by a name (or rank) reads besides ``tickets``, and how it is joined.
-_SORT_JOINS: dict[str, tuple[FromClause, ColumnElement[bool]]] = {
-    "priority": (priority, priority.c.key == t.c.priority),
-    "category": (category, category.c.id == t.c.category_id),
-    "assignee": (assignee, assignee.c.id == t.c.assignee_id),
-    "submitter": (submitter, submitter.c.id == t.c.submitter_id),
 }
 
 
@@ -355,18 +346,11 @@ def ticket_ids(store: Store, query: TicketQuery | None = None) -> list[str]:
     """Every matching ticket's id in order (limit and offset ignored), for models that hold
     ids and fetch rows in batches with :func:`tickets_by_id`.
 
-    Filters read only ``tickets``; another table is joined only when the sort needs a name or
-    a rank from it, so the common sorts are read in order from the cache's indexes."""
+    Filters and sorts read only ``tickets`` (names and ranks through its sort keys), so every
+    sort is read in order from one of the cache's indexes."""
     query = query or TicketQuery()
-    join = _SORT_JOINS.get(query.sort.lstrip("-"))
-    source = t if join is None else t.outerjoin(*join)
     with store.read() as conn:
-        stmt = (
-            select(t.c.id)
-            .select_from(source)
-            .where(*_conditions(query, _me(conn)))
-            .order_by(*_order(query.sort))
-        )
+        stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
         return _first_column(conn, stmt)
 
 

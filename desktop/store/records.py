@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Connection, Delete, Insert, Select, bindparam, delete, select, update
+from sqlalchemy import Column, Connection, Delete, Insert, Select, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.store.rows import Row
-from desktop.store.schema import ENTITY_TABLES
+from desktop.store.schema import DERIVED_COLUMNS, ENTITY_TABLES
+
+
+def _stored(table: Table) -> list[Column[Any]]:
+    """The columns of ``table`` that hold a row's fields (not the ones the cache derives)."""
+    return [column for column in table.columns if column.name not in DERIVED_COLUMNS]
 
 
 @functools.cache
 def _select(entity: str) -> Select[tuple[object, ...]]:
     table = ENTITY_TABLES[entity]
-    return select(table).where(table.c.id == bindparam("row_id"))
+    return select(*_stored(table)).where(table.c.id == bindparam("row_id"))
 
 
 @functools.cache
@@ -50,14 +56,14 @@ def read(conn: Connection, entity: str, row_id: str) -> Row | None:
 def replace(conn: Connection, entity: str, row: Row) -> None:
     """Write a whole row (columns missing from ``row`` become NULL)."""
     table = ENTITY_TABLES[entity]
-    values = {column.name: row.get(column.name) for column in table.columns}
+    values = {column.name: row.get(column.name) for column in _stored(table)}
     conn.execute(_upsert(entity, frozenset(values)), values)
 
 
 def merge(conn: Connection, entity: str, row: Row) -> None:
     """Insert a row or update only the columns ``row`` has (a bucket may carry a subset)."""
     table = ENTITY_TABLES[entity]
-    values = {name: value for name, value in row.items() if name in table.c}
+    values = {name: value for name, value in row.items() if name in table.c and name not in DERIVED_COLUMNS}
     conn.execute(_upsert(entity, frozenset(values)), values)
 
 
@@ -85,7 +91,8 @@ def merge_many(conn: Connection, entity: str, rows: Iterable[Row]) -> None:
     known = ENTITY_TABLES[entity].c
     groups: dict[frozenset[str], list[Row]] = {}
     for row in rows:
-        groups.setdefault(frozenset(name for name in row if name in known), []).append(row)
+        columns = frozenset(name for name in row if name in known and name not in DERIVED_COLUMNS)
+        groups.setdefault(columns, []).append(row)
     for columns, batch in groups.items():
         sql, order = _upsert_positional(entity, columns)
         conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in batch])
