@@ -296,7 +296,7 @@ def id_query_plan(store: Store, query: TicketQuery) -> str:
     executed: list[tuple[str, Any]] = []
 
     def remember(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        if statement.startswith("SELECT tickets.id"):
+        if "FROM tickets" in statement and "group_concat" in statement:
             executed.append((statement, parameters))
 
     event.listen(store.engine, "before_cursor_execute", remember)
@@ -307,7 +307,11 @@ def id_query_plan(store: Store, query: TicketQuery) -> str:
     [(statement, parameters)] = executed
     with store.read() as conn:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-    return " / ".join(str(step[-1]) for step in plan)
+    # the ids are joined by an aggregate over the ordered query: its own scan of that
+    # co-routine is not a read of a table
+    return " / ".join(
+        str(step[-1]) for step in plan if not str(step[-1]).startswith(("CO-ROUTINE", "SCAN anon_"))
+    )
 
 
 @pytest.mark.parametrize(
