@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from bench.queue_model import fill_cache, open_cache
 from desktop.app import Application, close_session
 from desktop.net.api import ApiClient
 from desktop.store.database import Store
 from desktop.sync.engine import SyncEngine
 from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
+from desktop.ui.queue.agent_console import AgentConsole
 from desktop.ui.shell.context import AppContext, CurrentUser
 from desktop.ui.shell.sync_controller import SyncController
 from tests.helpers.store import SERVER, World, open_store, pull, put
@@ -171,3 +173,21 @@ def turn_wheel(widget: QWidget) -> None:
         False,
     )
     QApplication.sendEvent(widget, event)
+
+
+@contextmanager
+def offline_agent_console(qtbot: QtBot, folder: Path, tickets: int, seed: int) -> Iterator[AgentConsole]:
+    """An agent console on a cache of ``tickets`` generated tickets, offline, loaded and shown."""
+    store = open_cache(folder)
+    fill_cache(store, tickets, seed=seed)
+    context = offline_context(store, store.user_id, "Agent 0", Role.AGENT)
+    window = AgentConsole(context)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == tickets and bool(window.reference.current.staff))
+    try:
+        yield window
+    finally:
+        context.tasks.wait()
+        context.sync.detach()
+        context.session.engine.close()
+        store.close()

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from bench.queue_model import fill_cache, open_cache
 from desktop.app import Application, close_session
 from desktop.ui.admin.console import AdminConsole
 from desktop.ui.portal.user_portal import UserPortal
@@ -37,7 +36,14 @@ from desktop.ui.queue.agent_console import AgentConsole
 from sync_server.child_server import LiveServer
 from tests.helpers.api import create_account
 from tests.helpers.store import World, pull, put
-from tests.helpers.ui import log_in_app, offline_context, requester_bucket, shut_app, world_store
+from tests.helpers.ui import (
+    log_in_app,
+    offline_agent_console,
+    offline_context,
+    requester_bucket,
+    shut_app,
+    world_store,
+)
 from ticketing.domain import Role
 
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
@@ -164,17 +170,8 @@ def test_user_portal_with_a_ticket_open_its_form_and_its_dialogs(qtbot: QtBot, p
 
 @pytest.fixture
 def console(qtbot: QtBot, desktop_env: Path, tmp_path: Path) -> Iterator[AgentConsole]:
-    store = open_cache(tmp_path / "cache")
-    fill_cache(store, 50, seed=3)
-    context = offline_context(store, store.user_id, "Agent 0", Role.AGENT)
-    window = AgentConsole(context)
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 50 and bool(window.reference.current.staff))
-    yield window
-    context.tasks.wait()
-    context.sync.detach()
-    context.session.engine.close()
-    store.close()
+    with offline_agent_console(qtbot, tmp_path / "cache", 50, seed=3) as window:
+        yield window
 
 
 def test_agent_console_with_a_ticket_open_and_its_dialogs(qtbot: QtBot, console: AgentConsole) -> None:

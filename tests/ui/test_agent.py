@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from bench.queue_model import fill_cache, open_cache
 from desktop.local.saved_filters import SavedFilterBook
 from desktop.models.queue_model import QueueColumn
 from desktop.models.ticket_table import TicketRole
@@ -31,7 +30,7 @@ from tests.helpers.ui import (
     all_controls,
     assert_label_in_name,
     log_in_app,
-    offline_context,
+    offline_agent_console,
     pick_from_list,
     shut_app,
 )
@@ -178,17 +177,8 @@ def test_agent_filters_the_queue_assigns_a_ticket_and_writes_an_internal_note(
 
 @pytest.fixture
 def console(qtbot: QtBot, desktop_env: Path, tmp_path: Path) -> Iterator[AgentConsole]:
-    store = open_cache(tmp_path / "cache")
-    fill_cache(store, 200, seed=5)
-    context = offline_context(store, store.user_id, "Agent 0", Role.AGENT)
-    window = AgentConsole(context)
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 200 and bool(window.reference.current.staff))
-    yield window
-    context.tasks.wait()
-    context.sync.detach()
-    context.session.engine.close()
-    store.close()
+    with offline_agent_console(qtbot, tmp_path / "cache", 200, seed=5) as window:
+        yield window
 
 
 def select_rows(qtbot: QtBot, console: AgentConsole, ticket_ids: list[str]) -> None:
