@@ -1,5 +1,8 @@
 """Benchmark: initial sync of a big desk (10k tickets, 50k comments by default) into a new cache.
 
+Also prints the client's peak memory (the client runs in a process of its own) and whether the
+pull stays linear (seconds per 10k rows over the first and the last tenth of the rows).
+
 Prints rows per second of the real path (sync server process -> HTTP pull pages -> the client's
 cache with its bucket bookkeeping) beside a baseline measured in the same run on the same rows:
 reading them straight from PostgreSQL and bulk-inserting them into a plain SQLite file. The
@@ -12,12 +15,16 @@ ratio is what to compare between runs; absolute figures depend on the machine.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import resource
 import sqlite3
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import create_engine, text
@@ -25,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from bench.dataset import Sizes, generate
 from desktop.sync import session as sessions
+from desktop.sync.pull import pull_all
 from sync_server.child_server import LiveServer
 from sync_server.db.embedded import start_embedded
 from sync_server.db.session import make_engine, make_session_factory
@@ -35,6 +43,54 @@ from ticketing.domain import Role
 from ticketing.schemas import UserCreate
 
 PASSWORD = "bench-password-1"
+
+
+@dataclass(frozen=True)
+class ClientRun:
+    """What the client process measured of its own initial sync."""
+
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+    marks: list[tuple[float, int]]  # (seconds since the start, rows applied) after each page
+
+
+def _client_sync(url: str, folder: str, answers: Any) -> None:
+    """Log in and pull everything, in a process of its own: its peak memory is the client's
+    alone (the dataset generator's is not counted)."""
+    started = time.perf_counter()
+    session = sessions.log_in(url, "bench@example.com", PASSWORD, data_dir=Path(folder))
+    marks: list[tuple[float, int]] = []
+    summary = pull_all(
+        session.store,
+        session.engine.transport,
+        on_progress=lambda progress: marks.append((time.perf_counter() - started, progress.done)),
+    )
+    seconds = time.perf_counter() - started
+    session.engine.close()
+    session.store.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    answers.put(ClientRun(summary.changes, seconds, peak_mb, marks))
+
+
+def _tenth_rates(marks: list[tuple[float, int]]) -> tuple[float, float]:
+    """Seconds per 10k rows over the first and the last tenth of the rows."""
+    total = marks[-1][1]
+
+    def at(rows: float) -> float:  # the time the sync reached ``rows``, between two marks
+        previous = (0.0, 0)
+        for mark in marks:
+            if mark[1] >= rows:
+                span = mark[1] - previous[1]
+                share = 0.0 if span == 0 else (rows - previous[1]) / span
+                return previous[0] + share * (mark[0] - previous[0])
+            previous = mark
+        return marks[-1][0]
+
+    tenth = total / 10
+    first = (at(tenth) - at(0)) / tenth * 10_000
+    last = (at(total) - at(total - tenth)) / tenth * 10_000
+    return first, last
 
 
 def _fresh_database(base_url: str | None, folder: Path) -> str:
@@ -100,17 +156,18 @@ def main() -> None:
         server = LiveServer(url)
         server.start()
         try:
-            started = time.perf_counter()
-            session_ = sessions.log_in(server.url, "bench@example.com", PASSWORD, data_dir=folder / "client")
-            report = session_.engine.sync_once()
-            sync_seconds = time.perf_counter() - started
-            session_.engine.close()
-            session_.store.close()
+            context = multiprocessing.get_context("spawn")
+            answers = context.Queue()
+            client = context.Process(target=_client_sync, args=(server.url, str(folder / "client"), answers))
+            client.start()
+            run: ClientRun = answers.get(timeout=3600)
+            client.join()
         finally:
             server.stop()
         engine.dispose()
 
-    sync_rows = report.pulled.changes
+    sync_rows, sync_seconds = run.rows, run.seconds
+    first, last = _tenth_rates(run.marks)
     print(
         f"baseline  (PostgreSQL -> plain SQLite): {base_rows:>7} rows in {base_seconds:6.2f} s = "
         f"{base_rows / base_seconds:>9.0f} rows/s"
@@ -121,6 +178,11 @@ def main() -> None:
     )
     print(
         f"ratio sync/baseline rows per second: {(sync_rows / sync_seconds) / (base_rows / base_seconds):.2f}"
+    )
+    print(f"client peak memory: {run.peak_rss_mb:.0f} MB")
+    print(
+        f"seconds per 10k rows: first tenth {first:.2f}, last tenth {last:.2f} "
+        f"(last/first {last / first:.2f}; linear when close to 1)"
     )
 
 

@@ -34,9 +34,9 @@ def wait_until_healthy(process: subprocess.Popen[bytes], url: str, timeout: floa
         if process.poll() is not None:
             raise ServerDidNotStart(f"the sync server exited with {process.returncode}")
         try:
-            if requests.get(f"{url}/api/health", timeout=1).status_code == 200:
+            if requests.get(f"{url}/api/health", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still busy
             time.sleep(0.1)
     raise ServerDidNotStart(f"the sync server did not answer within {timeout:.0f} s")
 

@@ -69,7 +69,8 @@ def database_url() -> Iterator[str]:
             conn.execute(
                 text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
             )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            # FORCE: a backend just terminated may not have gone yet (PostgreSQL 13+)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
