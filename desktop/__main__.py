@@ -7,9 +7,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.app import Application, create_qapplication
-from desktop.self_check import self_check
+from desktop.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from desktop import self_check
+else:
+    self_check = lazy_module("desktop.self_check")  # builds every window: only for --self-check
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -37,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(arguments)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO)
     if args.self_check:
-        return self_check()
+        return self_check.self_check()
     qapp = create_qapplication([sys.argv[0]])
     app = Application(data_dir=args.data_dir, default_server=args.server)
     app.start(resume=not args.no_resume)

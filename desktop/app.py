@@ -10,25 +10,35 @@ import importlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QTableView, QWidget
 
+from desktop import startup_trace
+from desktop.lazy import lazy_module
 from desktop.local import credentials
 from desktop.local.remembered import AccountBook
-from desktop.net.api import ApiClient
-from desktop.sync import session as account_session
-from desktop.sync.session import AccountSession, UnsyncedChanges
 from desktop.tasks import TaskRunner
-from desktop.ui.portal.user_portal import UserPortal
 from desktop.ui.shell.context import AppContext, CurrentUser
-from desktop.ui.shell.error_text import action_error
-from desktop.ui.shell.login_window import ApiFactory, LoginResult, LoginWindow
-from desktop.ui.shell.main_window import MainWindowBase
+from desktop.ui.shell.login_window import ApiFactory, LoginResult, LoginWindow, default_api_factory
 from desktop.ui.shell.sync_controller import SyncController
 from ticketing.domain import Role
+
+if TYPE_CHECKING:
+    # Only the login window is imported before it is shown; the windows of a logged-in account,
+    # the cache, the HTTP client and the sync engine load once a login opens (desktop.lazy).
+    from desktop.models import ticket_table
+    from desktop.sync import session as account_session
+    from desktop.ui.portal import user_portal
+    from desktop.ui.shell import error_text
+    from desktop.ui.shell.main_window import MainWindowBase
+else:
+    account_session = lazy_module("desktop.sync.session")
+    ticket_table = lazy_module("desktop.models.ticket_table")
+    user_portal = lazy_module("desktop.ui.portal.user_portal")
+    error_text = lazy_module("desktop.ui.shell.error_text")
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +80,7 @@ def open_main_window(context: AppContext) -> MainWindowBase:
     Falls back to the portal (with a message) if this build has no console for the role."""
     target = STAFF_WINDOWS.get(context.user.role)
     if target is None:
-        return UserPortal(context)
+        return user_portal.UserPortal(context)
     module_name, class_name = target
     try:
         window_class: Any = getattr(importlib.import_module(module_name), class_name)
@@ -82,7 +92,7 @@ def open_main_window(context: AppContext) -> MainWindowBase:
             "showing the tickets you submitted instead.",
         )
     try:
-        return cast(MainWindowBase, window_class(context))
+        return cast("MainWindowBase", window_class(context))
     except Exception as error:  # a bug in the console must not lock the user out of the app
         log.exception("the %s console failed to open", context.user.role)
         return _portal_instead(
@@ -92,8 +102,16 @@ def open_main_window(context: AppContext) -> MainWindowBase:
         )
 
 
+def _trace_queue(window: MainWindowBase) -> None:
+    """For the cold start benchmark (:mod:`desktop.startup_trace`): the queue's first screen."""
+    queue = getattr(window, "queue", None)
+    if startup_trace.enabled() and isinstance(queue, QTableView):
+        loaded = ticket_table.TicketRole.LOADED
+        startup_trace.mark_rows_shown(queue, startup_trace.QUEUE_ROWS_SHOWN, loaded)
+
+
 def _portal_instead(context: AppContext, notice: str) -> MainWindowBase:
-    portal = UserPortal(context)
+    portal = user_portal.UserPortal(context)
     portal.show_banner(notice)
     return portal
 
@@ -116,7 +134,7 @@ class Application(QObject):
         book: AccountBook | None = None,
         data_dir: Path | None = None,
         engine_options: dict[str, Any] | None = None,
-        api_factory: ApiFactory = ApiClient,
+        api_factory: ApiFactory = default_api_factory,
         default_server: str | None = None,
     ) -> None:
         super().__init__()
@@ -157,6 +175,7 @@ class Application(QObject):
         if message:
             window.show_message(message)
         self.login_window = window
+        startup_trace.mark_first_paint(window, startup_trace.LOGIN_SHOWN)
         window.show()
         self.login_shown.emit(window)
         return window
@@ -186,6 +205,7 @@ class Application(QObject):
         if self.login_window is not None:
             self.login_window.close()
             self.login_window = None
+        _trace_queue(window)
         window.show()
         if result.offline:
             window.show_message(
@@ -224,15 +244,15 @@ class Application(QObject):
             self.show_login("You have logged out.")
 
         def failed(error: BaseException) -> None:
-            if isinstance(error, UnsyncedChanges):
+            if isinstance(error, account_session.UnsyncedChanges):
                 self._ask_about_unsynced(window, error)
             else:
-                QMessageBox.warning(window, "Log out", action_error(error))
+                QMessageBox.warning(window, "Log out", error_text.action_error(error))
 
         window.show_message("Logging out…")
         self.tasks.run(work, done, failed, owner=None)
 
-    def _ask_about_unsynced(self, parent: QWidget, error: UnsyncedChanges) -> None:
+    def _ask_about_unsynced(self, parent: QWidget, error: account_session.UnsyncedChanges) -> None:
         box = QMessageBox(parent)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Changes not sent yet")
@@ -275,7 +295,7 @@ class Application(QObject):
         self.tasks.run(lambda: close_session(session), done, lambda _error: done(None), owner=None)
 
 
-def close_session(session: AccountSession) -> None:
+def close_session(session: account_session.AccountSession) -> None:
     """Stop the account's sync thread and close its cache without logging out."""
     session.engine.close()
     session.store.close()

@@ -101,9 +101,11 @@ class AgentConsole(MainWindowBase):
         self.detail.undo_started.connect(self._on_detail_undo_started)
         context.sync.data_changed.connect(self._on_sync_data_changed)
 
+        # the queue's query first: the pool has a thread per core, and the key numbers count
+        # over every ticket (a scan of the whole cache) while the first screen waits for its ids
+        self.model.set_query(self.filters.query())
         self.reference.reload()
         self.metrics.reload()
-        self.model.set_query(self.filters.query())
 
     def _build_view_menu(self) -> None:
         menu = self.menuBar().addMenu("&View")

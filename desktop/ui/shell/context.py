@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.net.api import ApiClient
-from desktop.store.database import Store
-from desktop.sync.session import AccountSession
-from desktop.tasks import TaskRunner
 from ticketing.domain import Role
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the app imports this module before the login window; these load after it
+    from desktop.net.api import ApiClient
+    from desktop.store.database import Store
+    from desktop.sync.session import AccountSession
+    from desktop.tasks import TaskRunner
     from desktop.ui.shell.sync_controller import SyncController
 
 

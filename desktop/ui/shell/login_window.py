@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -27,23 +27,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.lazy import lazy_module
 from desktop.local import credentials
 from desktop.local.remembered import AccountBook, RememberedAccount
-from desktop.net.api import ApiClient, AuthError, RateLimited
 from desktop.palette import scheme_for
 from desktop.store.files import normalize_server_url
-from desktop.sync import session as account_session
-from desktop.sync.session import AccountSession
 from desktop.tasks import TaskRunner
-from desktop.ui.shell.error_text import login_error
-from ticketing.schemas import TokenOut
+
+if TYPE_CHECKING:
+    # the HTTP client, the cache and the sync engine load on the worker thread that logs in,
+    # after this window is on screen (see desktop.lazy)
+    from desktop.net import api as net_api
+    from desktop.net.api import ApiClient
+    from desktop.sync import session as account_session
+    from desktop.sync.session import AccountSession
+    from desktop.ui.shell import error_text
+    from ticketing.schemas import TokenOut
+else:
+    net_api = lazy_module("desktop.net.api")
+    account_session = lazy_module("desktop.sync.session")
+    error_text = lazy_module("desktop.ui.shell.error_text")
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVER = "http://localhost:8700"
 
 #: Builds the HTTP client of a login attempt (tests pass one that misbehaves on purpose).
-ApiFactory = Callable[..., ApiClient]
+ApiFactory = Callable[..., "ApiClient"]
+
+
+def default_api_factory(*args: Any, **kwargs: Any) -> ApiClient:
+    """:class:`~desktop.net.api.ApiClient` (imported when the first login starts)."""
+    return net_api.ApiClient(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,7 @@ class LoginWindow(QWidget):
         book: AccountBook | None = None,
         engine_options: dict[str, Any] | None = None,
         data_dir: Path | None = None,
-        api_factory: ApiFactory = ApiClient,
+        api_factory: ApiFactory = default_api_factory,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -281,7 +296,7 @@ class LoginWindow(QWidget):
         try:
             server = server_address(self.server.text())
         except ValueError as error:
-            self.show_message(login_error(error, self.server.text()))
+            self.show_message(error_text.login_error(error, self.server.text()))
             self.server.setFocus()
             return
         email = self.email.text().strip()
@@ -351,7 +366,7 @@ class LoginWindow(QWidget):
                 self.show_message("Your saved login is no longer available. Please enter your password.")
                 self.password.setFocus()
                 return
-            if isinstance(error, AuthError):  # revoked or expired: forget it
+            if isinstance(error, net_api.AuthError):  # revoked or expired: forget it
                 self._forget_token(account.server_url, account.email)
                 self._book.forget(account.server_url, account.email)
                 self._set_saved_token(False)
@@ -382,9 +397,9 @@ class LoginWindow(QWidget):
         """Say why; everything typed stays, so trying again is one click."""
         log.info("login failed: %r", error)
         self._set_busy(False)
-        if isinstance(error, RateLimited):
+        if isinstance(error, net_api.RateLimited):
             self.show_message(f"Too many sign-in attempts; try again in {error.retry_after} s.")
         else:
-            self.show_message(login_error(error, server))
+            self.show_message(error_text.login_error(error, server))
         self.password.setFocus()
         self.password.selectAll()

@@ -7,13 +7,15 @@ thread, so this controller re-emits all of them through queued signals.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from desktop.store.database import ChangeSet, Store
-from desktop.sync.engine import SyncEngine
 from desktop.sync.status import SyncProgress, SyncStatus
+
+if TYPE_CHECKING:  # built with the login window, before the cache and the engine are loaded
+    from desktop.store.database import ChangeSet, Store
+    from desktop.sync.engine import SyncEngine
 
 
 class SyncController(QObject):
