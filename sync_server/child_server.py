@@ -49,6 +49,8 @@ class LiveServer:
     #: The server's data folder (uploaded files); a fresh temporary one unless given.
     data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketdesk-server-")))
     port: int = field(default_factory=free_port)
+    #: Server processes (``serve --workers``).
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -58,7 +60,15 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> None:
         env = dict(os.environ, DATABASE_URL=self.database_url, TICKETDESK_DATA_DIR=str(self.data_dir))
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "sync_server", "serve", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "sync_server",
+                "serve",
+                "--port",
+                str(self.port),
+                *(["--workers", str(self.workers)] if self.workers != 1 else []),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
