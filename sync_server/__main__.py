@@ -11,10 +11,12 @@ import contextlib
 import datetime as dt
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
@@ -113,12 +115,22 @@ def _serve(config: ServerConfig, engine: Engine, args: argparse.Namespace) -> in
         access=dt.timedelta(minutes=config.access_token_minutes),
         refresh=dt.timedelta(days=config.refresh_token_days),
     )
-    app = create_app(engine, lifetimes, data_dir=config.data_dir, send_mail=not args.no_send_mail)
+
+    def make_app() -> FastAPI:
+        return create_app(engine, lifetimes, data_dir=config.data_dir, send_mail=not args.no_send_mail)
+
+    workers = args.workers
     print(f"Ticketdesk sync server listening on http://{config.host}:{config.port}", flush=True)
     print(f"  API docs: http://{config.host}:{config.port}/docs", flush=True)
-    process.serve(app, config.host, config.port)  # until SIGTERM, SIGINT or SIGHUP
+    status = 0
+    if workers == 1:
+        process.serve(make_app(), config.host, config.port)  # until SIGTERM, SIGINT or SIGHUP
+    else:
+        print(f"  {workers} worker processes", flush=True)
+        engine.dispose()  # no pooled connection may be shared with the forked workers
+        status = process.serve_workers(make_app, config.host, config.port, workers)
     print("Ticketdesk sync server stopped.", flush=True)
-    return 0
+    return status
 
 
 def cmd_serve(config: ServerConfig, args: argparse.Namespace) -> int:
@@ -154,6 +166,15 @@ COMMANDS = {
 }
 
 
+def _workers(value: str) -> int:
+    count = int(value)
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError("give 1 to 64 worker processes")
+    if count > 1 and not hasattr(os, "fork"):
+        raise argparse.ArgumentTypeError("several worker processes need a system with fork (Linux, macOS)")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sync_server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("serve", "demo"):
             command.add_argument("--host", help="address to listen on (default 127.0.0.1)")
             command.add_argument("--port", type=int, help="port to listen on (default 8700)")
+            command.add_argument(
+                "--workers",
+                type=_workers,
+                default=1,
+                help="server processes sharing the port (default 1; README: about 2 per core)",
+            )
             command.add_argument(
                 "--no-send-mail",
                 action="store_true",

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -160,3 +161,35 @@ def test_make_run_stopped_with_sigterm_stops_the_server_and_the_database(
     assert not _postgres_running(data_dir), log.read_text()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_answers_from_both_and_stops_cleanly_on_sigterm(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    log_file = tmp_path / "workers.log"
+    server = _start(
+        [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
+        data_dir,
+        port,
+        log_file,
+    )
+    workers = [
+        child for child in psutil.Process(server.pid).children() if "sync_server" in " ".join(child.cmdline())
+    ]
+    assert len(workers) == 2, log_file.read_text()
+    answers = [requests.get(f"http://127.0.0.1:{port}/api/health", timeout=5) for _ in range(20)]
+    assert all(a.status_code == 200 and a.json()["status"] == "ok" for a in answers)
+    in_flight, rest = _half_sent_login(port)
+    time.sleep(0.3)  # a worker has read the headers
+
+    server.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert _finish(in_flight, rest).startswith(b"HTTP/1.1 401")  # the request in flight got its answer
+    assert server.wait(timeout=60) == 0, log_file.read_text()
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    assert not _postgres_running(data_dir)
+    log = log_file.read_text()
+    assert "2 worker processes" in log and "Ticketdesk sync server stopped." in log
+    assert "Traceback" not in log
