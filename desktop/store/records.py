@@ -72,14 +72,7 @@ def _upsert_positional(entity: str, columns: frozenset[str]) -> tuple[str, tuple
     """:func:`_upsert` compiled once to SQL with positional parameters, and the column order
     they take: ``executemany`` over plain tuples, because SQLAlchemy's per-row parameter
     processing was most of the cost of a bulk write."""
-    table = ENTITY_TABLES[entity]
-    stmt = sqlite_insert(table).values({name: bindparam(name) for name in sorted(columns)})
-    changes = {name: stmt.excluded[name] for name in sorted(columns) if name != "id"}
-    stmt = (
-        stmt.on_conflict_do_update(index_elements=["id"], set_=changes)
-        if changes
-        else stmt.on_conflict_do_nothing(index_elements=["id"])
-    )
+    stmt = _upsert(entity, columns).values({name: bindparam(name) for name in sorted(columns)})
     compiled = stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
     assert compiled.positiontup is not None
     return str(compiled), tuple(compiled.positiontup)
