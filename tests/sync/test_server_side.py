@@ -335,3 +335,36 @@ def test_fresh_client_pages_through_a_pruned_bucket(client: TestClient, engine: 
     assert all(not cursor.startswith("r") for cursor in body["cursors"].values()), body["cursors"]
     again = pull_all(agent, cursors=body["cursors"], limit=3)
     assert again["changes"] == [] and not again["reset_buckets"]
+
+
+def test_a_mutation_settles_only_once_its_rows_are_delivered(client: TestClient, engine: Engine) -> None:
+    """A mutation answered below the horizon is not settled while a later change to its rows is
+    still above it: the op moved there, so the pull does not bring the row, and a client that
+    dropped its own copy would lose the ticket until the horizon passes (seen under load)."""
+    user = login(client, engine, "uma@example.com", Role.USER)
+    agent = login(client, engine, "alice@example.com", Role.AGENT)
+    client_id, ticket_id = str(uuid.uuid4()), str(uuid.uuid4())
+    create = {
+        "id": 1,
+        "name": "create_ticket",
+        "args": {
+            "id": ticket_id,
+            "title": "New",
+            "description": "d",
+            "category_id": first_category(user),
+            "priority": "Low",
+        },
+    }
+    pushed = push(user, client_id, [create]).json()
+    assert [r["status"] for r in pushed["results"]] == ["applied"], pushed
+    wait_for_horizon(engine)  # the create is below every horizon from here on
+    with engine.connect() as slow:  # a transaction with an xid, open across the agent's change
+        slow.execute(text("SELECT pg_current_xact_id()"))
+        assert agent.patch(f"/api/tickets/{ticket_id}", json={"priority": "High"}).status_code == 200
+        held = pull_all(user, settle=False, client_id=client_id)
+        assert ticket_id not in ids(held["changes"], "ticket")  # its op moved above the horizon
+        assert held["last_mutation_id"] == 0
+        slow.rollback()
+    after = pull_all(user, cursors=held["cursors"], client_id=client_id)
+    assert ticket_id in ids(after["changes"], "ticket")
+    assert after["last_mutation_id"] == 1

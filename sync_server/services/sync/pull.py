@@ -130,16 +130,32 @@ def _expired_buckets(cursors: dict[str, str], floors: dict[str, tuple[int, int]]
     }
 
 
-def _settled_mutation(session: Session, client_id: uuid.UUID, horizon: str) -> int:
-    """The client's newest mutation answered in a transaction below the horizon: its effects
-    are in this pull (once ``has_more`` is false), so the client can stop replaying it."""
-    settled = session.scalar(
-        text(
-            "SELECT max(mutation_id) FROM sync_mutation_results "
-            "WHERE client_id = :client AND xid < CAST(:horizon AS xid8)"
-        ),
-        {"client": client_id, "horizon": horizon},
-    )
+#: The client's newest mutation answered below the horizon, unless a change the pull cannot
+#: deliver yet is waiting in one of its buckets: then none.
+_SETTLED = text(
+    """
+    SELECT CASE
+        WHEN EXISTS (
+            SELECT 1 FROM sync_op WHERE bucket = ANY(:buckets) AND xid >= CAST(:horizon AS xid8)
+        ) THEN 0
+        ELSE coalesce(max(mutation_id), 0)
+    END
+    FROM sync_mutation_results
+    WHERE client_id = :client AND xid < CAST(:horizon AS xid8)
+    """
+)
+
+
+def _settled_mutation(session: Session, client_id: uuid.UUID, buckets: frozenset[str], horizon: str) -> int:
+    """The client's newest mutation whose effects this pull has delivered (once ``has_more`` is
+    false), so the client can stop replaying it and drop its own copy of the rows.
+
+    Answered below the horizon is not enough: a later change to the same row moves the row's op
+    to that change's transaction, and if that one is still above the horizon the pull does not
+    bring the row at all (a ticket the client created would vanish from its cache until the
+    next pull). Which rows a mutation touched is not recorded, so while any op of the client's
+    buckets waits above the horizon nothing is settled; the client looks again shortly."""
+    settled = session.scalar(_SETTLED, {"client": client_id, "buckets": sorted(buckets), "horizon": horizon})
     return int(settled or 0)
 
 
@@ -225,7 +241,7 @@ def pull(session: Session, principal: Principal, request: PullRequest) -> PullPa
         remaining = _remaining(session, cursors, horizon) if request.count_remaining else None
     return PullPage(
         db_epoch=epoch,
-        last_mutation_id=_settled_mutation(session, request.client_id, horizon),
+        last_mutation_id=_settled_mutation(session, request.client_id, subscribed, horizon),
         changes=_changes(session, ops),
         cursors=cursors,
         removed_buckets=sorted(set(request.cursors) - subscribed),
