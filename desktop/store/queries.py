@@ -343,15 +343,20 @@ def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketR
 
 
 def ticket_ids(store: Store, query: TicketQuery | None = None) -> list[str]:
-    """Every matching ticket's id in order (limit and offset ignored), for models that hold
-    ids and fetch rows in batches with :func:`tickets_by_id`.
+    """Every matching ticket's id in order (limit and offset ignored): for work over all of
+    them (a bulk action over every matching ticket); tables read windows instead
+    (:mod:`desktop.store.queue_window`).
 
     Filters and sorts read only ``tickets`` (names and ranks through its sort keys), so every
     sort is read in order from one of the cache's indexes."""
-    query = query or TicketQuery()
     with store.read() as conn:
-        stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
-        return _ids_in_order(conn, stmt)
+        return ticket_ids_in(conn, query or TicketQuery())
+
+
+def ticket_ids_in(conn: Connection, query: TicketQuery) -> list[str]:
+    """:func:`ticket_ids` within a read transaction the caller holds."""
+    stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
+    return _ids_in_order(conn, stmt)
 
 
 def _ids_in_order(conn: Connection, stmt: Select[Any]) -> list[str]:
@@ -366,15 +371,20 @@ def _ids_in_order(conn: Connection, stmt: Select[Any]) -> list[str]:
 
 def tickets_by_id(store: Store, ids: Sequence[str]) -> dict[str, TicketRow]:
     """The rows of ``ids`` that still exist (a page of a table model)."""
-    found: dict[str, TicketRow] = {}
     with store.read() as conn:
-        for start in range(0, len(ids), 500):
-            result = conn.execute(_ROWS_BY_ID, {"ids": list(ids[start : start + 500])})
-            try:  # the driver's tuples: SQLAlchemy's rows would cost as much as SQLite's work
-                for values in result.cursor.fetchall():
-                    found[values[0]] = _ticket_row(values)
-            finally:
-                result.close()
+        return tickets_by_id_in(conn, ids)
+
+
+def tickets_by_id_in(conn: Connection, ids: Sequence[str]) -> dict[str, TicketRow]:
+    """:func:`tickets_by_id` within a read transaction the caller holds."""
+    found: dict[str, TicketRow] = {}
+    for start in range(0, len(ids), 500):
+        result = conn.execute(_ROWS_BY_ID, {"ids": list(ids[start : start + 500])})
+        try:  # the driver's tuples: SQLAlchemy's rows would cost as much as SQLite's work
+            for values in result.cursor.fetchall():
+                found[values[0]] = _ticket_row(values)
+        finally:
+            result.close()
     return found
 
 
