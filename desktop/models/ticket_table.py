@@ -232,7 +232,7 @@ class TicketTableModel(FlatTableModel):
         """Show the tickets matching ``query`` (its sort included)."""
         self._query = query
         self._new_query = True
-        self.reload()
+        self._reload(keep_count=True)
 
     def track(self, ticket_ids: Iterable[str]) -> None:
         """Keep these tickets' rows known across refreshes (a view's selection and current
@@ -262,6 +262,9 @@ class TicketTableModel(FlatTableModel):
     def reload(self) -> None:
         """Count again and reread the pages on screen (in the background); rows shown are
         kept until they change."""
+        self._reload(keep_count=False)  # asked for after a write, perhaps before its notice
+
+    def _reload(self, *, keep_count: bool) -> None:
         if self._loading:
             self._load_again = True
             return
@@ -272,7 +275,7 @@ class TicketTableModel(FlatTableModel):
         query, store = self._query, self._store  # never the model itself in the work
         # a new sort of the same tickets: the count stands
         version = self._version
-        total = self._total if self._counted == (_unsorted(query), version) else None
+        total = self._total if keep_count and self._counted == (_unsorted(query), version) else None
 
         def work() -> _Loaded:
             return _load(store, query, pages, locate, BATCH_SIZE, total=total)
