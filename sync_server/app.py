@@ -24,6 +24,7 @@ from starlette.responses import Response
 
 from sync_server import __version__
 from sync_server.api import attachments, audit, auth, catalog, contract, settings_api, sync, tickets, users
+from sync_server.api.caller_cache import CallerCache
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
@@ -171,6 +172,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.callers = CallerCache()
     app.state.blob_store = BlobStore(data_dir or ServerConfig().data_dir)
     app.state.token_lifetimes = lifetimes or TokenLifetimes(
         access=dt.timedelta(minutes=15), refresh=dt.timedelta(days=60)
