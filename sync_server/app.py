@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
@@ -19,11 +19,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_server import __version__
 from sync_server.api import attachments, audit, auth, catalog, contract, settings_api, sync, tickets, users
+from sync_server.api.caller_cache import CallerCache
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
@@ -107,34 +110,58 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "Something went wrong on the server; it has been logged.")
 
 
-def install_protocol_gate(app: FastAPI) -> None:
-    """Requests naming a protocol version this server does not speak get 426 and why."""
+def _protocol_refusal(raw: str) -> Response | None:
+    """The answer to a request naming a protocol version this server does not speak."""
+    try:
+        version = int(raw)
+    except ValueError:
+        return _error(400, "bad_request", f"{PROTOCOL_HEADER} must be a whole number.")
+    if version < MIN_SUPPORTED_PROTOCOL:
+        return _error(
+            426,
+            "upgrade_required",
+            f"This app speaks protocol {version}; the server needs {MIN_SUPPORTED_PROTOCOL} or "
+            "newer. Please update Ticketdesk.",
+        )
+    if version > PROTOCOL_VERSION:
+        return _error(
+            426,
+            "server_too_old",
+            f"This app speaks protocol {version}, newer than the server's {PROTOCOL_VERSION}. "
+            "Ask your administrator to update the server.",
+        )
+    return None
 
-    @app.middleware("http")
-    async def _gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        raw = request.headers.get(PROTOCOL_HEADER)
-        if raw is not None:
-            try:
-                version = int(raw)
-            except ValueError:
-                return _error(400, "bad_request", f"{PROTOCOL_HEADER} must be a whole number.")
-            if version < MIN_SUPPORTED_PROTOCOL:
-                return _error(
-                    426,
-                    "upgrade_required",
-                    f"This app speaks protocol {version}; the server needs {MIN_SUPPORTED_PROTOCOL} or "
-                    "newer. Please update Ticketdesk.",
-                )
-            if version > PROTOCOL_VERSION:
-                return _error(
-                    426,
-                    "server_too_old",
-                    f"This app speaks protocol {version}, newer than the server's {PROTOCOL_VERSION}. "
-                    "Ask your administrator to update the server.",
-                )
-        response = await call_next(request)
-        response.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
-        return response
+
+class ProtocolGate:
+    """Requests naming a protocol version this server does not speak get 426 and why; every
+    other answer says which version the server speaks. A plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` runs each request through an extra task and a streamed copy of the
+    response, about a tenth of the server's time per empty sync pull in the profile."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = Headers(scope=scope).get(PROTOCOL_HEADER)
+        refusal = None if raw is None else _protocol_refusal(raw)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)
+
+
+def install_protocol_gate(app: FastAPI) -> None:
+    app.add_middleware(ProtocolGate)
 
 
 def _mail_lifespan(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -171,6 +198,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.callers = CallerCache()
     app.state.blob_store = BlobStore(data_dir or ServerConfig().data_dir)
     app.state.token_lifetimes = lifetimes or TokenLifetimes(
         access=dt.timedelta(minutes=15), refresh=dt.timedelta(days=60)

@@ -24,12 +24,12 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sync_server.api import deps
+from sync_server.api import caller_cache, deps
 from sync_server.api.limits import RATE_LIMITED, RATE_LIMITED_DEPENDENCY
 
 #: Answers any operation can give, whatever it is built of.
 _EVERY_OPERATION = (400, 422, 426, 503)
-_NEEDS_CALLER = {deps.get_caller, deps.get_short_caller}
+_NEEDS_CALLER = {deps.get_caller, deps.get_short_caller, caller_cache.get_sync_caller}
 _NEEDS_ROLE = {deps.get_staff, deps.get_admin, deps.get_short_admin}
 
 
