@@ -18,23 +18,20 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    String,
     and_,
     bindparam,
-    cast,
     exists,
     func,
-    or_,
     select,
 )
 from sqlalchemy.sql.elements import UnaryExpression
 
-from desktop.store import outbox, schema, shadows, state
+from desktop.store import outbox, schema, search, shadows, state
 from desktop.store.database import Store
 from desktop.store.replay import ticket_state
 from desktop.store.rows import parse_time, stored_time, utc_text
 from ticketing import workflow
-from ticketing.domain import Role, Status, format_ticket_number, parse_ticket_number
+from ticketing.domain import Role, Status, format_ticket_number
 from ticketing.schemas import TicketQuery
 
 t = schema.tickets
@@ -192,11 +189,6 @@ class StaffRow:
 # --- tickets --------------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.status:
@@ -222,16 +214,7 @@ def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]
         if end is not None:
             conditions.append(column < utc_text(end))
     if query.q and query.q.strip():
-        pattern = _like(query.q.strip())
-        matches: list[ColumnElement[bool]] = [
-            t.c.title.ilike(pattern, escape="\\"),
-            t.c.description.ilike(pattern, escape="\\"),
-            cast(t.c.number, String).like(pattern, escape="\\"),
-        ]
-        number = parse_ticket_number(query.q)
-        if number is not None:
-            matches.append(t.c.number == number)
-        conditions.append(or_(*matches))
+        conditions.append(search.condition(query.q, t))  # full text and number (search.py)
     return conditions
 
 
@@ -342,15 +325,20 @@ def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketR
         return [_ticket_row(row) for row in conn.execute(stmt)]
 
 
-def ticket_ids(store: Store, query: TicketQuery | None = None) -> list[str]:
+def ticket_ids(store: Store, query: TicketQuery | None = None, *, ranked: bool = False) -> list[str]:
     """Every matching ticket's id in order (limit and offset ignored), for models that hold
-    ids and fetch rows in batches with :func:`tickets_by_id`.
+    ids and fetch rows in batches with :func:`tickets_by_id`; ``ranked``: a search's best
+    matches first instead of ``query.sort`` (see :mod:`desktop.store.search`).
 
     Filters and sorts read only ``tickets`` (names and ranks through its sort keys), so every
     sort is read in order from one of the cache's indexes."""
     query = query or TicketQuery()
     with store.read() as conn:
-        stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
+        stmt = select(t.c.id).where(*_conditions(query, _me(conn)))
+        if ranked and query.q and query.q.strip():
+            stmt = search.by_relevance(stmt, query.q, t)
+        else:
+            stmt = stmt.order_by(*_order(query.sort))
         return _ids_in_order(conn, stmt)
 
 

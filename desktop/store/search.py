@@ -1,0 +1,260 @@
+"""Full-text search in the cache: the index's upkeep, safe queries, ranking and snippets.
+
+The index is SQLite FTS5 (migration 4): ``search_index`` is an external-content index over
+``search_docs``, which holds one plain-text document per searchable thing. A document has a
+``kind``: ``'ticket'`` (title; description as plain text, never its tags; every comment the
+cache holds) is the only one now, and knowledge-base articles will be another kind in the same
+two tables (their own title and body, no comments), so one query can search both and a
+``kind`` condition tells them apart. The index is built from the cache alone, and a cache holds
+only what its account may see (a requester's never holds internal notes), so the index can hold
+nothing more.
+
+Upkeep: triggers on ``tickets`` and ``comments`` note every changed ticket in ``search_stale``
+(whatever wrote it: a pull page, a local command, a replay, a removal), and :func:`refresh`
+rewrites those documents before the transaction commits (``Store.write`` and the migrations
+call it), in bulk, so an initial sync pays one pass per page rather than work per row.
+
+Queries: :func:`parse` turns what a user typed into an FTS5 expression made only of quoted
+terms (it never raises, whatever the input: quotes, ``-``, ``*``, ``:``, parentheses, ``AND``,
+unbalanced quotes are words or nothing), with a prefix match on the last word so that
+search-as-you-type works, ``-word`` to leave a word out and ``"a phrase"``; a ticket number
+(``1001``, ``#1001``, ``TKT-1001``) matches that ticket too. Results are ranked by bm25 with
+the title weighted above the description, above the comments; snippets carry private markers
+that :func:`snippet_html` turns into ``<b>`` after escaping the text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Select,
+    String,
+    Table,
+    bindparam,
+    case,
+    false,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.sql.selectable import Subquery
+
+from ticketing.domain import parse_ticket_number
+from ticketing.richtext import plain_text
+
+KIND_TICKET = "ticket"
+#: bm25 weights of the index's columns: title, body (the description), comments.
+WEIGHTS = (10.0, 4.0, 1.0)
+#: Around a matched word in a snippet; control characters that :func:`document_text` removes
+#: from indexed text, so ticket content can never forge them.
+MARK_START = "\x02"
+MARK_END = "\x03"
+ELLIPSIS = "…"
+#: Words around the match in a snippet (spelled in ``_SNIPPETS``).
+SNIPPET_WORDS = 12
+
+# what the index's tokenizer (unicode61) keeps as words: letters and digits
+_WORD = re.compile(r"[^\W_]+")
+# a quoted phrase (its closing quote may be missing) or a run of anything else but spaces
+_CHUNK = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
+_NUMBER = re.compile(r"^\s*#\s*(\d{1,18})\s*$")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a search text asks for: an FTS5 expression (``None``: no words) and/or a number."""
+
+    match: str | None
+    number: int | None
+
+    @property
+    def empty(self) -> bool:
+        return self.match is None and self.number is None
+
+
+def _phrase(words: Sequence[str], prefix: bool) -> str:
+    # words hold letters and digits only, so a quoted string of them is always one safe phrase
+    return '"' + " ".join(words) + '"' + ("*" if prefix else "")
+
+
+def parse(search: str) -> SearchQuery:
+    """The FTS5 expression and ticket number a user's search text asks for; never raises."""
+    chunks: list[tuple[bool, list[str], bool]] = []  # (excluded, words, may be a prefix)
+    for found in _CHUNK.finditer(search):
+        sign, quoted, closed, bare = found.groups()
+        if bare is not None:
+            excluded = bare.startswith("-") and len(bare) > 1
+            words = _WORD.findall(bare)
+            chunks.append((excluded, words, True))
+        else:
+            chunks.append((sign == "-", _WORD.findall(quoted), not closed))
+    chunks = [chunk for chunk in chunks if chunk[1]]
+    typing_on = bool(search) and not search[-1].isspace()
+    included = [chunk for chunk in chunks if not chunk[0]]
+    terms = [
+        _phrase(words, prefix=typing_on and open_end and n == len(included) - 1)
+        for n, (_out, words, open_end) in enumerate(included)
+    ]
+    excluded = [_phrase(words, prefix=False) for is_out, words, _open in chunks if is_out]
+    match: str | None = None
+    if terms:
+        match = " AND ".join(terms)
+        if excluded:
+            match = f"({match}) NOT ({' OR '.join(excluded)})"
+    number_found = _NUMBER.match(search)
+    number = int(number_found.group(1)) if number_found else parse_ticket_number(search)
+    return SearchQuery(match=match, number=number)
+
+
+# --- the index's upkeep ---------------------------------------------------------------------
+
+
+def document_text(value: object, *, rich: bool) -> str:
+    """Text as the index holds it: sanitized HTML reduced to its words (``rich``), without the
+    snippet markers."""
+    words = "" if value is None else str(value)
+    words = plain_text(words) if rich else words
+    return words.replace(MARK_START, "").replace(MARK_END, "")
+
+
+_STALE_ROWS = (
+    "SELECT id, title, description FROM tickets "
+    "WHERE id IN (SELECT ref_id FROM search_stale WHERE kind = 'ticket')"
+)
+_STALE_COMMENTS = (
+    "SELECT ticket_id, content FROM comments "
+    "WHERE ticket_id IN (SELECT ref_id FROM search_stale WHERE kind = 'ticket') "
+    "ORDER BY ticket_id, created_at, id"
+)
+_DROP_GONE = (
+    "DELETE FROM search_docs WHERE kind = 'ticket' "
+    "AND ref_id IN (SELECT ref_id FROM search_stale WHERE kind = 'ticket') "
+    "AND ref_id NOT IN (SELECT id FROM tickets)"
+)
+# an unchanged document is not rewritten: a pull that changed a status leaves the index alone
+_WRITE_DOC = (
+    "INSERT INTO search_docs (kind, ref_id, title, body, comments) VALUES ('ticket', ?, ?, ?, ?) "
+    "ON CONFLICT (kind, ref_id) DO UPDATE SET "
+    "title = excluded.title, body = excluded.body, comments = excluded.comments "
+    "WHERE title IS NOT excluded.title OR body IS NOT excluded.body "
+    "OR comments IS NOT excluded.comments"
+)
+
+
+def refresh(conn: Connection) -> None:
+    """Rewrite the documents of the tickets changed in this transaction (``search_stale``)."""
+    if conn.exec_driver_sql("SELECT 1 FROM search_stale LIMIT 1").first() is None:
+        return
+    comments: dict[str, list[str]] = {}
+    for ticket_id, content in conn.exec_driver_sql(_STALE_COMMENTS):
+        comments.setdefault(str(ticket_id), []).append(document_text(content, rich=True))
+    docs = [
+        (
+            str(ticket_id),
+            document_text(title, rich=False),
+            document_text(description, rich=True),
+            "\n".join(comments.get(str(ticket_id), [])),
+        )
+        for ticket_id, title, description in conn.exec_driver_sql(_STALE_ROWS)
+    ]
+    conn.exec_driver_sql(_DROP_GONE)
+    if docs:
+        conn.exec_driver_sql(_WRITE_DOC, docs)
+    conn.exec_driver_sql("DELETE FROM search_stale")
+
+
+def rebuild(conn: Connection) -> None:
+    """Index every ticket again from the cache's rows (a repair; migration 4 does the same)."""
+    conn.exec_driver_sql("DELETE FROM search_docs WHERE kind = 'ticket'")
+    conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale SELECT 'ticket', id FROM tickets")
+    refresh(conn)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+#: ``(ticket_id, score)`` of the tickets whose document matches ``:fts`` (lower: better); the
+#: bm25 weights are :data:`WEIGHTS` (title, body, comments).
+_MATCHES = text(
+    "SELECT search_docs.ref_id AS ticket_id, bm25(search_index, 10.0, 4.0, 1.0) AS score "
+    "FROM search_index JOIN search_docs ON search_docs.doc_id = search_index.rowid "
+    "WHERE search_index MATCH :fts AND search_docs.kind = 'ticket'"
+)
+
+
+def _matches(expression: str) -> Subquery:
+    clause = _MATCHES.bindparams(bindparam("fts", expression, type_=String))
+    return clause.columns(ticket_id=String, score=Float).subquery("search_match")
+
+
+def condition(search: str, tickets: Table) -> ColumnElement[bool]:
+    """The ``tickets`` rows ``search`` finds: its words in their document, or their number."""
+    parsed = parse(search)
+    ticket_id, number = tickets.c.id, tickets.c.number
+    found: list[ColumnElement[bool]] = []
+    if parsed.match is not None:
+        found.append(ticket_id.in_(select(_matches(parsed.match).c.ticket_id)))
+    if parsed.number is not None:
+        found.append(number == parsed.number)
+    return or_(*found) if found else false()
+
+
+def by_relevance(stmt: Select[tuple[str]], search: str, tickets: Table) -> Select[tuple[str]]:
+    """``stmt`` (over ``tickets``, already filtered by :func:`condition`) ordered best match
+    first: the ticket with the number typed, then by bm25, ties by id."""
+    parsed = parse(search)
+    ticket_id, number = tickets.c.id, tickets.c.number
+    order: list[ColumnElement[object]] = []
+    if parsed.number is not None:
+        order.append(case((number == parsed.number, 0), else_=1))
+    if parsed.match is not None:
+        matches = _matches(parsed.match)
+        stmt = stmt.outerjoin_from(tickets, matches, matches.c.ticket_id == ticket_id)
+        order.append(matches.c.score)
+    return stmt.order_by(*order, ticket_id)
+
+
+#: Per matching ticket: its highlighted title, and snippets of its body and comments (words
+#: around the best match, :data:`SNIPPET_WORDS` of them, markers \x02 and \x03, "…" between).
+_SNIPPETS = text(
+    "SELECT search_docs.ref_id, highlight(search_index, 0, char(2), char(3)), "
+    "snippet(search_index, 1, char(2), char(3), '…', 12), "
+    "snippet(search_index, 2, char(2), char(3), '…', 12) "
+    "FROM search_index JOIN search_docs ON search_docs.doc_id = search_index.rowid "
+    "WHERE search_index MATCH :fts AND search_index.rowid IN "
+    "(SELECT doc_id FROM search_docs WHERE kind = 'ticket' AND ref_id IN :ids)"
+).bindparams(bindparam("fts", type_=String), bindparam("ids", expanding=True))
+
+
+def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[str, str]:
+    """The best snippet of each ticket's match, with :data:`MARK_START`/:data:`MARK_END`
+    around matched words: from the description or a comment, else the highlighted title.
+    Tickets found only by their number have none."""
+    parsed = parse(search)
+    found: dict[str, str] = {}
+    if parsed.match is None or not ticket_ids:
+        return found
+    for start in range(0, len(ticket_ids), 500):
+        ids = list(ticket_ids[start : start + 500])
+        for ticket_id, title, body, comments in conn.execute(_SNIPPETS, {"fts": parsed.match, "ids": ids}):
+            texts = [str(value or "") for value in (body, comments, title)]
+            found[str(ticket_id)] = next((s for s in texts if MARK_START in s), texts[-1])
+    return found
+
+
+def snippet_html(snippet: str) -> str:
+    """A snippet as rich text for a label or a delegate: the text escaped, then the markers
+    turned into bold, so nothing a ticket says can become markup."""
+    escaped = html.escape(snippet, quote=True)
+    return escaped.replace(MARK_START, "<b>").replace(MARK_END, "</b>")
+
+
+def snippet_plain(snippet: str) -> str:
+    """A snippet without its markers (for tooltips, accessibility and plain views)."""
+    return snippet.replace(MARK_START, "").replace(MARK_END, "")
