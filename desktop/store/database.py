@@ -100,11 +100,16 @@ class Store:
         return reading(self.engine)
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction; the search index follows its changes before it commits."""
+    def write(self, *, index: bool = True) -> Iterator[Connection]:
+        """A write transaction; the search index follows its changes before it commits.
+
+        ``index=False`` leaves the changed tickets noted for the next write that indexes (the
+        pages of a pull before its last: an initial sync indexes each ticket once, at its end,
+        instead of again for every page that brings more of its comments)."""
         with writing(self.engine) as conn:
             yield conn
-            search.refresh(conn)
+            if index:
+                search.refresh(conn)
 
     def actor(self, conn: Connection) -> Actor:
         """The account as the workflow rules see it; its role as last synced from the server."""

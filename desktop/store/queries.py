@@ -65,6 +65,8 @@ class TicketRow:
     closed_at: dt.datetime | None
     pending: bool  # changes made here that the server has not confirmed yet
     has_problem: bool  # a change was rejected or conflicted (see :func:`problems`)
+    #: in a search's results: the words around the match, marked (:mod:`desktop.store.search`)
+    match: str | None = None
 
     @property
     def display_number(self) -> str:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     ColumnElement,
@@ -48,6 +49,10 @@ from sqlalchemy.sql.selectable import Subquery
 
 from ticketing.domain import parse_ticket_number
 from ticketing.richtext import plain_text
+
+if TYPE_CHECKING:  # the store and its queries use this module: no import cycle at run time
+    from desktop.store.database import Store
+    from desktop.store.queries import TicketRow
 
 KIND_TICKET = "ticket"
 #: bm25 weights of the index's columns: title, body (the description), comments.
@@ -124,19 +129,25 @@ def document_text(value: object, *, rich: bool) -> str:
     return words.replace(MARK_START, "").replace(MARK_END, "")
 
 
-_STALE_ROWS = (
-    "SELECT id, title, description FROM tickets "
-    "WHERE id IN (SELECT ref_id FROM search_stale WHERE kind = 'ticket')"
+# Each statement reads the next batch of stale tickets (the same 2000, until the last deletes
+# them): bounded, so indexing a whole initial sync at its end never holds every document at once.
+_BATCH_ROWS = (
+    "SELECT id, title, description FROM tickets WHERE id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'ticket' ORDER BY ref_id LIMIT 2000)"
 )
-_STALE_COMMENTS = (
-    "SELECT ticket_id, content FROM comments "
-    "WHERE ticket_id IN (SELECT ref_id FROM search_stale WHERE kind = 'ticket') "
+_BATCH_COMMENTS = (
+    "SELECT ticket_id, content FROM comments WHERE ticket_id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'ticket' ORDER BY ref_id LIMIT 2000) "
     "ORDER BY ticket_id, created_at, id"
 )
 _DROP_GONE = (
-    "DELETE FROM search_docs WHERE kind = 'ticket' "
-    "AND ref_id IN (SELECT ref_id FROM search_stale WHERE kind = 'ticket') "
+    "DELETE FROM search_docs WHERE kind = 'ticket' AND ref_id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'ticket' ORDER BY ref_id LIMIT 2000) "
     "AND ref_id NOT IN (SELECT id FROM tickets)"
+)
+_BATCH_DONE = (
+    "DELETE FROM search_stale WHERE kind = 'ticket' AND ref_id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'ticket' ORDER BY ref_id LIMIT 2000)"
 )
 # an unchanged document is not rewritten: a pull that changed a status leaves the index alone
 _WRITE_DOC = (
@@ -149,25 +160,26 @@ _WRITE_DOC = (
 
 
 def refresh(conn: Connection) -> None:
-    """Rewrite the documents of the tickets changed in this transaction (``search_stale``)."""
-    if conn.exec_driver_sql("SELECT 1 FROM search_stale LIMIT 1").first() is None:
-        return
-    comments: dict[str, list[str]] = {}
-    for ticket_id, content in conn.exec_driver_sql(_STALE_COMMENTS):
-        comments.setdefault(str(ticket_id), []).append(document_text(content, rich=True))
-    docs = [
-        (
-            str(ticket_id),
-            document_text(title, rich=False),
-            document_text(description, rich=True),
-            "\n".join(comments.get(str(ticket_id), [])),
-        )
-        for ticket_id, title, description in conn.exec_driver_sql(_STALE_ROWS)
-    ]
-    conn.exec_driver_sql(_DROP_GONE)
-    if docs:
-        conn.exec_driver_sql(_WRITE_DOC, docs)
-    conn.exec_driver_sql("DELETE FROM search_stale")
+    """Rewrite the documents of the tickets changed since the last refresh (``search_stale``),
+    in batches. ``Store.write`` calls this before each commit, so the index is current in
+    every committed state, except while a pull's pages defer it to the last page."""
+    while conn.exec_driver_sql("SELECT 1 FROM search_stale LIMIT 1").first() is not None:
+        comments: dict[str, list[str]] = {}
+        for ticket_id, content in conn.exec_driver_sql(_BATCH_COMMENTS):
+            comments.setdefault(str(ticket_id), []).append(document_text(content, rich=True))
+        docs = [
+            (
+                str(ticket_id),
+                document_text(title, rich=False),
+                document_text(description, rich=True),
+                "\n".join(comments.get(str(ticket_id), [])),
+            )
+            for ticket_id, title, description in conn.exec_driver_sql(_BATCH_ROWS)
+        ]
+        conn.exec_driver_sql(_DROP_GONE)
+        if docs:
+            conn.exec_driver_sql(_WRITE_DOC, docs)
+        conn.exec_driver_sql(_BATCH_DONE)
 
 
 def rebuild(conn: Connection) -> None:
@@ -246,6 +258,16 @@ def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[s
             texts = [str(value or "") for value in (body, comments, title)]
             found[str(ticket_id)] = next((s for s in texts if MARK_START in s), texts[-1])
     return found
+
+
+def with_matches(store: Store, search: str, rows: dict[str, TicketRow]) -> dict[str, TicketRow]:
+    """``rows`` (of :func:`desktop.store.queries.tickets_by_id`) with the snippet of their
+    match for ``search`` in ``match``: what a table of search results reads per page."""
+    if not rows or not search.strip():
+        return rows
+    with store.read() as conn:
+        found = snippets(conn, search, list(rows))
+    return {ticket_id: replace(row, match=found.get(ticket_id, "")) for ticket_id, row in rows.items()}
 
 
 def snippet_html(snippet: str) -> str:
