@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from desktop.local.saved_filters import BUILTIN_FILTERS
 from desktop.models.queue_model import QueueColumn, QueueModel
-from desktop.models.ticket_table import TicketRole
-from desktop.store import Store, files, queries, schema
+from desktop.models.ticket_table import RELEVANCE, TicketRole
+from desktop.store import Store, files, queries, schema, search
 from desktop.store.rows import utc_text
 from desktop.tasks import TaskRunner
 from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, Role, Status, new_id
@@ -254,6 +254,7 @@ def run(tickets: int, runs: int) -> None:
             "plain SELECT of those rows",
         )
         _report_id_queries(store, runs, baseline_ids)
+        _report_search(store, model, wait_until, baseline_ids)
         wake.stop()
         tasks.wait()
         store.close()
@@ -265,10 +266,91 @@ def _report_id_queries(store: Store, runs: int, baseline: float) -> None:
     queries_: list[tuple[str, TicketQuery]] = [
         (f"sorted by {column.sort_key}", TicketQuery.model_validate({"sort": column.sort_key}))
         for column in QueueColumn
+        if column.sort_key != RELEVANCE
     ] + [(f"saved filter {saved.name}", saved.query) for saved in BUILTIN_FILTERS]
     for what, query in queries_:
         measured = _best(runs, lambda query=query: queries.ticket_ids(store, query))
         _report(f"  {what}", measured, baseline, "plain SELECT of the ids")
+
+
+#: Words of the comments the search figures add: each in about one ticket of a thousand.
+RARE_WORDS = ("kerberos", "firmware", "toner", "bitlocker", "certificate")
+#: Search texts measured: a common word, a rare word, a prefix being typed, two words.
+SEARCHES = ("printer", "kerberos", "pass", "vpn outl", "#51001")
+#: Repetitions of each search (its p95 is reported).
+SEARCH_RUNS = 20
+
+
+def add_comments(store: Store, *, per_ticket: float = 0.5, seed: int = 11) -> int:
+    """Comments on a share of the tickets, a few of them with rare words, written as a pull
+    writes them (one transaction, the search index following); returns how many."""
+    rng = random.Random(seed)
+    with store.read() as conn:
+        ids = [str(i) for i in conn.scalars(select(schema.tickets.c.id))]
+    stamp = utc_text(dt.datetime.now(dt.UTC))
+    rows = []
+    for n, ticket_id in enumerate(rng.sample(ids, int(len(ids) * per_ticket))):
+        words = rng.choices(WORDS, k=8)
+        if n % 500 == 0:
+            words.append(RARE_WORDS[n // 500 % len(RARE_WORDS)])
+        text = "<p>" + " ".join(words).capitalize() + ".</p>"
+        rows.append((str(new_id()), ticket_id, str(store.user_id), text, 0, stamp))
+    with store.write() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO comments (id, ticket_id, author_id, content, is_internal, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return len(rows)
+
+
+def _p95(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
+    """The 95th percentile of ``runs`` timings of ``work`` (seconds), and its last answer."""
+    timings, answer = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = work()
+        timings.append(time.perf_counter() - started)
+    return statistics.quantiles(timings, n=20, method="inclusive")[-1], answer
+
+
+def _report_search(
+    store: Store, model: QueueModel, wait_until: Callable[[Callable[[], bool]], None], baseline: float
+) -> None:
+    """Full-text search: the id query ranked by relevance (and in a column's order), the
+    model's reset on a search, and the snippets of a screen, each as a p95 of 20."""
+    started = time.perf_counter()
+    comments = add_comments(store)
+    print(f"search: {comments} comments added (index kept) in {time.perf_counter() - started:.1f} s")
+    loaded: list[int] = []
+    model.ids_loaded.connect(loaded.append)
+    for text in SEARCHES:
+        ranked, ids = _p95(
+            SEARCH_RUNS, lambda text=text: queries.ticket_ids(store, TicketQuery(q=text), ranked=True)
+        )
+        by_column, _ = _p95(SEARCH_RUNS, lambda text=text: queries.ticket_ids(store, TicketQuery(q=text)))
+        screen = ids[:SCREEN_ROWS]
+
+        def snippets(text: str = text, screen: list[str] = screen) -> dict[str, str]:
+            with store.read() as conn:
+                return search.snippets(conn, text, screen)
+
+        snippet_time, _ = _p95(SEARCH_RUNS, snippets)
+
+        def reset(text: str = text) -> None:
+            model.set_query(TicketQuery())
+            loaded.clear()
+            wait_until(lambda: bool(loaded))
+            loaded.clear()
+            model.set_query(TicketQuery(q=text))
+            wait_until(lambda: bool(loaded))
+
+        model_reset, _ = _p95(SEARCH_RUNS // 4, reset)
+        print(f"search {text!r}: {len(ids)} tickets")
+        _report("  p95 ids by relevance", ranked, baseline, "plain SELECT of the ids")
+        _report("  p95 ids in a column's order", by_column, baseline, "plain SELECT of the ids")
+        _report("  p95 snippets of a screen", snippet_time, baseline, "plain SELECT of the ids")
+        _report("  model reset (2 queries)", model_reset, baseline, "plain SELECT of the ids")
 
 
 def _report(what: str, measured: float, baseline: float, against: str) -> None:

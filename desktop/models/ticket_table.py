@@ -28,7 +28,7 @@ from PySide6.QtGui import QGuiApplication, QPalette
 from typing_extensions import override
 
 from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
-from desktop.store import queries
+from desktop.store import queries, search
 from desktop.store.database import ChangeSet, Store
 from desktop.store.queries import TicketRow
 from desktop.tasks import TaskRunner
@@ -45,6 +45,9 @@ REFRESH_DELAY_MS = 150
 PLACEHOLDER = "…"
 #: More separate runs of rows leaving or arriving than this are announced as one reset.
 MAX_CHANGE_RUNS = 16
+#: The ``sort_key`` of a column that orders a search's results best match first (its cells
+#: show each row's match: :attr:`TicketRow.match`).
+RELEVANCE = "relevance"
 
 # ``data()`` answers every cell a view paints: plain ints compare fastest.
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -123,6 +126,7 @@ class TicketTableModel(FlatTableModel):
         self._generation = 0  # bumped when the id list changes, so late batches are placed right
         self._version = 0  # bumped when the cache changes, so batches read before are not kept
         self._pending_change = ChangeSet()
+        self._ranked = True  # a search's results by relevance, until a column is clicked
         #: How many ticket rows were read from the cache so far (tests and benchmarks).
         self.materialized = 0
         self._fetch_timer = QTimer(self)
@@ -150,6 +154,16 @@ class TicketTableModel(FlatTableModel):
     def loading(self) -> bool:
         return self._loading
 
+    @property
+    def searching(self) -> bool:
+        """A search text is part of the query."""
+        return bool(self._query.q and self._query.q.strip())
+
+    @property
+    def ranked(self) -> bool:
+        """The rows are a search's results, best match first (not ``query.sort``'s order)."""
+        return self.searching and self._ranked
+
     def ids(self) -> list[str]:
         return list(self._ids)
 
@@ -172,7 +186,10 @@ class TicketTableModel(FlatTableModel):
     # --- changing what is shown -------------------------------------------------------------
 
     def set_query(self, query: TicketQuery) -> None:
-        """Show the tickets matching ``query`` (its sort included)."""
+        """Show the tickets matching ``query`` (its sort included; a new search text is
+        ordered by relevance until a column is clicked)."""
+        if query.q != self._query.q:
+            self._forget_matches()
         self._query = query
         self._new_query = True
         self.reload()
@@ -183,11 +200,11 @@ class TicketTableModel(FlatTableModel):
             self._load_again = True
             return
         self._set_loading(True)
-        query, store, prefetch = self._query, self._store, self.prefetch_rows  # never the model
+        query, store, prefetch, ranked = self._query, self._store, self.prefetch_rows, self.ranked
 
-        def work() -> _Loaded:
-            ids = queries.ticket_ids(store, query)
-            return _Loaded(ids, queries.tickets_by_id(store, ids[:prefetch]) if prefetch else {})
+        def work() -> _Loaded:  # never the model here
+            ids = queries.ticket_ids(store, query, ranked=ranked)
+            return _Loaded(ids, _read_rows(store, query, ids[:prefetch]) if prefetch else {})
 
         self._tasks.run(work, self._on_ids_loaded, self._on_load_failed, owner=self)
 
@@ -270,9 +287,16 @@ class TicketTableModel(FlatTableModel):
         if not 0 <= column < len(self.columns):
             return
         key = self.columns[column].sort_key
+        if key == RELEVANCE:
+            self._rank_search()
+            return
         sort = f"-{key}" if order == Qt.SortOrder.DescendingOrder else key
+        was_ranked, self._ranked = self.ranked, False
         if sort != self._query.sort:
             self.set_query(self._query.model_copy(update={"sort": sort}))
+        elif was_ranked:  # the search's results in this column's order
+            self._new_query = True
+            self.reload()
 
     # --- fetching rows ----------------------------------------------------------------------
 
@@ -315,7 +339,7 @@ class TicketTableModel(FlatTableModel):
 
     def _start_fetch(self, ids: list[str], start: int, end: int) -> None:
         self._fetching = True
-        generation, version, store = self._generation, self._version, self._store
+        generation, version, store, query = self._generation, self._version, self._store, self._query
 
         def done(found: dict[str, TicketRow]) -> None:
             self._fetching = False
@@ -328,7 +352,7 @@ class TicketTableModel(FlatTableModel):
             self._fetching = False
             self.load_failed.emit(f"Could not read tickets from the offline cache: {error}")
 
-        self._tasks.run(lambda: queries.tickets_by_id(store, ids), done, failed, owner=self)
+        self._tasks.run(lambda: _read_rows(store, query, ids), done, failed, owner=self)
 
     def _on_rows_fetched(
         self,
@@ -450,12 +474,34 @@ class TicketTableModel(FlatTableModel):
             self._ids[first:first] = new[first : last + 1]
             self.endInsertRows()
 
+    # --- search -----------------------------------------------------------------------------
+
+    def _rank_search(self) -> None:
+        """The match column was clicked: a search's results best match first again."""
+        if self.searching and not self.ranked:
+            self._ranked = True
+            self._new_query = True
+            self.reload()
+
+    def _forget_matches(self) -> None:
+        """Another search text: rows in memory show their old match until read again, and
+        batches read for the old text are not kept."""
+        self._ranked = True
+        self._version += 1
+        self._stale.update(self._rows)
+
     # --- plumbing ---------------------------------------------------------------------------
 
     def _set_loading(self, loading: bool) -> None:
         if loading != self._loading:
             self._loading = loading
             self.loading_changed.emit(loading)
+
+
+def _read_rows(store: Store, query: TicketQuery, ids: Sequence[str]) -> dict[str, TicketRow]:
+    """The rows of ``ids``, with their match if ``query`` searches (in a background task)."""
+    rows = queries.tickets_by_id(store, ids)
+    return search.with_matches(store, query.q, rows) if query.q else rows
 
 
 def _positions(wanted: set[str], ids: list[str]) -> dict[str, int]:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Sig
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.models.queue_model import QueueColumn, QueueModel, column_for
+from desktop.ui.widgets.match_column import MatchColumn
 from desktop.ui.widgets.status_badge import StatusBadgeDelegate
 
 #: Starting widths in average characters (the user may resize; the last column stretches).
@@ -23,6 +24,7 @@ _WIDTHS: dict[QueueColumn, int] = {
     QueueColumn.ASSIGNEE: 14,
     QueueColumn.REQUESTER: 14,
     QueueColumn.UPDATED: 17,
+    QueueColumn.MATCH: 40,
 }
 
 
@@ -73,6 +75,7 @@ class QueueView(QTableView):
         column, order = column_for(model.query.sort)
         header.setSortIndicator(column, order)
         self.setSortingEnabled(True)
+        self.match_column = MatchColumn(self, model, QueueColumn.MATCH)  # while searching
 
         model.modelReset.connect(self._on_model_reset)  # after the selection model clears itself
         model.layoutChanged.connect(self._on_model_changed)
