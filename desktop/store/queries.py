@@ -336,11 +336,11 @@ def ticket_ids(store: Store, query: TicketQuery | None = None, *, ranked: bool =
     sort is read in order from one of the cache's indexes."""
     query = query or TicketQuery()
     with store.read() as conn:
-        stmt = select(t.c.id).where(*_conditions(query, _me(conn)))
-        if ranked and query.q and query.q.strip():
-            stmt = search.by_relevance(stmt, query.q, t)
+        if ranked and query.q and query.q.strip():  # the search's own order (search.py)
+            others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+            stmt = search.ranked_ids(query.q, t, others)
         else:
-            stmt = stmt.order_by(*_order(query.sort))
+            stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
         return _ids_in_order(conn, stmt)
 
 

@@ -25,6 +25,7 @@ that :func:`snippet_html` turns into ``<b>`` after escaping the text.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -45,7 +46,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import CTE
 
 from ticketing.domain import parse_ticket_number
 from ticketing.richtext import plain_text
@@ -192,17 +193,21 @@ def rebuild(conn: Connection) -> None:
 # --- reading --------------------------------------------------------------------------------
 
 #: ``(ticket_id, score)`` of the tickets whose document matches ``:fts`` (lower: better); the
-#: bm25 weights are :data:`WEIGHTS` (title, body, comments).
+#: bm25 weights are :data:`WEIGHTS` (title, body, comments). CROSS JOIN keeps the index as the
+#: outer loop: the other way round, SQLite would run the MATCH once per document.
 _MATCHES = text(
     "SELECT search_docs.ref_id AS ticket_id, bm25(search_index, 10.0, 4.0, 1.0) AS score "
-    "FROM search_index JOIN search_docs ON search_docs.doc_id = search_index.rowid "
+    "FROM search_index CROSS JOIN search_docs ON search_docs.doc_id = search_index.rowid "
     "WHERE search_index MATCH :fts AND search_docs.kind = 'ticket'"
 )
 
 
-def _matches(expression: str) -> Subquery:
+@functools.lru_cache(maxsize=64)
+def _matches(expression: str) -> CTE:
+    """The matches as a materialized CTE: the MATCH runs once per query, whatever joins it (one
+    object per expression, so the condition and the order of one query share it)."""
     clause = _MATCHES.bindparams(bindparam("fts", expression, type_=String))
-    return clause.columns(ticket_id=String, score=Float).subquery("search_match")
+    return clause.columns(ticket_id=String, score=Float).cte("search_match").prefix_with("MATERIALIZED")
 
 
 def condition(search: str, tickets: Table) -> ColumnElement[bool]:
@@ -217,19 +222,29 @@ def condition(search: str, tickets: Table) -> ColumnElement[bool]:
     return or_(*found) if found else false()
 
 
-def by_relevance(stmt: Select[tuple[str]], search: str, tickets: Table) -> Select[tuple[str]]:
-    """``stmt`` (over ``tickets``, already filtered by :func:`condition`) ordered best match
-    first: the ticket with the number typed, then by bm25, ties by id."""
+def ranked_ids(search: str, tickets: Table, conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[str]]:
+    """The ids of the ``tickets`` that ``search`` finds and ``conditions`` (the other filters)
+    keep, best match first: the ticket with the number typed, then by bm25, ties by id. Read
+    from the matches outward (each match looks its ticket up), so a rare word costs little."""
     parsed = parse(search)
     ticket_id, number = tickets.c.id, tickets.c.number
-    order: list[ColumnElement[object]] = []
-    if parsed.number is not None:
-        order.append(case((number == parsed.number, 0), else_=1))
-    if parsed.match is not None:
-        matches = _matches(parsed.match)
-        stmt = stmt.outerjoin_from(tickets, matches, matches.c.ticket_id == ticket_id)
-        order.append(matches.c.score)
-    return stmt.order_by(*order, ticket_id)
+    if parsed.match is None:
+        found = number == parsed.number if parsed.number is not None else false()
+        return select(ticket_id).where(found, *conditions).order_by(ticket_id)
+    matches = _matches(parsed.match)
+    if parsed.number is None:
+        return (
+            select(ticket_id)
+            .select_from(matches.join(tickets, ticket_id == matches.c.ticket_id))
+            .where(*conditions)
+            .order_by(matches.c.score, ticket_id)
+        )
+    return (
+        select(ticket_id)
+        .select_from(tickets.outerjoin(matches, ticket_id == matches.c.ticket_id))
+        .where(or_(matches.c.ticket_id.is_not(None), number == parsed.number), *conditions)
+        .order_by(case((number == parsed.number, 0), else_=1), matches.c.score, ticket_id)
+    )
 
 
 #: Per matching ticket: its highlighted title, and snippets of its body and comments (words
@@ -238,7 +253,7 @@ _SNIPPETS = text(
     "SELECT search_docs.ref_id, highlight(search_index, 0, char(2), char(3)), "
     "snippet(search_index, 1, char(2), char(3), '…', 12), "
     "snippet(search_index, 2, char(2), char(3), '…', 12) "
-    "FROM search_index JOIN search_docs ON search_docs.doc_id = search_index.rowid "
+    "FROM search_index CROSS JOIN search_docs ON search_docs.doc_id = search_index.rowid "
     "WHERE search_index MATCH :fts AND search_index.rowid IN "
     "(SELECT doc_id FROM search_docs WHERE kind = 'ticket' AND ref_id IN :ids)"
 ).bindparams(bindparam("fts", type_=String), bindparam("ids", expanding=True))
