@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktop.store import Store, commands, migrations, queries, search
-from tests.helpers.store import SERVER, T0, World, comment_row, open_store, pull, put, remove
+from desktop.sync import apply
+from tests.helpers.store import SERVER, T0, World, comment_row, open_store, page, pull, put, remove
 from ticketing import visibility
 from ticketing.domain import Role, new_id
 from ticketing.schemas import TicketQuery
@@ -284,3 +285,16 @@ def test_rebuild_recreates_the_index(agent: Store, world: World) -> None:
     with agent.write() as conn:
         search.rebuild(conn)
     assert _found(agent, "printer") == [1001]
+
+
+def test_a_pull_indexes_its_tickets_on_its_last_page(agent: Store, world: World) -> None:
+    ticket = world.ticket(1001, title="Printer jams")
+    apply.apply_page(agent, page([put(QUEUE, "ticket", ticket)], has_more=True), final=False)
+    assert queries.ticket(agent, ticket["id"]) is not None  # shown at once...
+    with agent.read() as conn:  # ...and noted for the index, which the last page brings up to date
+        assert conn.exec_driver_sql("SELECT ref_id FROM search_stale").scalars().all() == [ticket["id"]]
+    comment = comment_row(ticket, world.agent, "<p>Fuser worn</p>")
+    apply.apply_page(agent, page([put(QUEUE, "comment", comment)]), final=True)
+    assert _found(agent, "printer fuser") == [1001]
+    with agent.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM search_stale").scalar() == 0
