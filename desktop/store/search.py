@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -63,7 +64,7 @@ WEIGHTS = (10.0, 4.0, 1.0)
 MARK_START = "\x02"
 MARK_END = "\x03"
 ELLIPSIS = "…"
-#: Words around the match in a snippet (spelled in ``_SNIPPETS``).
+#: Words around the match in a snippet.
 SNIPPET_WORDS = 12
 
 # what the index's tokenizer (unicode61) keeps as words: letters and digits
@@ -79,6 +80,8 @@ class SearchQuery:
 
     match: str | None
     number: int | None
+    words: frozenset[str] = frozenset()  # the words to find, folded as the index folds them
+    prefix: str | None = None  # the last word, being typed: any word starting with it matches
 
     @property
     def empty(self) -> bool:
@@ -116,7 +119,20 @@ def parse(search: str) -> SearchQuery:
             match = f"({match}) NOT ({' OR '.join(excluded)})"
     number_found = _NUMBER.match(search)
     number = int(number_found.group(1)) if number_found else parse_ticket_number(search)
-    return SearchQuery(match=match, number=number)
+    words = [fold(word) for _out, chunk_words, _open in included for word in chunk_words]
+    open_last = bool(included) and typing_on and included[-1][2]
+    return SearchQuery(
+        match=match,
+        number=number,
+        words=frozenset(words[:-1] if open_last else words),
+        prefix=words[-1] if open_last else None,
+    )
+
+
+def fold(word: str) -> str:
+    """A word as the index compares it: case and diacritics folded (unicode61's rules)."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 # --- the index's upkeep ---------------------------------------------------------------------
@@ -247,16 +263,41 @@ def ranked_ids(search: str, tickets: Table, conditions: Sequence[ColumnElement[b
     )
 
 
-#: Per matching ticket: its highlighted title, and snippets of its body and comments (words
-#: around the best match, :data:`SNIPPET_WORDS` of them, markers \x02 and \x03, "…" between).
-_SNIPPETS = text(
-    "SELECT search_docs.ref_id, highlight(search_index, 0, char(2), char(3)), "
-    "snippet(search_index, 1, char(2), char(3), '…', 12), "
-    "snippet(search_index, 2, char(2), char(3), '…', 12) "
-    "FROM search_index CROSS JOIN search_docs ON search_docs.doc_id = search_index.rowid "
-    "WHERE search_index MATCH :fts AND search_index.rowid IN "
-    "(SELECT doc_id FROM search_docs WHERE kind = 'ticket' AND ref_id IN :ids)"
-).bindparams(bindparam("fts", type_=String), bindparam("ids", expanding=True))
+_DOCS = text(
+    "SELECT ref_id, title, body, comments FROM search_docs WHERE kind = 'ticket' AND ref_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
+    """``text`` with the markers around the words ``query`` finds: all of it (``window``
+    ``None``), or the ``window`` words around the most matches, with "…" where text is left
+    out; ``None`` if no word matches. (Made here from the stored plain text: FTS5's snippet()
+    would set up the whole match again for every row, which a common prefix makes slow.)"""
+    tokens = list(_WORD.finditer(text))
+    prefix = query.prefix
+    hits = [
+        n
+        for n, token in enumerate(tokens)
+        if (word := fold(token.group())) in query.words or (prefix is not None and word.startswith(prefix))
+    ]
+    if not hits:
+        return None
+    first, last = 0, len(tokens)
+    if window is not None and len(tokens) > window:
+        starts = [max(0, min(hit - 2, len(tokens) - window)) for hit in hits]
+        first = max(starts, key=lambda start: sum(start <= hit < start + window for hit in hits))
+        last = first + window
+    marked = set(hits)
+    parts: list[str] = [ELLIPSIS] if first > 0 else []
+    position = tokens[first].start() if first > 0 else 0
+    for n in range(first, last):
+        token = tokens[n]
+        parts.append(text[position : token.start()])
+        word = token.group()
+        parts.append(f"{MARK_START}{word}{MARK_END}" if n in marked else word)
+        position = token.end()
+    parts.append(text[position:] if last == len(tokens) else ELLIPSIS)
+    return "".join(parts).strip()
 
 
 def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[str, str]:
@@ -268,10 +309,15 @@ def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[s
     if parsed.match is None or not ticket_ids:
         return found
     for start in range(0, len(ticket_ids), 500):
-        ids = list(ticket_ids[start : start + 500])
-        for ticket_id, title, body, comments in conn.execute(_SNIPPETS, {"fts": parsed.match, "ids": ids}):
-            texts = [str(value or "") for value in (body, comments, title)]
-            found[str(ticket_id)] = next((s for s in texts if MARK_START in s), texts[-1])
+        docs = conn.execute(_DOCS, {"ids": list(ticket_ids[start : start + 500])})
+        for ticket_id, title, body, comments in docs:
+            snippet = (
+                _marked(str(body), parsed, window=SNIPPET_WORDS)
+                or _marked(str(comments), parsed, window=SNIPPET_WORDS)
+                or _marked(str(title), parsed, window=None)
+            )
+            if snippet is not None:
+                found[str(ticket_id)] = snippet
     return found
 
 
