@@ -54,6 +54,7 @@ class Sizes:
     tickets: int = 10_000
     comments: int = 50_000
     requesters: int = 200
+    agents: int = 0  # besides the given staff account; tickets are shared out among them
     internal_share: float = 0.2
 
 
@@ -74,13 +75,19 @@ def generate(conninfo: str, staff_id: uuid.UUID, sizes: Sizes, seed: int = 7) ->
             for index, user_id in enumerate(requesters):
                 copy.write_row((user_id, f"bench{index}@example.com", f"Bench User {index}", "user", "!"))
                 ops += [(b, "user", user_id, "PUT") for b in visibility.user_buckets(user_id, Role.USER)]
-        tickets: list[tuple[uuid.UUID, uuid.UUID]] = []
+        agents = [new_id() for _ in range(sizes.agents)]
+        with cur.copy("COPY users (id, email, name, role, password_hash) FROM STDIN") as copy:
+            for index, user_id in enumerate(agents):
+                copy.write_row((user_id, f"agent{index}@example.com", f"Bench Agent {index}", "agent", "!"))
+                ops += [(b, "user", user_id, "PUT") for b in visibility.user_buckets(user_id, Role.AGENT)]
+        tickets: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = []
         with cur.copy(
-            "COPY tickets (id, title, description, status, priority, category_id, submitter_id, created_at, "
-            "updated_at) FROM STDIN"
+            "COPY tickets (id, title, description, status, priority, category_id, submitter_id, assignee_id, "
+            "created_at, updated_at) FROM STDIN"
         ) as copy:
             for _ in range(sizes.tickets):
                 ticket_id, submitter = new_id(), rng.choice(requesters)
+                assignee = rng.choice(agents) if agents and rng.random() < 0.8 else None
                 created = now - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 90))
                 copy.write_row(
                     (
@@ -91,22 +98,26 @@ def generate(conninfo: str, staff_id: uuid.UUID, sizes: Sizes, seed: int = 7) ->
                         rng.choice(PRIORITIES),
                         rng.choice(categories),
                         submitter,
+                        assignee,
                         created,
                         created,
                     )
                 )
-                tickets.append((ticket_id, submitter))
-                ops += [(b, "ticket", ticket_id, "PUT") for b in visibility.ticket_buckets(submitter, None)]
+                tickets.append((ticket_id, submitter, assignee))
+                ops += [
+                    (b, "ticket", ticket_id, "PUT") for b in visibility.ticket_buckets(submitter, assignee)
+                ]
         with cur.copy(
             "COPY comments (id, ticket_id, author_id, content, is_internal, created_at) FROM STDIN"
         ) as copy:
             for _ in range(sizes.comments):
                 comment_id = new_id()
-                ticket_id, submitter = rng.choice(tickets)
+                ticket_id, submitter, assignee = rng.choice(tickets)
                 internal = rng.random() < sizes.internal_share
-                author = staff_id if internal or rng.random() < 0.5 else submitter
+                staff = assignee or staff_id
+                author = staff if internal or rng.random() < 0.5 else submitter
                 copy.write_row((comment_id, ticket_id, author, _sentence(rng, 25), internal, now))
-                buckets = visibility.comment_buckets(submitter, None, internal)
+                buckets = visibility.comment_buckets(submitter, assignee, internal)
                 ops += [(b, "comment", comment_id, "PUT") for b in buckets]
         with cur.copy("COPY sync_op (bucket, entity, row_id, op) FROM STDIN") as copy:
             for op in ops:

@@ -1,22 +1,31 @@
-"""Benchmark of the agents' queue model over a large local cache (run by hand, not a test).
+"""Benchmark of the agents' queue over a large local cache (run by hand, not a test).
 
-Builds a cache of 100k tickets, then measures what an agent waits for: a model reset (the id
-query of a filter and sort) and scrolling (a screenful of rows fetched in the background), and
-how long the UI thread spends answering ``data()`` for a screen; then the id query alone for
-each column's sort and each built-in saved filter. Each figure is printed as a ratio against a
-baseline measured in the same run on the same file: a plain ``SELECT`` of the same ids (in the
-default order), and a plain ``SELECT`` of the same rows. The UI thread waits in the event loop,
-as the app's does.
+Builds a cache of 100k tickets (in a child process, so that the peak memory reported is the
+queue's, not the bulk load's), then shows the queue in a real :class:`QueueView` and measures
+what an agent waits for, from the action to the first screen of real rows: opening the queue,
+a filter by each field, a sort by every column both ways, a text search, and a jump to the
+end. Each action runs ``--runs`` times (20) and its 95th percentile is printed beside two
+baselines measured as often in the same run on the same file: a plain ``SELECT`` of every
+ticket's id (what a model holding every id reads per action) and a plain ``SELECT`` of one
+screen of rows. Then how long the UI thread spends answering ``data()`` for a screen, and the
+process's peak RSS. Beside each filter, sort and search: its count and first page read alone
+(what the model's background task costs without the hops between threads). The UI thread
+waits in the event loop, as the app's does. Last, full-text search: comments are added (some
+with rare words, the index kept), then each of :data:`SEARCHES` is typed into the queue (by
+relevance, from another search's results) and its ranked first page read alone, its snippets
+of a screen, and its results in a column's order are timed the same way.
 
-    .venv/bin/python -m bench.queue_model [--tickets 100000]
+    .venv/bin/python -m bench.queue_model [--tickets 100000] [--runs 20] [--keep FOLDER]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import tempfile
@@ -26,15 +35,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import insert, select
 
-from desktop.local.saved_filters import BUILTIN_FILTERS
 from desktop.models.queue_model import QueueColumn, QueueModel
 from desktop.models.ticket_table import RELEVANCE, TicketRole
-from desktop.store import Store, files, queries, schema, search
+from desktop.store import Store, files, queries, queue_window, schema, search
 from desktop.store.rows import utc_text
 from desktop.tasks import TaskRunner
+from desktop.ui.queue.queue_view import QueueView
 from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, Role, Status, new_id
 from ticketing.schemas import TicketQuery
 
@@ -158,14 +168,18 @@ def _ticket_rows(
 # --- measuring ------------------------------------------------------------------------------
 
 
-def _best(runs: int, work: Callable[[], Any]) -> float:
-    """The median of ``runs`` timings of ``work`` (seconds)."""
+def _p95(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _timed(runs: int, work: Callable[[], Any]) -> list[float]:
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
         work()
         timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+    return timings
 
 
 def _baseline_ids(path: Path) -> list[str]:
@@ -179,13 +193,63 @@ def _baseline_rows(path: Path, ids: list[str]) -> list[tuple[Any, ...]]:
         return conn.execute(f"SELECT * FROM tickets WHERE id IN ({marks})", ids).fetchall()
 
 
-def run(tickets: int, runs: int) -> None:
-    app = QCoreApplication.instance() or QCoreApplication([])
-    with tempfile.TemporaryDirectory() as folder:
-        store = open_cache(Path(folder))
+def _build(folder: str, tickets: int) -> tuple[str, str]:
+    """Build the cache (in a child process); its path and account."""
+    store = open_cache(Path(folder))
+    fill_cache(store, tickets)
+    store.close()
+    return str(store.path), str(store.user_id)
+
+
+def _actions(store: Store) -> list[tuple[str, TicketQuery]]:
+    """What an agent does to the queue: a filter by each field, a sort by every column both
+    ways, a text search."""
+    with store.read() as conn:
+        category = conn.scalar(schema.categories.select().with_only_columns(schema.categories.c.id))
+        requester = conn.scalar(
+            schema.users.select().with_only_columns(schema.users.c.id).where(schema.users.c.role == "user")
+        )
+    now = dt.datetime.now(dt.UTC)
+    filters: list[tuple[str, dict[str, Any]]] = [
+        ("status", {"status": [Status.OPEN]}),
+        ("priority", {"priority": [PRIORITIES[-1]]}),
+        ("category", {"category_id": [category]}),
+        ("assignee me", {"assignee": "me"}),
+        ("assignee none", {"assignee": "none"}),
+        ("requester", {"submitter_id": requester}),
+        ("created 90 days", {"created_from": now - dt.timedelta(days=90)}),
+        ("updated 7 days", {"updated_from": now - dt.timedelta(days=7)}),
+    ]
+    found = [(f"filter {name}", TicketQuery.model_validate(fields)) for name, fields in filters]
+    for column in QueueColumn:
+        if column.sort_key == RELEVANCE:  # a search's order, measured with the searches
+            continue
+        for prefix in ("", "-"):
+            found.append(
+                (
+                    f"sort {prefix}{column.sort_key}",
+                    TicketQuery.model_validate({"sort": prefix + column.sort_key}),
+                )
+            )
+    found.append(("text search 'vpn'", TicketQuery(q="vpn")))
+    return found
+
+
+def run(tickets: int, runs: int, keep: Path | None = None) -> None:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as temporary:
         started = time.perf_counter()
-        fill_cache(store, tickets)
-        print(f"cache of {tickets} tickets built in {time.perf_counter() - started:.1f} s")
+        folder = Path(keep or temporary)
+        built = folder / f"built-{tickets}.txt"
+        if built.exists():
+            path, account = built.read_text(encoding="utf-8").split()
+            print(f"cache of {tickets} tickets kept from an earlier run ({path})")
+        else:
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                path, account = pool.apply(_build, (str(folder), tickets))
+            built.write_text(f"{path} {account}", encoding="utf-8")
+            print(f"cache of {tickets} tickets built in {time.perf_counter() - started:.1f} s")
+        store = Store.open(Path(path), server_url=SERVER, user_id=account)
         tasks = TaskRunner()
 
         def wait_until(done: Callable[[], bool]) -> None:
@@ -201,84 +265,133 @@ def run(tickets: int, runs: int) -> None:
         wake = QTimer()  # an event now and then, so that a wait notices its deadline
         wake.start(100)
 
+        def screen_shown(view: QueueView) -> Callable[[], bool]:
+            """Whether the rows the view shows have arrived (asked as a paint would)."""
+
+            def shown() -> bool:
+                model = view.model()
+                if model.rowCount() == 0:
+                    return False
+                top = max(0, view.rowAt(0))
+                bottom = view.rowAt(view.viewport().height() - 1)
+                bottom = model.rowCount() - 1 if bottom < 0 else bottom
+                return all(model.data(model.index(row, 0), TicketRole.LOADED) for row in (top, bottom))
+
+            return shown
+
+        baseline_ids = _timed(runs, lambda: _baseline_ids(store.path))
+        first_ids = queries.list_tickets(store, TicketQuery(limit=SCREEN_ROWS))
+        baseline_rows = _timed(runs, lambda: _baseline_rows(store.path, [t.id for t in first_ids]))
+        results: list[tuple[str, list[float]]] = []
+
+        def open_queue() -> None:
+            model = QueueModel(store, tasks)
+            view = QueueView(model)
+            view.resize(1200, SCREEN_ROWS * view.verticalHeader().defaultSectionSize())
+            view.show()
+            model.reload()
+            wait_until(screen_shown(view))
+            view.close()
+            view.deleteLater()
+            model.deleteLater()
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # a closed window is freed
+
+        results.append(("open the queue", _timed(runs, open_queue)))
         model = QueueModel(store, tasks)
+        view = QueueView(model)
+        view.resize(1200, SCREEN_ROWS * view.verticalHeader().defaultSectionSize())
+        view.show()
+        model.reload()
+        wait_until(screen_shown(view))
         loaded: list[int] = []
         model.ids_loaded.connect(loaded.append)
 
-        def reset() -> None:
+        alone: dict[str, list[float]] = {}
+        for what, query in _actions(store):
+
+            def act(query: TicketQuery = query) -> float:
+                loaded.clear()
+                model.set_query(TicketQuery())  # from the default queue, as an agent would
+                wait_until(lambda: bool(loaded) and screen_shown(view)())
+                loaded.clear()
+                started = time.perf_counter()
+                model.set_query(query)
+                wait_until(lambda: bool(loaded) and screen_shown(view)())
+                return time.perf_counter() - started
+
+            results.append((what, [act() for _ in range(runs)]))
+            alone[what] = _timed(runs, lambda query=query: queue_window.read_window(store, query, 0, 100))
+        model.set_query(TicketQuery())
+        wait_until(screen_shown(view))
+
+        def to_end() -> None:
+            view.scrollToTop()
             loaded.clear()
-            model.set_query(TicketQuery(sort="-updated_at" if model.query.sort != "-updated_at" else "title"))
-            wait_until(lambda: bool(loaded))
-
-        baseline_ids = _best(runs, lambda: _baseline_ids(store.path))
-        model_reset = _best(runs, reset)
-        model.set_query(TicketQuery(sort="-updated_at"))
-        loaded.clear()
-        wait_until(lambda: bool(loaded))
-
-        positions = [int(k / (SCREENS - 1) * (model.rowCount() - SCREEN_ROWS)) for k in range(SCREENS)]
-        last = len(QueueColumn) - 1
-
-        def screen(first: int) -> float:
-            """Ask for a screenful as a view paints it; return the UI-thread time spent."""
-            spent = time.perf_counter()
-            for row in range(first, first + SCREEN_ROWS):
-                for column in range(last + 1):
-                    model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
-            return time.perf_counter() - spent
-
-        scroll_timings, paint_timings, baseline_rows = [], [], []
-        for first in positions:
-            ids = [model.ticket_id(row) or "" for row in range(first, first + SCREEN_ROWS)]
-            baseline_rows.append(_best(runs, lambda ids=ids: _baseline_rows(store.path, ids)))
+            model.set_query(TicketQuery())  # nothing of the end in memory
+            wait_until(lambda: bool(loaded) and screen_shown(view)())
             started = time.perf_counter()
-            paint_timings.append(screen(first))
-            wait_until(
-                lambda first=first: bool(
-                    model.data(model.index(first + SCREEN_ROWS - 1, 0), TicketRole.LOADED)
-                )
+            view.scrollToBottom()
+            wait_until(screen_shown(view))
+            timings.append(time.perf_counter() - started)
+
+        timings: list[float] = []
+        for _ in range(runs):
+            to_end()
+        results.append(("scroll to the end", timings))
+        last = len(QueueColumn) - 1
+        paint = []
+        for first in (0, model.rowCount() - SCREEN_ROWS):
+            for _ in range(runs):
+                spent = time.perf_counter()
+                for row in range(first, first + SCREEN_ROWS):
+                    for column in range(last + 1):
+                        model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+                paint.append(time.perf_counter() - spent)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        searched = _searches(
+            store,
+            model=model,
+            view=view,
+            runs=runs,
+            wait_until=wait_until,
+            screen_shown=screen_shown,
+            loaded=loaded,
+        )
+
+        ids_p95, rows_p95 = _p95(baseline_ids), _p95(baseline_rows)
+        print(f"p95 of {runs} runs, from the action to the first screen of real rows:")
+        print(f"{'baseline: all ids':34} {ids_p95 * 1000:8.2f} ms   (plain SELECT of every id)")
+        screen = f"(plain SELECT of {SCREEN_ROWS} rows)"
+        print(f"{'baseline: one screen of rows':34} {rows_p95 * 1000:8.2f} ms   {screen}")
+        for what, measured in results:
+            value = _p95(measured)
+            verdict = "ok" if value < 0.05 else "OVER 50 ms"
+            read = f"read alone {_p95(alone[what]) * 1000:6.2f} ms" if what in alone else ""
+            print(
+                f"{what:26} {value * 1000:8.2f} ms = {value / ids_p95:5.2f} x all ids"
+                f" = {value / rows_p95:6.1f} x a screen's rows  {verdict:10}"
+                f" (median {statistics.median(measured) * 1000:6.2f} ms) {read}"
             )
-            scroll_timings.append(time.perf_counter() - started)
-        print(f"rows read into Python: {model.materialized} of {model.rowCount()}")
-        _report("model reset (ids of a sort)", model_reset, baseline_ids, "plain SELECT of the ids")
-        _report(
-            "scroll to a new screen",
-            statistics.median(scroll_timings),
-            statistics.median(baseline_rows),
-            "plain SELECT of those rows",
-        )
-        _report(
-            "UI thread per screen paint",
-            statistics.median(paint_timings),
-            statistics.median(baseline_rows),
-            "plain SELECT of those rows",
-        )
-        _report_id_queries(store, runs, baseline_ids)
-        _report_search(store, model, wait_until, baseline_ids)
+        for what, measured, read in searched:
+            value = _p95(measured)
+            verdict = "ok" if value < 0.05 else "OVER 50 ms"
+            print(
+                f"{what:26} {value * 1000:8.2f} ms = {value / ids_p95:5.2f} x all ids"
+                f" = {value / rows_p95:6.1f} x a screen's rows  {verdict:10}"
+                f" (median {statistics.median(measured) * 1000:6.2f} ms) {read}"
+            )
+        print(f"{'UI thread per screen paint':34} {_p95(paint) * 1000:8.2f} ms")
+        print(f"rows read into Python by the last model: {model.materialized} of {model.rowCount()}")
+        print(f"peak RSS of this process: {rss:.0f} MB (goal: under 250 MB)")
         wake.stop()
         tasks.wait()
         store.close()
 
 
-def _report_id_queries(store: Store, runs: int, baseline: float) -> None:
-    """The id query alone for each column's sort and each built-in saved filter."""
-    print("id query alone:")
-    queries_: list[tuple[str, TicketQuery]] = [
-        (f"sorted by {column.sort_key}", TicketQuery.model_validate({"sort": column.sort_key}))
-        for column in QueueColumn
-        if column.sort_key != RELEVANCE
-    ] + [(f"saved filter {saved.name}", saved.query) for saved in BUILTIN_FILTERS]
-    for what, query in queries_:
-        measured = _best(runs, lambda query=query: queries.ticket_ids(store, query))
-        _report(f"  {what}", measured, baseline, "plain SELECT of the ids")
-
-
 #: Words of the comments the search figures add: each in about one ticket of a thousand.
 RARE_WORDS = ("kerberos", "firmware", "toner", "bitlocker", "certificate")
-#: Search texts measured: a common word, a rare word, a prefix being typed, two words.
+#: Search texts measured: a common word, a rare word, a prefix being typed, two words, a number.
 SEARCHES = ("printer", "kerberos", "pass", "vpn outl", "#51001")
-#: Repetitions of each search (its p95 is reported).
-SEARCH_RUNS = 20
 
 
 def add_comments(store: Store, *, per_ticket: float = 0.5, seed: int = 11) -> int:
@@ -304,71 +417,74 @@ def add_comments(store: Store, *, per_ticket: float = 0.5, seed: int = 11) -> in
     return len(rows)
 
 
-def _p95(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    """The 95th percentile of ``runs`` timings of ``work`` (seconds), and its last answer."""
-    timings, answer = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        answer = work()
-        timings.append(time.perf_counter() - started)
-    return statistics.quantiles(timings, n=20, method="inclusive")[-1], answer
-
-
-def _report_search(
-    store: Store, model: QueueModel, wait_until: Callable[[Callable[[], bool]], None], baseline: float
-) -> None:
-    """Full-text search: the id query ranked by relevance (and in a column's order), the
-    model's reset on a search, and the snippets of a screen, each as a p95 of 20."""
+def _searches(
+    store: Store,
+    *,
+    model: QueueModel,
+    view: QueueView,
+    runs: int,
+    wait_until: Callable[[Callable[[], bool]], None],
+    screen_shown: Callable[[QueueView], Callable[[], bool]],
+    loaded: list[int],
+) -> list[tuple[str, list[float], str]]:
+    """Full-text search in the queue: each search typed (ranked, from another search's
+    results) to its first screen, then the same results by a column; with what their first
+    page costs read alone and a screen's snippets."""
     started = time.perf_counter()
     comments = add_comments(store)
     print(f"search: {comments} comments added (index kept) in {time.perf_counter() - started:.1f} s")
-    loaded: list[int] = []
-    model.ids_loaded.connect(loaded.append)
+    found: list[tuple[str, list[float], str]] = []
+
+    def shown_after(change: Callable[[], None]) -> float:
+        loaded.clear()
+        started = time.perf_counter()
+        change()
+        wait_until(lambda: bool(loaded) and (model.rowCount() == 0 or screen_shown(view)()))
+        return time.perf_counter() - started
+
     for text in SEARCHES:
-        ranked, ids = _p95(
-            SEARCH_RUNS, lambda text=text: queries.ticket_ids(store, TicketQuery(q=text), ranked=True)
-        )
-        by_column, _ = _p95(SEARCH_RUNS, lambda text=text: queries.ticket_ids(store, TicketQuery(q=text)))
-        screen = ids[:SCREEN_ROWS]
+        query = TicketQuery(q=text)
+
+        def typed(query: TicketQuery = query) -> float:
+            shown_after(lambda: model.set_query(TicketQuery(q="zzzz")))
+            return shown_after(lambda: model.set_query(query))
+
+        def by_title() -> float:
+            return shown_after(lambda: model.sort(QueueColumn.TITLE, Qt.SortOrder.AscendingOrder))
+
+        def by_relevance() -> float:
+            return shown_after(lambda: model.sort(QueueColumn.MATCH, Qt.SortOrder.AscendingOrder))
+
+        ranked = [typed() for _ in range(runs)]
+        columns, relevance = [], []
+        for _ in range(runs):
+            columns.append(by_title())
+            relevance.append(by_relevance())
+        first = queue_window.read_window(store, query, 0, 100, ranked=True)
+        alone = _timed(runs, lambda query=query: queue_window.read_window(store, query, 0, 100, ranked=True))
+        screen = first.ids[:SCREEN_ROWS]
 
         def snippets(text: str = text, screen: list[str] = screen) -> dict[str, str]:
             with store.read() as conn:
                 return search.snippets(conn, text, screen)
 
-        snippet_time, _ = _p95(SEARCH_RUNS, snippets)
-
-        def reset(text: str = text) -> float:
-            """The model's wait for a search's ids (from another search's list)."""
-            model.set_query(TicketQuery(q="zzzz"))
-            loaded.clear()
-            wait_until(lambda: bool(loaded))
-            loaded.clear()
-            started = time.perf_counter()
-            model.set_query(TicketQuery(q=text))
-            wait_until(lambda: bool(loaded))
-            return time.perf_counter() - started
-
-        resets = [reset() for _ in range(SEARCH_RUNS // 2)]
-        model_reset = statistics.quantiles(resets, n=20, method="inclusive")[-1]
-        print(f"search {text!r}: {len(ids)} tickets")
-        _report("  p95 ids by relevance", ranked, baseline, "plain SELECT of the ids")
-        _report("  p95 ids in a column's order", by_column, baseline, "plain SELECT of the ids")
-        _report("  p95 snippets of a screen", snippet_time, baseline, "plain SELECT of the ids")
-        _report("  p95 model reset on it", model_reset, baseline, "plain SELECT of the ids")
-
-
-def _report(what: str, measured: float, baseline: float, against: str) -> None:
-    ratio = measured / baseline if baseline > 0 else float("inf")
-    print(f"{what:32} {measured * 1000:9.2f} ms  = {ratio:6.2f} x {against} ({baseline * 1000:.2f} ms)")
+        snippet_time = _p95(_timed(runs, snippets)) * 1000
+        read = f"read alone {_p95(alone) * 1000:6.2f} ms, snippets {snippet_time:5.2f} ms"
+        found.append((f"search {text!r} ({first.total})", ranked, read))
+        found.append(("  then by title", columns, ""))
+        found.append(("  then by relevance", relevance, ""))
+    shown_after(lambda: model.set_query(TicketQuery()))  # the default queue again
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--keep", type=Path, help="build the cache in this folder once and reuse it")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    run(args.tickets, args.runs)
+    run(args.tickets, args.runs, args.keep)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Benchmark: initial sync of a big desk (10k tickets, 50k comments by default) into a new cache.
+"""Benchmark: initial sync of a big desk into an agent's new cache (by default 100k tickets, 500k
+comments, 20k requesters and 200 agents, the size issue 10 sets; ``--tickets 10000 --comments
+50000`` is a quick run).
 
 Also prints the client's peak memory (the client runs in a process of its own) and whether the
 pull stays linear (seconds per 10k rows over the first and the last tenth of the rows).
@@ -8,7 +10,7 @@ cache with its bucket bookkeeping) beside a baseline measured in the same run on
 reading them straight from PostgreSQL and bulk-inserting them into a plain SQLite file. The
 ratio is what to compare between runs; absolute figures depend on the machine.
 
-    .venv/bin/python -m bench.sync_initial [--tickets 10000 --comments 50000]
+    .venv/bin/python -m bench.sync_initial [--tickets N --comments N --requesters N --agents N]
         [--database-url postgresql://...]   (default: $TEST_DATABASE_URL, else embedded)
 """
 
@@ -51,8 +53,9 @@ class ClientRun:
 
     rows: int
     seconds: float
+    cpu_seconds: float  # the client process's own (user + system), whatever else the machine does
     peak_rss_mb: float
-    marks: list[tuple[float, int]]  # (seconds since the pull began, rows applied) after each page
+    marks: list[tuple[float, int, float]]  # (seconds since the pull began, rows applied, RSS MB) per page
 
 
 def _client_sync(url: str, folder: str, answers: Any) -> None:
@@ -60,26 +63,49 @@ def _client_sync(url: str, folder: str, answers: Any) -> None:
     alone (the dataset generator's is not counted)."""
     started = time.perf_counter()
     session = sessions.log_in(url, "bench@example.com", PASSWORD, data_dir=Path(folder))
-    marks: list[tuple[float, int]] = []
+    marks: list[tuple[float, int, float]] = []
     pulling = time.perf_counter()  # the marks time the pull alone, not the login before it
     summary = pull_all(
         session.store,
         session.engine.transport,
-        on_progress=lambda progress: marks.append((time.perf_counter() - pulling, progress.done)),
+        on_progress=lambda progress: marks.append((time.perf_counter() - pulling, progress.done, _rss_mb())),
     )
     seconds = time.perf_counter() - started
+    marks.append((time.perf_counter() - pulling, summary.changes, _rss_mb()))  # indexes built again
     session.engine.close()
     session.store.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    answers.put(ClientRun(summary.changes, seconds, peak_mb, marks))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = _peak_rss_mb()
+    answers.put(ClientRun(summary.changes, seconds, usage.ru_utime + usage.ru_stime, peak_mb, marks))
 
 
-def _tenth_rates(marks: list[tuple[float, int]]) -> tuple[float, float]:
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux ``/proc``)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory: its own (``VmHWM``), not ``ru_maxrss``, which on
+    Linux also counts the parent's memory at the fork (the parent held the generated desk)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError("no VmHWM in /proc/self/status")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tenth_rates(marks: list[tuple[float, int, float]]) -> tuple[float, float]:
     """Seconds per 10k rows over the first and the last tenth of the rows."""
     total = marks[-1][1]
 
     def at(rows: float) -> float:  # the time the sync reached ``rows``, between two marks
-        previous = (0.0, 0)
+        previous: tuple[float, int, float] = (0.0, 0, 0.0)
         for mark in marks:
             if mark[1] >= rows:
                 span = mark[1] - previous[1]
@@ -134,8 +160,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--tickets", type=int, default=10_000)
-    parser.add_argument("--comments", type=int, default=50_000)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--comments", type=int, default=500_000)
+    parser.add_argument("--requesters", type=int, default=20_000)
+    parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
     args = parser.parse_args()
 
@@ -150,18 +178,31 @@ def main() -> None:
                 UserCreate(email="bench@example.com", name="Bench Agent", role=Role.AGENT, password=PASSWORD),
             )
         conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        print(f"generating {args.tickets} tickets and {args.comments} comments ...", flush=True)
-        generate(conninfo, agent.id, Sizes(tickets=args.tickets, comments=args.comments))
+        print(
+            f"generating {args.tickets} tickets, {args.comments} comments, {args.requesters} requesters "
+            f"and {args.agents} agents ...",
+            flush=True,
+        )
+        sizes = Sizes(
+            tickets=args.tickets, comments=args.comments, requesters=args.requesters, agents=args.agents
+        )
+        generate(conninfo, agent.id, sizes)
 
+        cpu_before = time.process_time()
         base_rows, base_seconds = _baseline(conninfo, folder)
+        base_cpu = time.process_time() - cpu_before
         server = LiveServer(url)
         server.start()
+        assert server.process is not None
+        server_pid = server.process.pid
         try:
             context = multiprocessing.get_context("spawn")
             answers = context.Queue()
             client = context.Process(target=_client_sync, args=(server.url, str(folder / "client"), answers))
+            server_cpu = _cpu_seconds(server_pid)
             client.start()
             run: ClientRun = answers.get(timeout=3600)
+            server_cpu = _cpu_seconds(server_pid) - server_cpu
             client.join()
         finally:
             server.stop()
@@ -170,7 +211,7 @@ def main() -> None:
     sync_rows, sync_seconds = run.rows, run.seconds
     first, last = _tenth_rates(run.marks)
     if os.environ.get("BENCH_MARKS"):
-        print("marks:", [(round(s, 2), n) for s, n in run.marks])
+        print("marks (s, rows, RSS MB):", [(round(s, 2), n, round(m)) for s, n, m in run.marks])
     print(
         f"baseline  (PostgreSQL -> plain SQLite): {base_rows:>7} rows in {base_seconds:6.2f} s = "
         f"{base_rows / base_seconds:>9.0f} rows/s"
@@ -181,6 +222,10 @@ def main() -> None:
     )
     print(
         f"ratio sync/baseline rows per second: {(sync_rows / sync_seconds) / (base_rows / base_seconds):.2f}"
+    )
+    print(
+        f"CPU seconds: baseline {base_cpu:.2f}; sync client {run.cpu_seconds:.2f} (with its login), "
+        f"server {server_cpu:.2f} (PostgreSQL's own not counted in either)"
     )
     print(f"client peak memory: {run.peak_rss_mb:.0f} MB")
     print(

@@ -65,7 +65,6 @@ class MyTicketsModel(TicketTableModel):
     """
 
     columns = tuple(_COLUMNS[column] for column in Column)
-    prefetch_rows = 100
 
     def __init__(
         self, store: Store, tasks: TaskRunner, submitter_id: str, parent: QObject | None = None

@@ -1,14 +1,25 @@
 """A table of the tickets one query matches that stays smooth over 100k cached tickets.
 
-The model holds only the ordered ids of its :class:`TicketQuery` (one background query) and a
-bounded cache of rows. ``data()`` never queries: a row it lacks is shown as a placeholder and
-noted; a zero-delay timer then reads the rows views asked for since (the visible page) in a
-background task (:func:`desktop.store.queries.tickets_by_id`) and announces them with
-``dataChanged``. Only rows a view paints are ever read, in the manner of Anki's browser table.
+The model never holds every matching id. It knows how many tickets match (a ``COUNT``) and the
+pages of rows views painted lately (windows read by position along the sort's index:
+:mod:`desktop.store.queue_window`), so a new filter or sort, or a jump to the end, reads one
+count and one page whatever the queue's size. ``data()`` never queries: a row whose page is
+missing shows a placeholder and is noted; a zero-delay timer then reads the page of the latest
+wish in a background task and announces it with ``dataChanged``.
 
-When the cache changes, the affected rows are marked stale (they keep showing until fresh
-rows arrive, so nothing flickers) and the ids are queried again; removals, insertions and pure
-reorders are reported as such, so views keep their selection.
+A ticket is found by id from the pages held or, for the others, by asking where it is now
+(:meth:`TicketTableModel.locate`, in the background; ``located`` answers): that is how views
+keep a selection by ticket id across a new sort or filter. When the cache changes, the model
+counts again and rereads the pages on screen, together with the rows of the tickets views
+asked it to :meth:`~TicketTableModel.track` (the selection); rows keep showing meanwhile. If
+nothing on screen moved and no tracked ticket did, only the cells change; otherwise the rows
+are replaced (a reset) with the tracked tickets' new rows already known, so views reselect
+them at once.
+
+A search (``query.q``) shows its results best match first (:attr:`TicketTableModel.ranked`)
+until a column is clicked, which orders them by that column; clicking the column whose
+``sort_key`` is :data:`RELEVANCE` (its cells show each row's match) orders them by relevance
+again. Every read (count, windows, positions, a selection's ids) is told that order.
 
 Subclasses say which columns there are and how a row looks: :class:`QueueModel` (the agents'
 queue) and :class:`MyTicketsModel` (a requester's own tickets).
@@ -16,35 +27,35 @@ queue) and :class:`MyTicketsModel` (a requester's own tickets).
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from typing_extensions import override
 
 from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
-from desktop.store import queries, search
+from desktop.store import queue_window
 from desktop.store.database import ChangeSet, Store
 from desktop.store.queries import TicketRow
+from desktop.store.queue_window import Window
 from desktop.tasks import TaskRunner
 from ticketing.schemas import TicketQuery
 
-#: At most this many rows are read per background query; a screen shows a few dozen.
+#: Rows per page: what one background read brings (a screen shows a few dozen).
 BATCH_SIZE = 100
-#: Rows kept in memory; older ones are dropped and read again if scrolled back to.
+#: Rows kept in memory (whole pages); older pages are dropped and read again if shown again.
 CACHE_SIZE = 3000
-#: Rows remembered as wanted; older wishes belong to rows scrolled past long ago.
-WANTED_LIMIT = 600
+#: Pages remembered as wanted; older wishes belong to pages scrolled past long ago.
+WANTED_LIMIT = 6
+#: Pages reread after a change: the ones painted last (what is on screen).
+REFRESH_PAGES = 2
 #: Changes arriving within this time (a sync's pages) cause one refresh.
 REFRESH_DELAY_MS = 150
 PLACEHOLDER = "…"
-#: More separate runs of rows leaving or arriving than this are announced as one reset.
-MAX_CHANGE_RUNS = 16
 #: The ``sort_key`` of a column that orders a search's results best match first (its cells
 #: show each row's match: :attr:`TicketRow.match`).
 RELEVANCE = "relevance"
@@ -56,7 +67,7 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 class TicketRole(enum.IntEnum):
     """Custom data roles (any column answers them)."""
 
-    TICKET_ID = Qt.ItemDataRole.UserRole + 1  # str, also for rows not loaded yet
+    TICKET_ID = Qt.ItemDataRole.UserRole + 1  # str, or None while the row's page is not read
     TICKET = Qt.ItemDataRole.UserRole + 2  # TicketRow, or None while loading
     STATUS = Qt.ItemDataRole.UserRole + 3  # Status, or None while loading
     LOADED = Qt.ItemDataRole.UserRole + 4  # bool
@@ -78,28 +89,61 @@ class TicketColumn:
 
 @dataclass(frozen=True)
 class _Loaded:
-    ids: list[str]
-    rows: dict[str, TicketRow]  # the first rows, if the model reads some with the ids
+    """A (re)count with the pages read with it."""
+
+    query: TicketQuery
+    ranked: bool
+    total: int
+    pages: dict[int, list[str]]
+    rows: dict[str, TicketRow]
+    positions: dict[str, int]
+    located: bool  # positions answers the tracked ids (absent: not in the list)
+
+
+def _load(
+    store: Store,
+    query: TicketQuery,
+    pages: Sequence[int],
+    locate: Sequence[str],
+    size: int,
+    *,
+    total: int | None = None,
+    ranked: bool = False,
+) -> _Loaded:
+    """Count (unless ``total`` is known), read ``pages`` and locate ``locate`` (runs in the
+    background); ``ranked``: a search's results in relevance order."""
+    first = queue_window.read_window(
+        store, query, pages[0] * size, size, total=total, locate=locate, ranked=ranked
+    )
+    windows = [first] + [
+        queue_window.read_window(store, query, page * size, size, total=first.total, ranked=ranked)
+        for page in pages[1:]
+    ]
+    rows: dict[str, TicketRow] = {}
+    for window in windows:
+        rows.update(window.rows)
+    found = {page: window.ids for page, window in zip(pages, windows, strict=True) if window.ids}
+    return _Loaded(query, ranked, first.total, found, rows, first.positions, bool(locate))
 
 
 class TicketTableModel(FlatTableModel):
-    """Ticket ids of one query, rows fetched for the rows views paint.
+    """A count and pages of one query's tickets, read for the rows views paint.
 
     Signals:
-        loading_changed(bool): the id list is being (re)queried, or is done.
-        ids_loaded(int): a new id list is in place (with the first rows, if any are read with
-            it); its length.
+        loading_changed(bool): the count is being (re)read, or is done.
+        ids_loaded(int): a new count (with its first pages) is in place; the row count.
+        located(object): a dict of ticket id -> row, the answer to :meth:`locate` (tickets not
+            in the list are absent).
         load_failed(str): querying the cache failed.
     """
 
     loading_changed = Signal(bool)
     ids_loaded = Signal(int)
+    located = Signal(object)
     load_failed = Signal(str)
 
     #: The columns, in order (subclasses).
     columns: tuple[TicketColumn, ...] = ()
-    #: Rows read together with the ids, so that a short list shows complete at once.
-    prefetch_rows: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -112,21 +156,27 @@ class TicketTableModel(FlatTableModel):
         self._store = store
         self._tasks = tasks
         self._query = query or TicketQuery()
-        self._ids: list[str] = []
-        self._rows: OrderedDict[str, TicketRow] = OrderedDict()
-        self._stale: set[str] = set()
-        self._missing: set[str] = set()  # asked for, but gone from the cache
+        self._total = 0
+        self._pages: OrderedDict[int, list[str]] = OrderedDict()  # most recently painted last
+        self._rows: dict[str, TicketRow] = {}
+        self._stale: set[int] = set()  # pages shown until fresh ones arrive
+        self._missing: set[int] = set()  # pages asked for that came back empty
+        self._positions: dict[str, int] = {}  # rows of tickets located since the last load
+        self._tracked: tuple[str, ...] = ()
         self._wanted: OrderedDict[int, None] = OrderedDict()
-        self._last_wish = -1  # the row wished last, until wishes are taken
+        self._last_wish = -1  # the page wished last, until wishes are taken
         self._fetching = False
         self._fetch_due = False  # the fetch timer runs
         self._loading = False
         self._load_again = False
-        self._new_query = False  # the next id list answers another query: no diffing
-        self._generation = 0  # bumped when the id list changes, so late batches are placed right
-        self._version = 0  # bumped when the cache changes, so batches read before are not kept
+        self._new_query = True  # the next load answers another query: no comparing
+        self._generation = 0  # bumped when the rows are replaced, so late pages are dropped
+        self._version = 0  # bumped when the cache changes, so pages read before are not kept
         self._pending_change = ChangeSet()
         self._ranked = True  # a search's results by relevance, until a column is clicked
+        self._counted: tuple[TicketQuery, int] | None = None  # the filter and version counted
+        #: Whether the latest reset kept the rows' place (a refresh) or shows another query.
+        self.reset_was_refresh = False
         #: How many ticket rows were read from the cache so far (tests and benchmarks).
         self.materialized = 0
         self._fetch_timer = QTimer(self)
@@ -164,17 +214,34 @@ class TicketTableModel(FlatTableModel):
         """The rows are a search's results, best match first (not ``query.sort``'s order)."""
         return self.searching and self._ranked
 
-    def ids(self) -> list[str]:
-        return list(self._ids)
-
     def ticket_id(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        """The id of ``row`` if known: its page is in memory, or its ticket was located
+        (``None`` otherwise: it is not read)."""
+        if not 0 <= row < self._total:
+            return None
+        ids = self._pages.get(row // BATCH_SIZE)
+        offset = row % BATCH_SIZE
+        if ids is not None:
+            return ids[offset] if offset < len(ids) else None
+        return next((ticket_id for ticket_id, at in self._positions.items() if at == row), None)
 
     def row_of(self, ticket_id: str) -> int | None:
-        try:
-            return self._ids.index(ticket_id)
-        except ValueError:
-            return None
+        """The row of ``ticket_id`` if known here: in a page in memory, or located lately."""
+        for page, ids in self._pages.items():
+            if ticket_id in ids:
+                return page * BATCH_SIZE + ids.index(ticket_id)
+        row = self._positions.get(ticket_id)
+        return row if row is not None and row < self._total else None
+
+    def known_ids(self) -> dict[int, str]:
+        """Row -> id of every row known without a query: in a page in memory, or located."""
+        known = {row: ticket_id for ticket_id, row in self._positions.items() if row < self._total}
+        known.update(
+            (page * BATCH_SIZE + offset, ticket_id)
+            for page, ids in self._pages.items()
+            for offset, ticket_id in enumerate(ids)
+        )
+        return known
 
     def cached_ticket(self, ticket_id: str) -> TicketRow | None:
         """The row if it is in memory (maybe stale); never reads the cache."""
@@ -189,24 +256,61 @@ class TicketTableModel(FlatTableModel):
         """Show the tickets matching ``query`` (its sort included; a new search text is
         ordered by relevance until a column is clicked)."""
         if query.q != self._query.q:
-            self._forget_matches()
+            self._ranked = True
         self._query = query
         self._new_query = True
-        self.reload()
+        self._reload(keep_count=True)
+
+    def track(self, ticket_ids: Iterable[str]) -> None:
+        """Keep these tickets' rows known across refreshes (a view's selection and current
+        ticket): each refresh locates them with the pages it reads."""
+        self._tracked = tuple(dict.fromkeys(ticket_ids))[: queue_window.MAX_LOCATE]
+
+    def locate(self, ticket_ids: Iterable[str]) -> None:
+        """Find the rows of these tickets in the background; ``located`` answers."""
+        wanted = list(dict.fromkeys(ticket_ids))
+        known = {t: row for t in wanted if (row := self.row_of(t)) is not None}
+        if len(known) == len(wanted):
+            QTimer.singleShot(0, self, lambda: self.located.emit(known))
+            return
+        generation, query, store, ranked = self._generation, self._query, self._store, self.ranked
+
+        def work() -> dict[str, int]:
+            with store.read() as conn:
+                return queue_window.positions(conn, query, wanted, ranked=ranked)
+
+        def done(found: dict[str, int]) -> None:
+            if generation == self._generation:
+                self._positions.update(found)
+                self.located.emit(found)
+
+        self._tasks.run(work, done, self._on_load_failed, owner=self)
 
     def reload(self) -> None:
-        """Query the ids again (in the background); rows shown are kept until they change."""
+        """Count again and reread the pages on screen (in the background); rows shown are
+        kept until they change."""
+        self._reload(keep_count=False)  # asked for after a write, perhaps before its notice
+
+    def _reload(self, *, keep_count: bool) -> None:
         if self._loading:
             self._load_again = True
             return
         self._set_loading(True)
-        query, store, prefetch, ranked = self._query, self._store, self.prefetch_rows, self.ranked
+        new_query = self._new_query
+        pages = [0] if new_query else self._screen_pages()
+        locate = () if new_query else self._tracked
+        query, store, ranked = self._query, self._store, self.ranked  # never the model in the work
+        # a new sort of the same tickets: the count stands
+        version = self._version
+        total = self._total if keep_count and self._counted == (_unsorted(query), version) else None
 
-        def work() -> _Loaded:  # never the model here
-            ids = queries.ticket_ids(store, query, ranked=ranked)
-            return _Loaded(ids, _read_rows(store, query, ids[:prefetch]) if prefetch else {})
+        def work() -> _Loaded:
+            return _load(store, query, pages, locate, BATCH_SIZE, total=total, ranked=ranked)
 
-        self._tasks.run(work, self._on_ids_loaded, self._on_load_failed, owner=self)
+        def done(loaded: _Loaded) -> None:
+            self._on_loaded(loaded, version)
+
+        self._tasks.run(work, done, self._on_load_failed, owner=self)
 
     def on_data_changed(self, change: ChangeSet) -> None:
         """The cache changed (connect to ``SyncController.data_changed``): refresh soon."""
@@ -231,27 +335,26 @@ class TicketTableModel(FlatTableModel):
 
     @override
     def row_count(self) -> int:
-        return len(self._ids)
+        return self._total
 
     @override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # every painted cell comes here: the common answers first, no query, nothing slow
-        row, ids = index.row(), self._ids
-        if not 0 <= row < len(ids):
+        row = index.row()
+        if not 0 <= row < self._total:
             return None
-        ticket_id = ids[row]
+        page = row // BATCH_SIZE
+        ids = self._pages.get(page)
+        if (ids is None or page in self._stale) and page != self._last_wish and page not in self._missing:
+            self._want(page)
+        offset = row % BATCH_SIZE
+        ticket_id = ids[offset] if ids is not None and offset < len(ids) else None
         if role == _TICKET_ID:
             return ticket_id
-        ticket = self._rows.get(ticket_id)
-        if (
-            (ticket is None or ticket_id in self._stale)
-            and row != self._last_wish
-            and ticket_id not in self._missing
-        ):
-            self._want(row)
+        ticket = self._rows.get(ticket_id) if ticket_id is not None else None
         if ticket is None:
             return self._placeholder(index.column(), role)
-        self._rows.move_to_end(ticket_id)
+        self._pages.move_to_end(page)
         return self._cell(ticket, index.column(), role)
 
     def _cell(self, ticket: TicketRow, column: int, role: int) -> Any:
@@ -296,17 +399,17 @@ class TicketTableModel(FlatTableModel):
             self.set_query(self._query.model_copy(update={"sort": sort}))
         elif was_ranked:  # the search's results in this column's order
             self._new_query = True
-            self.reload()
+            self._reload(keep_count=True)
 
-    # --- fetching rows ----------------------------------------------------------------------
+    # --- fetching pages ---------------------------------------------------------------------
 
-    def _want(self, row: int) -> None:
-        self._last_wish = row  # a row's other cells need not wish it again
+    def _want(self, page: int) -> None:
+        self._last_wish = page  # the page's other cells need not wish it again
         wanted = self._wanted
-        if row in wanted:
-            wanted.move_to_end(row)
+        if page in wanted:
+            wanted.move_to_end(page)
         else:
-            wanted[row] = None
+            wanted[page] = None
             if len(wanted) > WANTED_LIMIT:
                 wanted.popitem(last=False)
         if not self._fetching and not self._fetch_due:
@@ -318,78 +421,76 @@ class TicketTableModel(FlatTableModel):
         self._fetch_next()
 
     def _fetch_next(self) -> None:
-        """Read the page of the latest wish: the wished rows near it, at most a batch."""
+        """Read the page of the latest wish (what is on screen now)."""
         self._last_wish = -1
         while self._wanted and not self._fetching:
-            latest = next(reversed(self._wanted))  # the latest wish is what is on screen now
-            near = [row for row in self._wanted if abs(row - latest) < BATCH_SIZE]
-            first = min(near)
-            last = min(max(near), first + BATCH_SIZE - 1)
-            if latest > last:
-                first, last = latest - BATCH_SIZE + 1, latest
-            for row in range(first, last + 1):
-                self._wanted.pop(row, None)
-            ids = [
-                i
-                for i in self._ids[first : last + 1]
-                if (i not in self._rows or i in self._stale) and i not in self._missing
-            ]
-            if ids:
-                self._start_fetch(ids, first, last + 1)
+            page, _ = self._wanted.popitem(last=True)
+            if (page not in self._pages or page in self._stale) and page not in self._missing:
+                self._start_fetch(page)
 
-    def _start_fetch(self, ids: list[str], start: int, end: int) -> None:
+    def _start_fetch(self, page: int) -> None:
         self._fetching = True
-        generation, version, store, query = self._generation, self._version, self._store, self._query
+        generation, version, store, query, total, ranked = (
+            self._generation,
+            self._version,
+            self._store,
+            self._query,
+            self._total,
+            self.ranked,
+        )
 
-        def done(found: dict[str, TicketRow]) -> None:
+        def done(window: Window) -> None:
             self._fetching = False
-            self._on_rows_fetched(
-                ids, found=found, start=start, end=end, generation=generation, version=version
-            )
+            self._on_page_fetched(page, window, generation=generation, version=version)
             self._fetch_next()
 
         def failed(error: BaseException) -> None:
             self._fetching = False
             self.load_failed.emit(f"Could not read tickets from the offline cache: {error}")
 
-        self._tasks.run(lambda: _read_rows(store, query, ids), done, failed, owner=self)
+        self._tasks.run(
+            lambda: queue_window.read_window(
+                store, query, page * BATCH_SIZE, BATCH_SIZE, total=total, ranked=ranked
+            ),
+            done,
+            failed,
+            owner=self,
+        )
 
-    def _on_rows_fetched(
-        self,
-        ids: Sequence[str],
-        *,
-        found: dict[str, TicketRow],
-        start: int,
-        end: int,
-        generation: int,
-        version: int,
-    ) -> None:
-        self.materialized += len(found)
-        if version != self._version:
-            return  # read before the cache changed; the refresh asks again
-        self._keep_rows(ids, found)
-        if generation == self._generation and end > start:
-            self._emit_rows_changed(start, end - 1)
-        else:
-            self._emit_rows_changed(0, len(self._ids) - 1)
+    def _on_page_fetched(self, page: int, window: Window, *, generation: int, version: int) -> None:
+        self.materialized += len(window.rows)
+        if version != self._version or generation != self._generation:
+            return  # read before the cache or the rows changed; whoever changed them asks again
+        if not window.ids:
+            self._missing.add(page)
+        self._keep_page(page, window.ids, window.rows)
+        self._emit_rows_changed(page * BATCH_SIZE, page * BATCH_SIZE + BATCH_SIZE - 1)
 
-    def _keep_rows(self, ids: Sequence[str], found: dict[str, TicketRow]) -> None:
-        for ticket_id in ids:
-            ticket = found.get(ticket_id)
-            self._stale.discard(ticket_id)
-            if ticket is None:
-                self._missing.add(ticket_id)
-                self._rows.pop(ticket_id, None)
-            else:
-                self._rows[ticket_id] = ticket
-                self._rows.move_to_end(ticket_id)
-        while len(self._rows) > CACHE_SIZE:
-            dropped, _ = self._rows.popitem(last=False)
+    def _keep_page(self, page: int, ids: list[str], rows: dict[str, TicketRow]) -> None:
+        old = self._pages.pop(page, None)
+        for ticket_id in old or ():
+            self._rows.pop(ticket_id, None)
+        self._stale.discard(page)
+        if ids:
+            self._pages[page] = ids
+            for ticket_id in ids:
+                if (ticket := rows.get(ticket_id)) is not None:
+                    self._rows[ticket_id] = ticket
+        while len(self._pages) > max(1, CACHE_SIZE // BATCH_SIZE):
+            dropped, dropped_ids = self._pages.popitem(last=False)
             self._stale.discard(dropped)
+            for ticket_id in dropped_ids:
+                self._rows.pop(ticket_id, None)
 
     def _emit_rows_changed(self, first: int, last: int) -> None:
+        last = min(last, self._total - 1)
         if last >= first >= 0:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+
+    def _screen_pages(self) -> list[int]:
+        """The pages painted last, most recent first (page 0 if none)."""
+        pages = list(reversed(self._pages))[:REFRESH_PAGES]
+        return pages or [0]
 
     # --- refreshing after changes -----------------------------------------------------------
 
@@ -398,81 +499,59 @@ class TicketTableModel(FlatTableModel):
         self._version += 1
         self._missing.clear()
         if change.everything:
-            self._rows.clear()
-            self._stale.clear()
-        elif change.reference or change.outbox:
-            self._stale.update(self._rows)  # names or pending marks may have changed anywhere
-        else:
-            self._stale.update(t for t in change.tickets if t in self._rows)
-        if change.tickets or change.reference or change.everything:
+            self._new_query = True  # nothing shown before can be trusted
+        if change.tickets or change.reference or change.everything or change.outbox:
+            self._stale.update(self._pages)  # names or pending marks may have changed anywhere
             self.reload()
-        else:
-            self._emit_rows_changed(0, len(self._ids) - 1)
 
-    def _on_ids_loaded(self, loaded: _Loaded) -> None:
+    def _on_loaded(self, loaded: _Loaded, version: int) -> None:
         self._set_loading(False)
-        if self._load_again:
+        if self._load_again or loaded.query != self._query or loaded.ranked != self.ranked:
             self._load_again = False
             self.reload()
             return
-        if loaded.rows:
-            self.materialized += len(loaded.rows)
-            self._keep_rows(list(loaded.rows), loaded.rows)
-        self._apply_ids(loaded.ids)
-        self.ids_loaded.emit(len(self._ids))
+        new_query, self._new_query = self._new_query, False
+        self._counted = (_unsorted(loaded.query), version)
+        self.materialized += len(loaded.rows)
+        self._wanted.clear()
+        self._last_wish = -1
+        self._missing.clear()
+        if not new_query and self._in_place(loaded):
+            for page, ids in loaded.pages.items():
+                self._keep_page(page, ids, loaded.rows)
+            self._positions = dict(loaded.positions)  # others may have moved unseen
+            self._emit_rows_changed(0, self._total - 1)  # stale rows ask for fresh data
+        else:
+            self.reset_was_refresh = not new_query
+            self.beginResetModel()
+            self._generation += 1
+            self._total = loaded.total
+            self._pages.clear()
+            self._rows.clear()
+            self._stale.clear()
+            self._positions = dict(loaded.positions)
+            for page, ids in loaded.pages.items():
+                self._keep_page(page, ids, loaded.rows)
+            self.endResetModel()
+        self.ids_loaded.emit(self._total)
+
+    def _in_place(self, loaded: _Loaded) -> bool:
+        """Whether a refresh left every row views know where it was: the same count, the same
+        tickets on the pages reread, the tracked tickets on the same rows."""
+        if loaded.total != self._total:
+            return False
+        if any(self._pages.get(page, ids) != ids for page, ids in loaded.pages.items()):
+            return False
+        if loaded.located:
+            before = {t: row for t in self._tracked if (row := self.row_of(t)) is not None}
+            if any(loaded.positions.get(t) != row for t, row in before.items()):
+                return False
+        return True
 
     def _on_load_failed(self, error: BaseException) -> None:
         self._set_loading(False)
         self._load_again = False
         self.load_failed.emit(f"Could not read tickets from the offline cache: {error}")
-
-    def _apply_ids(self, new: list[str]) -> None:
-        old = self._ids
-        refresh, self._new_query = not self._new_query, False
-        self._wanted.clear()
-        self._last_wish = -1
-        if new == old:
-            self._emit_rows_changed(0, len(old) - 1)
-            return
-        self._generation += 1
-        if len(new) == len(old):  # a new sort, or as many tickets came as went
-            self._rearrange(new)
-        elif refresh and (removed := _left_out(new, old)) is not None:
-            self._remove(removed)
-        elif refresh and (added := _left_out(old, new)) is not None:
-            self._insert(added, new)
-        else:
-            self.beginResetModel()
-            self._ids = new
-            self.endResetModel()
-        self._emit_rows_changed(0, len(self._ids) - 1)  # stale rows ask for fresh data
-
-    def _rearrange(self, new: list[str]) -> None:
-        """The same number of rows in another order (and maybe a few replaced): a layout
-        change, so views keep their selection; a ticket that went loses its indexes."""
-        self.layoutAboutToBeChanged.emit()
-        before = self.persistentIndexList()
-        old = self._ids
-        position = _positions({old[i.row()] for i in before}, new)
-        after = [
-            self.index(position[old[i.row()]], i.column()) if old[i.row()] in position else QModelIndex()
-            for i in before
-        ]
-        self._ids = new
-        self.changePersistentIndexList(before, after)
-        self.layoutChanged.emit()
-
-    def _remove(self, blocks: list[tuple[int, int]]) -> None:
-        for first, last in reversed(blocks):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._ids[first : last + 1]
-            self.endRemoveRows()
-
-    def _insert(self, blocks: list[tuple[int, int]], new: list[str]) -> None:
-        for first, last in blocks:
-            self.beginInsertRows(QModelIndex(), first, last)
-            self._ids[first:first] = new[first : last + 1]
-            self.endInsertRows()
 
     # --- search -----------------------------------------------------------------------------
 
@@ -481,14 +560,7 @@ class TicketTableModel(FlatTableModel):
         if self.searching and not self.ranked:
             self._ranked = True
             self._new_query = True
-            self.reload()
-
-    def _forget_matches(self) -> None:
-        """Another search text: rows in memory show their old match until read again, and
-        batches read for the old text are not kept."""
-        self._ranked = True
-        self._version += 1
-        self._stale.update(self._rows)
+            self._reload(keep_count=True)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -498,48 +570,6 @@ class TicketTableModel(FlatTableModel):
             self.loading_changed.emit(loading)
 
 
-def _read_rows(store: Store, query: TicketQuery, ids: Sequence[str]) -> dict[str, TicketRow]:
-    """The rows of ``ids``, with their match if ``query`` searches (in a background task)."""
-    rows = queries.tickets_by_id(store, ids)
-    return search.with_matches(store, query.q, rows) if query.q else rows
-
-
-def _positions(wanted: set[str], ids: list[str]) -> dict[str, int]:
-    """The rows of the ``wanted`` ids that are in ``ids``."""
-    if len(wanted) <= 16:  # a few (a selection, the current row): list.index scans in C
-        found: dict[str, int] = {}
-        for ticket_id in wanted:
-            with contextlib.suppress(ValueError):
-                found[ticket_id] = ids.index(ticket_id)
-        return found
-    return {ticket_id: row for row, ticket_id in enumerate(ids) if ticket_id in wanted}
-
-
-def _left_out(short: list[str], long: list[str]) -> list[tuple[int, int]] | None:
-    """The rows of ``long`` missing from ``short`` as a few (first, last) runs, if ``short`` is
-    ``long`` with those rows left out (order kept); ``None`` if not, or if the runs are so many
-    that one reset is cheaper than announcing each."""
-    if len(short) >= len(long):
-        return None
-    missing: list[int] = []
-    position = 0
-    for row, ticket_id in enumerate(long):
-        if position < len(short) and short[position] == ticket_id:
-            position += 1
-        else:
-            missing.append(row)
-    if position != len(short):
-        return None
-    runs = _blocks(missing)
-    return runs if len(runs) <= MAX_CHANGE_RUNS else None
-
-
-def _blocks(rows: list[int]) -> list[tuple[int, int]]:
-    """Ascending row numbers as (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
+def _unsorted(query: TicketQuery) -> TicketQuery:
+    """``query``'s filters alone (what its count depends on)."""
+    return query.model_copy(update={"sort": "-updated_at"})

@@ -178,7 +178,14 @@ class ApiClient:
     # --- sync -------------------------------------------------------------------------------
 
     def pull(self, body: PullRequest) -> PullResponse:
-        return self._parse(PullResponse, self.request("POST", "/api/sync/pull", body.model_dump(mode="json")))
+        # checked straight from the bytes: for a page of thousands of rows that takes about
+        # half the CPU of parsing the JSON first and checking the Python objects after
+        raw = self._authorized(
+            lambda token: self._send(
+                "POST", "/api/sync/pull", body.model_dump(mode="json"), token=token, raw=True
+            )
+        )
+        return self._parse_json(PullResponse, raw)
 
     def push(self, body: PushRequest) -> PushResponse:
         return self._parse(PushResponse, self.request("POST", "/api/sync/push", body.model_dump(mode="json")))
@@ -270,8 +277,16 @@ class ApiClient:
         self._refresh_token = tokens.refresh_token
 
     def _send(
-        self, method: str, path: str, json: Any, *, token: str | None, data: bytes | None = None
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        *,
+        token: str | None,
+        data: bytes | None = None,
+        raw: bool = False,
     ) -> Any:
+        """The answer's JSON, parsed (``raw``: its bytes, for the caller to parse)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if data is not None:
             headers["Content-Type"] = "application/octet-stream"
@@ -285,6 +300,8 @@ class ApiClient:
             raise Unreachable(f"Cannot reach the server: {error}") from error
         if response.status_code == 204:
             return None
+        if response.ok and raw:
+            return response.content
         if response.ok:
             try:
                 return orjson.loads(response.content)  # several times faster than json on pull pages
@@ -293,6 +310,15 @@ class ApiClient:
                     response.status_code, "bad_response", "The server sent invalid JSON."
                 ) from error
         raise _error(response)
+
+    @staticmethod
+    def _parse_json(model: type[ModelT], raw: bytes) -> ModelT:
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError as error:
+            if any(problem["type"] == "json_invalid" for problem in error.errors()):
+                raise ServerError(200, "bad_response", "The server sent invalid JSON.") from error
+            raise ApiError(200, "bad_response", f"Unexpected answer from the server: {error}") from error
 
     @staticmethod
     def _parse(model: type[ModelT], body: Any) -> ModelT:

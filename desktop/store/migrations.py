@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from desktop.store import search
+from desktop.store import deferred_indexes, search
 from desktop.store.engine import writing
 from desktop.store.errors import CacheTooNew
 
@@ -244,6 +244,8 @@ def migrate(engine: Engine) -> int:
             raise CacheTooNew(
                 f"This cache was written by a newer Ticketdesk (schema {current}, ours is {SCHEMA_VERSION})."
             )
+        if 0 < current < SCHEMA_VERSION:  # a step may name an index a fill set aside
+            deferred_indexes.restore(conn)
         for step in MIGRATIONS:
             if step.version > current:
                 for statement in step.statements:

@@ -328,20 +328,40 @@ def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketR
 
 
 def ticket_ids(store: Store, query: TicketQuery | None = None, *, ranked: bool = False) -> list[str]:
-    """Every matching ticket's id in order (limit and offset ignored), for models that hold
-    ids and fetch rows in batches with :func:`tickets_by_id`; ``ranked``: a search's best
-    matches first instead of ``query.sort`` (see :mod:`desktop.store.search`).
+    """Every matching ticket's id in order (limit and offset ignored): for work over all of
+    them (a bulk action over every matching ticket); tables read windows instead
+    (:mod:`desktop.store.queue_window`). ``ranked``: a search's best matches first instead of
+    ``query.sort`` (see :mod:`desktop.store.search`).
 
     Filters and sorts read only ``tickets`` (names and ranks through its sort keys), so every
     sort is read in order from one of the cache's indexes."""
-    query = query or TicketQuery()
     with store.read() as conn:
-        if ranked and query.q and query.q.strip():  # the search's own order (search.py)
-            others = _conditions(query.model_copy(update={"q": None}), _me(conn))
-            stmt = search.ranked_ids(query.q, t, others)
-        else:
-            stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
-        return _ids_in_order(conn, stmt)
+        return ticket_ids_in(conn, query or TicketQuery(), ranked=ranked)
+
+
+def ticket_ids_in(conn: Connection, query: TicketQuery, *, ranked: bool = False) -> list[str]:
+    """:func:`ticket_ids` within a read transaction the caller holds."""
+    return _ids_in_order(conn, ordered_ids(conn, query, ranked=ranked))
+
+
+def is_ranked(query: TicketQuery, ranked: bool) -> bool:
+    """Whether ``ranked`` applies to ``query``: only a search has a relevance order."""
+    return ranked and bool(query.q and query.q.strip())
+
+
+def ordered_ids(conn: Connection, query: TicketQuery, *, ranked: bool = False) -> Select[tuple[str]]:
+    """The statement of the matching tickets' ids in order: ``query.sort``'s, or the search's
+    best matches first if ``ranked`` (and ``query`` searches); limit and offset apply to it."""
+    if is_ranked(query, ranked):  # the search's own order (search.py)
+        others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+        return search.ranked_ids(query.q or "", t, others)
+    return select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
+
+
+def ranked_positions(conn: Connection, query: TicketQuery) -> Select[tuple[str, int]]:
+    """``(id, row)`` of the tickets a search finds, rows numbered from 0 best match first."""
+    others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+    return search.ranked_rows(query.q or "", t, others)
 
 
 def _ids_in_order(conn: Connection, stmt: Select[Any]) -> list[str]:
@@ -356,15 +376,20 @@ def _ids_in_order(conn: Connection, stmt: Select[Any]) -> list[str]:
 
 def tickets_by_id(store: Store, ids: Sequence[str]) -> dict[str, TicketRow]:
     """The rows of ``ids`` that still exist (a page of a table model)."""
-    found: dict[str, TicketRow] = {}
     with store.read() as conn:
-        for start in range(0, len(ids), 500):
-            result = conn.execute(_ROWS_BY_ID, {"ids": list(ids[start : start + 500])})
-            try:  # the driver's tuples: SQLAlchemy's rows would cost as much as SQLite's work
-                for values in result.cursor.fetchall():
-                    found[values[0]] = _ticket_row(values)
-            finally:
-                result.close()
+        return tickets_by_id_in(conn, ids)
+
+
+def tickets_by_id_in(conn: Connection, ids: Sequence[str]) -> dict[str, TicketRow]:
+    """:func:`tickets_by_id` within a read transaction the caller holds."""
+    found: dict[str, TicketRow] = {}
+    for start in range(0, len(ids), 500):
+        result = conn.execute(_ROWS_BY_ID, {"ids": list(ids[start : start + 500])})
+        try:  # the driver's tuples: SQLAlchemy's rows would cost as much as SQLite's work
+            for values in result.cursor.fetchall():
+                found[values[0]] = _ticket_row(values)
+        finally:
+            result.close()
     return found
 
 

@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -43,11 +43,12 @@ from sqlalchemy import (
     bindparam,
     case,
     false,
+    func,
     or_,
     select,
     text,
 )
-from sqlalchemy.sql.selectable import CTE
+from sqlalchemy.sql.selectable import CTE, FromClause
 
 from ticketing.domain import parse_ticket_number
 from ticketing.richtext import plain_text
@@ -238,29 +239,46 @@ def condition(search: str, tickets: Table) -> ColumnElement[bool]:
     return or_(*found) if found else false()
 
 
-def ranked_ids(search: str, tickets: Table, conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[str]]:
-    """The ids of the ``tickets`` that ``search`` finds and ``conditions`` (the other filters)
-    keep, best match first: the ticket with the number typed, then by bm25, ties by id. Read
-    from the matches outward (each match looks its ticket up), so a rare word costs little."""
+def _ranked(
+    search: str, tickets: Table
+) -> tuple[FromClause, list[ColumnElement[bool]], list[ColumnElement[Any]]]:
+    """What :func:`ranked_ids` and :func:`ranked_rows` read from, the condition of what
+    ``search`` finds, and the rank order (ties by id: a total order)."""
     parsed = parse(search)
     ticket_id, number = tickets.c.id, tickets.c.number
     if parsed.match is None:
         found = number == parsed.number if parsed.number is not None else false()
-        return select(ticket_id).where(found, *conditions).order_by(ticket_id)
+        return tickets, [found], [ticket_id]
     matches = _matches(parsed.match)
     if parsed.number is None:
         return (
-            select(ticket_id)
-            .select_from(matches.join(tickets, ticket_id == matches.c.ticket_id))
-            .where(*conditions)
-            .order_by(matches.c.score, ticket_id)
+            matches.join(tickets, ticket_id == matches.c.ticket_id),
+            [],
+            [matches.c.score, ticket_id],
         )
     return (
-        select(ticket_id)
-        .select_from(tickets.outerjoin(matches, ticket_id == matches.c.ticket_id))
-        .where(or_(matches.c.ticket_id.is_not(None), number == parsed.number), *conditions)
-        .order_by(case((number == parsed.number, 0), else_=1), matches.c.score, ticket_id)
+        tickets.outerjoin(matches, ticket_id == matches.c.ticket_id),
+        [or_(matches.c.ticket_id.is_not(None), number == parsed.number)],
+        [case((number == parsed.number, 0), else_=1), matches.c.score, ticket_id],
     )
+
+
+def ranked_ids(search: str, tickets: Table, conditions: Sequence[ColumnElement[bool]]) -> Select[tuple[str]]:
+    """The ids of the ``tickets`` that ``search`` finds and ``conditions`` (the other filters)
+    keep, best match first: the ticket with the number typed, then by bm25, ties by id. Read
+    from the matches outward (each match looks its ticket up), so a rare word costs little.
+    A limit and an offset apply to it (a window of the results in rank order)."""
+    source, found, order = _ranked(search, tickets)
+    return select(tickets.c.id).select_from(source).where(*found, *conditions).order_by(*order)
+
+
+def ranked_rows(
+    search: str, tickets: Table, conditions: Sequence[ColumnElement[bool]]
+) -> Select[tuple[str, int]]:
+    """``(id, row)`` of the tickets :func:`ranked_ids` selects, numbered from 0 in its order."""
+    source, found, order = _ranked(search, tickets)
+    row = (func.row_number().over(order_by=order) - 1).label("row")
+    return select(tickets.c.id, row).select_from(source).where(*found, *conditions)
 
 
 _DOCS = text(
@@ -327,7 +345,14 @@ def with_matches(store: Store, search: str, rows: dict[str, TicketRow]) -> dict[
     if not rows or not search.strip():
         return rows
     with store.read() as conn:
-        found = snippets(conn, search, list(rows))
+        return with_matches_in(conn, search, rows)
+
+
+def with_matches_in(conn: Connection, search: str, rows: dict[str, TicketRow]) -> dict[str, TicketRow]:
+    """:func:`with_matches` within a read transaction the caller holds (a window's snapshot)."""
+    if not rows or not search.strip():
+        return rows
+    found = snippets(conn, search, list(rows))
     return {ticket_id: replace(row, match=found.get(ticket_id, "")) for ticket_id, row in rows.items()}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from desktop.store import outbox, state
+from desktop.store import deferred_indexes, outbox, state
 from desktop.store.database import Store
 from desktop.sync import apply
 from desktop.sync.transport import SyncTransport
@@ -104,6 +104,20 @@ def pull_all(
     (an initial fill). The next page is asked for while the current one is written, so the
     server's reading and the cache's writing overlap; each page is still applied, with its
     cursors, in order and in its own transaction."""
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as prefetch:
+            return _pull_pages(store, transport, prefetch, page_size, on_progress)
+    finally:  # filled, failed or stopped: the queue needs its indexes
+        _restore_deferred_indexes(store)
+
+
+def _pull_pages(
+    store: Store,
+    transport: SyncTransport,
+    prefetch: ThreadPoolExecutor,
+    page_size: int | None,
+    on_progress: ProgressCallback | None,
+) -> PullSummary:
     pages = done = resets = 0
     # counting what is left costs the server about as much as sending it: it counts once, on
     # the first page, and the total is an estimate from there (changes made meanwhile add to it)
@@ -118,40 +132,57 @@ def pull_all(
         behind = expected is not None and expected - done > MAX_PAGE_SIZE
         return MAX_PAGE_SIZE if behind else DEFAULT_PAGE_SIZE
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as prefetch:
-        while True:
-            if ahead is not None and ahead_request is not None:
-                request, page = ahead_request, ahead.result()
-                ahead = ahead_request = None
-            else:
-                request = _request(store, limit(), count=expected is None)
-                page = transport.pull(request)
-            if _is_reset(request, page):
-                resets += 1
-                if resets > MAX_RESETS:
-                    raise PullStalled("The server keeps asking for a full resync.")
-                apply.reset(store, page.db_epoch)
-                done = 0
-                expected = None
-                continue
-            bucket_resets.update(page.reset_buckets)
-            if any(count > MAX_RESETS for count in bucket_resets.values()):
-                raise PullStalled(f"The server keeps restarting buckets {sorted(bucket_resets)}.")
-            if page.remaining is not None:
-                expected = done + len(page.changes) + page.remaining
-            ahead_request = _next_request(request, page, limit())
-            if ahead_request is not None and (page.changes or page.removed_buckets):
-                ahead = prefetch.submit(transport.pull, ahead_request)
-            else:
-                ahead_request = None
-            apply.apply_page(store, page, final=not page.has_more)
-            pages += 1
-            done += len(page.changes)
-            if on_progress is not None:
-                on_progress(PullProgress(done=done, total=max(done, expected or 0)))
-            if not page.has_more:
-                with store.read() as conn:
-                    unconfirmed = outbox.count_answered(conn)
-                return PullSummary(pages=pages, changes=done, resets=resets, unconfirmed=unconfirmed)
-            if not page.changes and not page.removed_buckets and not page.reset_buckets:
-                raise PullStalled("The server says it has more changes but sent none.")
+    while True:
+        if ahead is not None and ahead_request is not None:
+            request, page = ahead_request, ahead.result()
+            ahead = ahead_request = None
+        else:
+            request = _request(store, limit(), count=expected is None)
+            page = transport.pull(request)
+        if _is_reset(request, page):
+            resets += 1
+            if resets > MAX_RESETS:
+                raise PullStalled("The server keeps asking for a full resync.")
+            apply.reset(store, page.db_epoch)
+            done = 0
+            expected = None
+            continue
+        bucket_resets.update(page.reset_buckets)
+        if any(count > MAX_RESETS for count in bucket_resets.values()):
+            raise PullStalled(f"The server keeps restarting buckets {sorted(bucket_resets)}.")
+        if page.remaining is not None:
+            expected = done + len(page.changes) + page.remaining
+            _defer_indexes_if_far_behind(store, expected - done)
+        ahead_request = _next_request(request, page, limit())
+        if ahead_request is not None and (page.changes or page.removed_buckets):
+            ahead = prefetch.submit(transport.pull, ahead_request)
+        else:
+            ahead_request = None
+        apply.apply_page(store, page, final=not page.has_more)
+        pages += 1
+        done += len(page.changes)
+        if on_progress is not None:
+            on_progress(PullProgress(done=done, total=max(done, expected or 0)))
+        if not page.has_more:
+            with store.read() as conn:
+                unconfirmed = outbox.count_answered(conn)
+            return PullSummary(pages=pages, changes=done, resets=resets, unconfirmed=unconfirmed)
+        if not page.changes and not page.removed_buckets and not page.reset_buckets:
+            raise PullStalled("The server says it has more changes but sent none.")
+
+
+def _defer_indexes_if_far_behind(store: Store, coming: int) -> None:
+    """Set the big tables' indexes aside for a fill (``pull_all`` builds them again at its end)."""
+    with store.read() as conn:
+        worth = deferred_indexes.worth_deferring(conn, coming)
+    if worth:
+        with store.write() as conn:
+            deferred_indexes.defer(conn)
+
+
+def _restore_deferred_indexes(store: Store) -> None:
+    with store.read() as conn:
+        held = deferred_indexes.deferred(conn)
+    if held:
+        with store.write() as conn:
+            deferred_indexes.restore(conn)

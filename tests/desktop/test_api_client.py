@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ from desktop.net.api import (
 from sync_server.child_server import LiveServer, free_port
 from tests.helpers.api import create_account
 from ticketing.domain import Role
-from ticketing.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from ticketing.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PullRequest
 from ticketing.schemas import TokenOut
 
 
@@ -164,3 +165,35 @@ def test_errors_are_typed(status: int, body: Any, kind: type[ApiError], code: st
     assert type(error.value) is kind
     assert (error.value.status, error.value.code, error.value.transient) == (status, code, transient)
     assert error.value.detail
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "transient"),
+    [
+        ("{not json", ServerError, True),  # cut off by a proxy, say: try again later
+        ({"db_epoch": "e", "changes": [{"entity": "ticket"}]}, ApiError, False),
+        ({"db_epoch": "e", "changes": [], "cursors": {}, "has_more": "perhaps"}, ApiError, False),
+    ],
+)
+def test_a_pull_page_that_is_not_a_page_is_a_typed_error(
+    body: Any, kind: type[ApiError], transient: bool
+) -> None:
+    session = requests.Session()
+    session.mount("http://", Canned(200, body))
+    api = ApiClient("http://desk.invalid", session=session, access_token="tda_x", refresh_token="tdr_x")
+    request = PullRequest(protocol=PROTOCOL_VERSION, client_id=uuid.uuid4(), cursors={})
+    with pytest.raises(kind) as error:
+        api.pull(request)
+    assert type(error.value) is kind
+    assert (error.value.code, error.value.transient) == ("bad_response", transient)
+
+
+def test_a_pull_page_is_read_with_its_changes() -> None:
+    change = {"bucket": "b", "entity": "ticket", "op": "PUT", "id": str(uuid.uuid4()), "row": {"title": "t"}}
+    body = {"db_epoch": "e", "changes": [change], "cursors": {"b": "1:1"}, "has_more": False, "remaining": 0}
+    session = requests.Session()
+    session.mount("http://", Canned(200, body))
+    api = ApiClient("http://desk.invalid", session=session, access_token="tda_x", refresh_token="tdr_x")
+    page = api.pull(PullRequest(protocol=PROTOCOL_VERSION, client_id=uuid.uuid4(), cursors={}))
+    assert [(c.entity, str(c.id), c.row) for c in page.changes] == [("ticket", change["id"], {"title": "t"})]
+    assert page.cursors == {"b": "1:1"} and not page.has_more

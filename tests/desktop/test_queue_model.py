@@ -1,5 +1,6 @@
-"""The queue model: ids in one query, rows fetched in batches for what views ask, and change
-notifications turned into removals, insertions and reorders that keep the selection."""
+"""The queue model: a count and pages of rows read by position for what views ask, tickets
+located by id, and change notifications that refresh what is on screen and keep the tracked
+tickets' rows known."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event, select
 
@@ -51,6 +52,16 @@ def loaded_model(qtbot: QtBot, store: Store, query: TicketQuery | None = None) -
     return model
 
 
+def all_ids(qtbot: QtBot, model: QueueModel) -> list[str]:
+    """Every row's id, read page by page as a view scrolling through would."""
+    ids: list[str] = []
+    for first in range(0, model.rowCount(), ticket_table.BATCH_SIZE):
+        rows = range(first, min(first + ticket_table.BATCH_SIZE, model.rowCount()))
+        load_rows(qtbot, model, rows)
+        ids.extend(str(model.ticket_id(row)) for row in rows)
+    return ids
+
+
 def load_rows(qtbot: QtBot, model: QueueModel, rows: Sequence[int]) -> None:
     """Ask for ``rows`` as a view painting them would, and wait until they arrive."""
     for row in rows:
@@ -79,7 +90,7 @@ def test_model_passes_the_model_tester_through_loads_sorts_and_changes(
     with qtbot.waitSignal(model.ids_loaded):
         model.set_query(model.query.model_copy(update={"status": []}))  # rows come back
     with qtbot.waitSignal(model.ids_loaded):
-        model.set_query(TicketQuery(q="printer", sort="-number"))  # anything else: a reset
+        model.set_query(TicketQuery(q="printer", sort="-number"))
     load_rows(qtbot, model, range(min(10, model.rowCount())))
 
     with qtbot.waitSignal(model.ids_loaded):
@@ -88,82 +99,99 @@ def test_model_passes_the_model_tester_through_loads_sorts_and_changes(
     store.add_listener(model.on_data_changed)
     moving = model.ticket_id(2)
     assert moving is not None
-    commands.assign(store, moving, str(store.user_id))  # leaves the unassigned: a removal
-    with qtbot.waitSignal(model.rowsRemoved):
+    count = model.rowCount()
+    commands.assign(store, moving, str(store.user_id))  # leaves the unassigned
+    with qtbot.waitSignal(model.modelReset):
         model.flush_changes()
-    commands.assign(store, moving, None)  # back again: an insertion
-    with qtbot.waitSignal(model.rowsInserted):
+    assert model.rowCount() == count - 1
+    assert model.row_of(moving) is None
+    commands.assign(store, moving, None)  # back again
+    with qtbot.waitSignal(model.modelReset):
         model.flush_changes()
+    load_rows(qtbot, model, range(10))
     assert model.ticket_id(2) == moving
 
 
 def test_rows_show_placeholders_until_their_batch_arrives(qtbot: QtBot, store: Store) -> None:
-    model = loaded_model(qtbot, store)
+    model = QueueModel(store, TaskRunner(immediate=True))
+    with qtbot.waitSignal(model.ids_loaded):
+        model.set_query(TicketQuery(sort="number"))
     assert model.rowCount() == 300
     assert model.columnCount() == len(QueueColumn)
-    assert shown(model, 0, QueueColumn.TITLE) == PLACEHOLDER
-    assert model.data(model.index(0, 0), TicketRole.LOADED) is False
-    assert model.data(model.index(0, 0), TicketRole.TICKET_ID) == queries.ticket_ids(store)[0]
-    load_rows(qtbot, model, [0])
-    ticket = model.data(model.index(0, 0), TicketRole.TICKET)
+    first_page = ticket_table.BATCH_SIZE
+    assert shown(model, first_page, QueueColumn.TITLE) == PLACEHOLDER  # only page 0 came with the count
+    assert model.data(model.index(first_page, 0), TicketRole.LOADED) is False
+    assert model.data(model.index(first_page, 0), TicketRole.TICKET_ID) is None
+    assert model.data(model.index(0, 0), TicketRole.TICKET_ID) == queries.ticket_ids(store, model.query)[0]
+    load_rows(qtbot, model, [first_page])
+    ticket = model.data(model.index(first_page, 0), TicketRole.TICKET)
     assert isinstance(ticket, queries.TicketRow)
-    assert shown(model, 0, QueueColumn.NUMBER) == ticket.display_number
-    assert shown(model, 0, QueueColumn.STATUS) == ticket.status.value
-    assert model.data(model.index(0, 0), TicketRole.STATUS) == ticket.status
-    assert shown(model, 0, QueueColumn.REQUESTER) == ticket.submitter_name
+    assert ticket.id == queries.ticket_ids(store, model.query)[first_page]
+    assert shown(model, first_page, QueueColumn.NUMBER) == ticket.display_number
+    assert shown(model, first_page, QueueColumn.STATUS) == ticket.status.value
+    assert model.data(model.index(first_page, 0), TicketRole.STATUS) == ticket.status
+    assert shown(model, first_page, QueueColumn.REQUESTER) == ticket.submitter_name
     assert model.headerData(QueueColumn.UPDATED, Qt.Orientation.Horizontal) == "Updated"
 
 
-def test_every_column_sorts_by_a_new_id_query(qtbot: QtBot, store: Store) -> None:
+def test_every_column_sorts_both_ways_and_the_last_rows_are_the_last_tickets(
+    qtbot: QtBot, store: Store
+) -> None:
     model = loaded_model(qtbot, store)
     for column in QueueColumn:
         if column.sort_key == RELEVANCE:
             continue  # the search's order (tests/ui/test_match_column.py)
         for order, prefix in ((Qt.SortOrder.AscendingOrder, ""), (Qt.SortOrder.DescendingOrder, "-")):
-            model.sort(column, order)
-            qtbot.waitUntil(lambda: not model.loading)
+            with qtbot.waitSignal(model.ids_loaded):
+                model.sort(column, order)
             expected = queries.ticket_ids(store, TicketQuery(sort=f"{prefix}{column.sort_key}"))  # type: ignore[arg-type]
-            assert model.ids() == expected, (column, order)
+            load_rows(qtbot, model, range(290, 300))  # the end first: read from the other end
+            assert [model.ticket_id(row) for row in range(290, 300)] == expected[290:], (column, order)
+            assert all_ids(qtbot, model) == expected, (column, order)
 
 
 def test_100k_tickets_answer_visible_rows_without_reading_the_rest(
     qtbot: QtBot, big_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[int] = []
-    original = queries.tickets_by_id
+    original = queries.tickets_by_id_in
 
-    def counting(store: Store, ids: Sequence[str]) -> dict[str, queries.TicketRow]:
+    def counting(conn: Any, ids: Sequence[str]) -> dict[str, queries.TicketRow]:
         read.append(len(ids))
-        return original(store, ids)
+        return original(conn, ids)
 
-    monkeypatch.setattr(ticket_table.queries, "tickets_by_id", counting)
+    monkeypatch.setattr(queries, "tickets_by_id_in", counting)
+    monkeypatch.setattr(
+        queries, "ticket_ids_in", lambda *_args: pytest.fail("the model read every id of the query")
+    )
     model = loaded_model(qtbot, big_store)
     assert model.rowCount() == 100_000
-    assert read == []  # the id list alone: no row read yet
+    assert read == [ticket_table.BATCH_SIZE]  # the count and the first page, nothing else
 
-    load_rows(qtbot, model, range(40))  # the first screen: its rows only, in one read
-    assert read == [40]
+    load_rows(qtbot, model, range(40))  # the first screen came with the count
+    assert read == [ticket_table.BATCH_SIZE]
     load_rows(qtbot, model, range(61_000, 61_040))  # jump far down, as a scroll bar drag does
-    assert read == [40, 40]
-    assert model.materialized == sum(read) == 80
-    assert model.cached_count() == 80
+    assert read == [ticket_table.BATCH_SIZE] * 2
+    load_rows(qtbot, model, range(99_960, 100_000))  # and to the end
+    assert read == [ticket_table.BATCH_SIZE] * 3
+    assert model.cached_count() == 3 * ticket_table.BATCH_SIZE
     assert shown(model, 61_039, QueueColumn.TITLE) not in ("", PLACEHOLDER)
+    expected_last = queries.list_tickets(big_store, TicketQuery(sort="updated_at", limit=1))[0]
+    assert model.ticket_id(99_999) == expected_last.id  # the oldest change is the last row
 
-    # a sort is one id query; rows already read are not read again for the new order
-    before = sum(read)
     model.sort(QueueColumn.NUMBER, Qt.SortOrder.AscendingOrder)
     qtbot.waitUntil(lambda: not model.loading, timeout=30_000)
-    assert sum(read) == before
-    assert shown(model, 0, QueueColumn.NUMBER) in (PLACEHOLDER, "TKT-1001")
-    load_rows(qtbot, model, range(40))
     assert shown(model, 0, QueueColumn.NUMBER) == "TKT-1001"
-    assert model.materialized <= 3 * ticket_table.BATCH_SIZE
+    load_rows(qtbot, model, range(99_960, 100_000))
+    assert shown(model, 99_999, QueueColumn.NUMBER) == "TKT-101000"
+    assert model.materialized <= 6 * ticket_table.BATCH_SIZE
 
 
 def test_the_cache_never_holds_more_than_its_limit(
     qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ticket_table, "CACHE_SIZE", 120)
+    monkeypatch.setattr(ticket_table, "BATCH_SIZE", 60)
     model = loaded_model(qtbot, store)
     for first in range(0, 300, 60):
         load_rows(qtbot, model, range(first, first + 60))
@@ -188,79 +216,70 @@ def test_a_change_refreshes_the_row_and_keeps_it_shown_meanwhile(qtbot: QtBot, s
     assert ticket.pending
 
 
-def test_tickets_leaving_the_filter_are_removed_and_the_selection_kept(qtbot: QtBot, store: Store) -> None:
+def test_tickets_leaving_the_filter_are_removed_and_the_tracked_tickets_found(
+    qtbot: QtBot, store: Store
+) -> None:
     model = loaded_model(qtbot, store, TicketQuery(assignee="none", sort="number"))
-    selection = QItemSelectionModel(model)
-    load_rows(qtbot, model, range(5))
     leaving, staying = model.ticket_id(1), model.ticket_id(3)
     assert leaving is not None and staying is not None
-    for row in (1, 3):
-        selection.select(
-            model.index(row, 0),
-            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
-        )
+    model.track([leaving, staying])
     count = model.rowCount()
     store.add_listener(model.on_data_changed)
-    removed: list[tuple[int, int]] = []
-    model.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
 
     commands.assign(store, leaving, str(store.user_id))
-    with qtbot.waitSignal(model.ids_loaded):
+    with qtbot.waitSignal(model.modelReset):
         model.flush_changes()
-    assert removed == [(1, 1)]
     assert model.rowCount() == count - 1
-    assert leaving not in model.ids()
-    selected = {model.ticket_id(i.row()) for i in selection.selectedRows()}
-    assert selected == {staying}
+    assert model.row_of(leaving) is None
+    assert model.row_of(staying) == 2  # known at once, for the view to select it again
+    assert model.ticket_id(2) == staying
 
 
 def test_new_tickets_are_inserted_where_the_sort_puts_them(qtbot: QtBot, store: Store) -> None:
     model = loaded_model(qtbot, store, TicketQuery(sort="-number"))
     store.add_listener(model.on_data_changed)
-    inserted: list[tuple[int, int]] = []
-    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
     category = queries.categories(store)[0].id
     draft = commands.create_ticket(store, title="Brand new", description="<p>Hi</p>", category_id=category)
     with qtbot.waitSignal(model.ids_loaded):
         model.flush_changes()
-    assert inserted == [(0, 0)]  # a draft has no number yet: newest first
-    assert model.ticket_id(0) == draft
+    assert model.rowCount() == 301
+    assert model.ticket_id(0) == draft  # a draft has no number yet: newest first
     load_rows(qtbot, model, [0])
     assert shown(model, 0, QueueColumn.NUMBER) == "Draft"
     assert model.data(model.index(0, 0), Qt.ItemDataRole.FontRole).italic()
 
 
-def test_a_ticket_gone_from_the_cache_is_not_asked_for_again_and_again(
+def test_a_page_gone_from_the_cache_is_not_asked_for_again_and_again(
     qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = loaded_model(qtbot, store)
-    vanished = model.ticket_id(0)
-    real = queries.tickets_by_id
+    real = ticket_table.queue_window.read_window
     calls: list[int] = []
 
-    def without(store_: Store, ids: Sequence[str]) -> dict[str, queries.TicketRow]:
-        calls.append(1)
-        return {k: v for k, v in real(store_, ids).items() if k != vanished}
+    def emptied(store_: Store, query: TicketQuery, offset: int, limit: int, **kwargs: Any) -> Any:
+        calls.append(offset)
+        window = real(store_, query, offset, limit, **kwargs)
+        return window if offset == 0 else ticket_table.Window(window.total, offset, [], {})
 
-    monkeypatch.setattr(ticket_table.queries, "tickets_by_id", without)
-    load_rows(qtbot, model, [1])
-    assert len(calls) == 1  # only the row asked for
+    monkeypatch.setattr(ticket_table.queue_window, "read_window", emptied)
+    row = ticket_table.BATCH_SIZE
+    model.data(model.index(row, 0))
+    qtbot.waitUntil(lambda: calls == [row])
     for _ in range(3):
-        model.data(model.index(0, 0))
+        model.data(model.index(row, 0))
         qtbot.wait(20)
-    assert len(calls) == 2  # the vanished row was read once, then never asked for again
-    assert shown(model, 0, QueueColumn.TITLE) == PLACEHOLDER
+    assert calls == [row]  # read once, then never asked for again
+    assert shown(model, row, QueueColumn.TITLE) == PLACEHOLDER
 
 
-def test_filters_reach_the_id_query(qtbot: QtBot, store: Store) -> None:
+def test_filters_reach_the_count_and_the_pages(qtbot: QtBot, store: Store) -> None:
     query = TicketQuery(
         status=[Status.OPEN, Status.ON_HOLD], created_from=dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
     )
     model = loaded_model(qtbot, store, query)
-    assert model.ids() == queries.ticket_ids(store, query)
+    assert all_ids(qtbot, model) == queries.ticket_ids(store, query)
     assert 0 < model.rowCount() < 300
     assert model.rowCount(model.index(0, 0)) == 0  # a table: no children
-    assert not model.index(0, 0).parent().isValid()
     assert model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
 
 
@@ -268,7 +287,7 @@ def test_changes_arriving_together_cause_one_refresh(qtbot: QtBot, store: Store)
     model = loaded_model(qtbot, store)
     loads: list[int] = []
     model.ids_loaded.connect(loads.append)
-    ids = model.ids()
+    ids = queries.ticket_ids(store)
     for ticket_id in ids[:5]:
         model.on_data_changed(ChangeSet(tickets=frozenset({ticket_id})))
     qtbot.waitUntil(lambda: len(loads) == 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.store import Store, commands, migrations, queries, search
+from desktop.store import Store, commands, migrations, queries, queue_window, search
 from desktop.sync import apply
 from tests.helpers.store import SERVER, T0, World, comment_row, open_store, page, pull, put, remove
 from ticketing import visibility
@@ -298,3 +298,31 @@ def test_a_pull_indexes_its_tickets_on_its_last_page(agent: Store, world: World)
     assert _found(agent, "printer fuser") == [1001]
     with agent.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM search_stale").scalar() == 0
+
+
+def test_windows_of_a_ranked_search_come_in_rank_order_with_snippets(agent: Store, world: World) -> None:
+    tickets = [
+        world.ticket(1001 + n, title=("Toner " * (n % 3 + 1)) + f"case {n}", description="<p>toner low</p>")
+        for n in range(12)
+    ]
+    pull(agent, *(put(QUEUE, "ticket", row) for row in tickets), put(QUEUE, "ticket", world.ticket(1100)))
+    query = TicketQuery(q="toner", sort="number")
+    ranked = queries.ticket_ids(agent, query, ranked=True)
+    assert len(ranked) == 12 and ranked != queries.ticket_ids(agent, query)
+    for offset in (0, 5, 9):  # past the middle too: a rank is read from the start
+        window = queue_window.read_window(agent, query, offset, 4, ranked=True, locate=ranked[-2:])
+        assert window.total == 12
+        assert window.ids == ranked[offset : offset + 4]
+        assert all(search.MARK_START in (window.rows[i].match or "") for i in window.ids)
+        assert window.positions == {ranked[-2]: 10, ranked[-1]: 11}
+    with agent.read() as conn:
+        assert queue_window.positions(conn, query, ranked, ranked=True) == {
+            t: n for n, t in enumerate(ranked)
+        }
+    assert (
+        queue_window.ids_of_rows(agent, query, [(2, 4), (10, 11)], ranked=True) == ranked[2:5] + ranked[10:]
+    )
+    selection = queue_window.RowSelection(query, ((0, 11),), everything=True, ranked=True)
+    assert selection.resolve(agent) == ranked
+    by_number = queue_window.read_window(agent, query, 8, 4)  # a column's order, from the end
+    assert by_number.ids == queries.ticket_ids(agent, query)[8:12]

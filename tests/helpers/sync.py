@@ -69,7 +69,7 @@ def titles(session: sessions.AccountSession, **query: Any) -> list[str]:
 
 
 def sync_until(
-    session: sessions.AccountSession, condition: Callable[[], bool], timeout: float = 15.0
+    session: sessions.AccountSession, condition: Callable[[], bool], timeout: float = 30.0
 ) -> None:
     """Sync until ``condition()`` holds. A pull delivers only changes below the server's xid
     horizon, which any transaction running on the PostgreSQL cluster (another test run on it,

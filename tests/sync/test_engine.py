@@ -41,7 +41,7 @@ def test_login_and_initial_sync_see_what_each_role_may_see(desk: Desk) -> None:
 
     agent = desk.desktop("alice@example.com")
     report = agent.engine.sync_once()
-    assert report.pulled.changes > 0 and report.pushed.sent == 0
+    assert report.pushed.sent == 0  # (what it pulled may wait for the cluster's xid horizon)
     sync_until(agent, lambda: len(comments_of(agent, mine["id"])) == 2)
     assert titles(agent) == ["Printer jams", "VPN drops"]
     detail = queries.ticket_detail(agent.store, mine["id"])

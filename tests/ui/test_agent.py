@@ -14,18 +14,20 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from desktop.local.saved_filters import SavedFilterBook
+from desktop.models import ticket_table
 from desktop.models.queue_model import QueueColumn
-from desktop.models.ticket_table import TicketRole
+from desktop.models.ticket_table import PLACEHOLDER, TicketRole
 from desktop.net.api import ApiClient
-from desktop.store import outbox, queries
+from desktop.store import commands, outbox, queries, schema
 from desktop.ui.queue.agent_console import AgentConsole, account_key
 from desktop.ui.queue.bulk_actions import BulkChange, BulkKind, apply_bulk, common_transitions
 from sync_server.child_server import LiveServer
 from sync_server.db.session import make_session_factory
 from sync_server.demo.seed import seed_demo
+from tests.helpers.store import pull, put
 from tests.helpers.ui import (
     all_controls,
     assert_label_in_name,
@@ -34,8 +36,9 @@ from tests.helpers.ui import (
     pick_from_list,
     shut_app,
 )
-from ticketing import workflow
+from ticketing import visibility, workflow
 from ticketing.domain import Role, Status
+from ticketing.protocol import ENTITY_FIELDS
 from ticketing.schemas import TicketQuery
 
 AGENT = ("agent@example.com", "agent-pass-1")
@@ -61,6 +64,16 @@ def queue_numbers(qtbot: QtBot, console: AgentConsole) -> set[str]:
         lambda: all(model.data(model.index(r, 0), TicketRole.LOADED) for r in range(model.rowCount()))
     )
     return {model.data(model.index(r, QueueColumn.NUMBER)) for r in range(model.rowCount())}
+
+
+def queue_ids(qtbot: QtBot, console: AgentConsole) -> list[str]:
+    """The ids the queue shows in row order, once every row has arrived."""
+    model = console.model
+    qtbot.waitUntil(lambda: not model.loading)
+    for row in range(model.rowCount()):
+        model.data(model.index(row, QueueColumn.NUMBER))
+    qtbot.waitUntil(lambda: all(model.ticket_id(r) is not None for r in range(model.rowCount())))
+    return [str(model.ticket_id(r)) for r in range(model.rowCount())]
 
 
 def wait_for_query(qtbot: QtBot, console: AgentConsole, check: Any) -> None:
@@ -280,7 +293,7 @@ def test_keyboard_shortcuts(qtbot: QtBot, console: AgentConsole, monkeypatch: py
         qtbot.keyClick(console.queue, key, Qt.KeyboardModifier.ControlModifier)
         assert console.filters.saved.currentText() == name
         wait_for_query(qtbot, console, check)
-        assert console.model.ids() == queries.ticket_ids(console.context.store, console.model.query)
+        assert queue_ids(qtbot, console) == queries.ticket_ids(console.context.store, console.model.query)
 
 
 def test_saved_filters_persist_in_the_config_folder(
@@ -321,8 +334,8 @@ def test_sorting_by_a_header_requeries_and_keeps_the_selected_ticket(
     middle = header.sectionViewportPosition(QueueColumn.NUMBER) + header.sectionSize(QueueColumn.NUMBER) // 2
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(middle, header.height() // 2))
     wait_for_query(qtbot, console, lambda q: q.sort.lstrip("-") == "number")
-    assert console.model.ids() == queries.ticket_ids(console.context.store, console.model.query)
-    assert console.queue.selected_ids() == [kept]
+    assert queue_ids(qtbot, console) == queries.ticket_ids(console.context.store, console.model.query)
+    qtbot.waitUntil(lambda: console.queue.selected_ids() == [kept])
     assert console.queue.current_ticket_id() == kept
 
 
@@ -337,9 +350,97 @@ def test_a_new_filter_keeps_the_selected_tickets_that_still_match(
     console.filters.status.set_values([Status.IN_PROGRESS.value])
     console.filters.query_changed.emit()
     wait_for_query(qtbot, console, lambda q: q.status == [Status.IN_PROGRESS])
-    assert sorted(console.queue.selected_ids()) == sorted(in_progress)
+    qtbot.waitUntil(lambda: sorted(console.queue.selected_ids()) == sorted(in_progress))
     assert console.queue.current_ticket_id() == in_progress[0]
     assert console.detail.ticket_id == in_progress[0]
+
+
+def test_selection_is_kept_by_id_across_a_re_sort_of_every_column_both_ways(
+    qtbot: QtBot, console: AgentConsole
+) -> None:
+    """The tickets change rows (and pages: 200 tickets are two pages) with each sort."""
+    store = console.context.store
+    ids = queries.ticket_ids(store, console.model.query)
+    kept = [ids[3], ids[150], ids[199]]
+    console.queue.select_ids(kept, ids[150])
+    qtbot.waitUntil(lambda: sorted(console.queue.selected_ids()) == sorted(kept))
+    for column in (QueueColumn.PRIORITY, QueueColumn.CATEGORY, QueueColumn.ASSIGNEE, QueueColumn.REQUESTER):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            console.queue.sortByColumn(column, order)
+            wait_for_query(qtbot, console, lambda q, c=column: q.sort.lstrip("-") == c.sort_key)
+            expected = queries.ticket_ids(store, console.model.query)
+            qtbot.waitUntil(lambda: sorted(console.queue.selected_ids()) == sorted(kept))
+            rows = sorted(index.row() for index in console.queue.selectionModel().selectedRows())
+            assert rows == sorted(expected.index(t) for t in kept), (column, order)
+            assert console.queue.current_ticket_id() == ids[150]
+    assert console.detail.ticket_id == ids[150]
+
+
+def test_selection_follows_a_ticket_an_update_moves_and_a_sync_change_updates_its_row(
+    qtbot: QtBot, console: AgentConsole
+) -> None:
+    store = console.context.store
+    console.queue.sortByColumn(QueueColumn.UPDATED, Qt.SortOrder.DescendingOrder)
+    wait_for_query(qtbot, console, lambda q: q.sort == "-updated_at")
+    ids = queries.ticket_ids(store, console.model.query)
+    moving, other = ids[120], ids[5]
+    console.queue.select_ids([moving, other], moving)
+    qtbot.waitUntil(lambda: sorted(console.queue.selected_ids()) == sorted([moving, other]))
+
+    current = queries.ticket(store, moving)
+    assert current is not None
+    commands.change_priority(store, moving, "Low" if current.priority != "Low" else "High")
+    qtbot.waitUntil(lambda: console.model.ticket_id(0) == moving, timeout=10_000)  # newest change first
+    qtbot.waitUntil(lambda: sorted(console.queue.selected_ids()) == sorted([moving, other]))
+    assert sorted(i.row() for i in console.queue.selectionModel().selectedRows()) == [0, 6]
+    assert console.queue.current_ticket_id() == moving
+
+    with store.read() as conn:
+        row = dict(conn.execute(select(schema.tickets).where(schema.tickets.c.id == other)).mappings().one())
+    synced = {k: v for k, v in row.items() if k in ENTITY_FIELDS["ticket"]}
+    synced.update(title="Renamed on the server", version=row["version"] + 1)
+    pull(store, put(visibility.QUEUE, "ticket", synced))
+    model = console.model
+    qtbot.waitUntil(
+        lambda: (
+            model.row_of(other) is not None
+            and model.data(model.index(model.row_of(other) or 0, QueueColumn.TITLE))
+            == "Renamed on the server"
+        ),
+        timeout=10_000,
+    )
+    assert other in console.queue.selected_ids()
+
+
+def test_scrolling_to_the_end_shows_the_last_tickets(qtbot: QtBot, console: AgentConsole) -> None:
+    console.show()
+    qtbot.waitExposed(console)
+    expected = queries.ticket_ids(console.context.store, console.model.query)
+    console.queue.scrollToBottom()
+    model = console.model
+    qtbot.waitUntil(lambda: model.data(model.index(199, 0), TicketRole.LOADED) is True)
+    bottom = console.queue.rowAt(console.queue.viewport().height() - 2)
+    assert bottom == 199
+    assert model.ticket_id(199) == expected[-1]
+    assert model.data(model.index(199, QueueColumn.NUMBER)) != PLACEHOLDER
+
+
+def test_a_bulk_action_over_every_matching_ticket(qtbot: QtBot, console: AgentConsole) -> None:
+    store = console.context.store
+    console.filters.status.set_values([Status.IN_PROGRESS.value, Status.ON_HOLD.value])
+    console.filters.query_changed.emit()
+    wait_for_query(qtbot, console, lambda q: q.status == [Status.IN_PROGRESS, Status.ON_HOLD])
+    matching = queries.ticket_ids(store, console.model.query)
+    assert len(matching) > ticket_table.BATCH_SIZE // 2
+    console.queue.selectAll()
+    qtbot.waitUntil(lambda: console.bulk.selected_count == len(matching))
+    assert console.queue.selection().everything
+    assert console.bulk.count_label.text() == f"{len(matching)} selected"
+    with qtbot.waitSignal(console.bulk.finished, timeout=30_000) as finished:
+        console.bulk.assign_to_me()
+    assert finished.args[0].changed + finished.args[0].unchanged == len(matching)
+    rows = queries.tickets_by_id(store, matching)
+    assert {row.assignee_id for row in rows.values()} == {console.context.user.id}
 
 
 def test_metrics_filter_the_queue_when_clicked(qtbot: QtBot, console: AgentConsole) -> None:

@@ -178,6 +178,47 @@ def test_portal_lists_searches_and_shows_a_ticket(qtbot: QtBot, context: AppCont
     assert "No ticket matches" in portal.empty.text()
 
 
+def test_an_open_ticket_beyond_the_first_pages_stays_open_when_the_search_is_cleared(
+    qtbot: QtBot, desktop_env: Path, tmp_path: Path, world: World
+) -> None:
+    """The model reads pages by position: a ticket far down a long list is found in the
+    background and selected, not closed because its row was not read yet."""
+    store = world_store(tmp_path / "cache", world)
+    bucket = requester_bucket(world)
+    rows = [
+        world.ticket(
+            2000 + n,
+            title=f"Ticket {n:03}",
+            created_at=f"2026-11-01T10:{n // 60:02}:{n % 60:02}.000000+00:00",
+            updated_at=f"2026-11-01T10:{n // 60:02}:{n % 60:02}.000000+00:00",
+        )
+        for n in range(250)
+    ]
+    pull(store, *(put(bucket, "ticket", row) for row in rows))
+    far = str(rows[0]["id"])
+    context = offline_context(store, world.requester, "Uma", Role.USER)
+    try:
+        portal = UserPortal(context)
+        qtbot.addWidget(portal)
+        qtbot.waitUntil(lambda: portal.model.rowCount() == 250)
+        portal.search.setText("Ticket 000")
+        qtbot.waitUntil(lambda: portal.model.rowCount() == 1)
+        portal.table.selectRow(0)
+        qtbot.waitUntil(lambda: portal.detail.ticket_id == far)
+
+        portal.search.setText("")
+        qtbot.waitUntil(lambda: portal.model.rowCount() == 250)
+        qtbot.waitUntil(lambda: portal.model.row_of(far) is not None)
+        row = portal.model.row_of(far)
+        assert row is not None and row >= 200  # the oldest, at the end of the newest-first list
+        qtbot.waitUntil(lambda: [i.row() for i in portal.table.selectionModel().selectedRows()] == [row])
+        assert portal.detail.ticket_id == far
+    finally:
+        context.sync.detach()
+        context.session.engine.close()
+        store.close()
+
+
 def test_form_validates_inline_and_keeps_what_was_typed(qtbot: QtBot, context: AppContext) -> None:
     form = TicketForm(context)
     qtbot.addWidget(form)

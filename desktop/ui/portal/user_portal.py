@@ -56,6 +56,7 @@ class UserPortal(MainWindowBase):
         super().__init__(context, parent)
         self._form: TicketForm | None = None
         self._select_after_load: str | None = None
+        self._locating: str | None = None  # a ticket to select once the model finds its row
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -151,6 +152,7 @@ class UserPortal(MainWindowBase):
         self.new_action.triggered.connect(self._on_new_button_clicked)
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.model.ids_loaded.connect(self._on_model_ids_loaded)
+        self.model.located.connect(self._on_model_located)
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.detail.undo_offered.connect(self._on_detail_undo_offered)
@@ -237,8 +239,21 @@ class UserPortal(MainWindowBase):
         )
         self.list_stack.setCurrentWidget(self.table if has_rows else self.empty)
         wanted, self._select_after_load = self._select_after_load, None
-        if wanted is not None and not self.select_ticket(wanted) and wanted == self.detail.ticket_id:
-            self.detail.show_ticket(None)
+        if wanted is not None and not self.select_ticket(wanted):
+            self._locating = wanted
+            self.model.locate([wanted])  # not on a page read yet: the answer comes in located
+
+    @Slot(object)
+    def _on_model_located(self, found: dict[str, int]) -> None:
+        wanted, self._locating = self._locating, None
+        if wanted is None:
+            return
+        if wanted in found and found[wanted] >= self.model.rowCount():
+            self._select_after_load = wanted  # found by a newer count than the rows shown
+        elif wanted in found:
+            self.select_ticket(wanted)
+        elif wanted == self.detail.ticket_id:
+            self.detail.show_ticket(None)  # the ticket left the list (a search that hides it)
 
     @Slot(QItemSelection, QItemSelection)
     def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
@@ -247,6 +262,7 @@ class UserPortal(MainWindowBase):
         ticket_id = self.model.ticket_id(index.row()) if index is not None else None
         if ticket_id is not None or self._select_after_load is None:
             self.detail.show_ticket(ticket_id)
+            self.model.track([] if ticket_id is None else [ticket_id])  # its row, kept known
 
     @Slot(str, object)
     def _on_detail_undo_offered(self, text: str, change: Undoable) -> None:

@@ -158,11 +158,11 @@ class AgentConsole(MainWindowBase):
         self.model.set_query(query.model_copy(update={"sort": self.model.query.sort}))
 
     def select_ticket(self, ticket_id: str) -> bool:
-        """Make ``ticket_id`` the current, selected ticket if the queue shows it."""
-        if self.model.row_of(ticket_id) is None:
-            return False
+        """Make ``ticket_id`` the current, selected ticket if the queue shows it; True if its row
+        is known now (otherwise the queue finds it in the background and selects it if there)."""
+        known = self.model.row_of(ticket_id) is not None
         self.queue.select_ids([ticket_id], ticket_id)
-        return True
+        return known
 
     # --- slots ----------------------------------------------------------------------------------
 
@@ -199,7 +199,7 @@ class AgentConsole(MainWindowBase):
 
     @Slot()
     def _on_queue_selection_changed(self) -> None:
-        self.bulk.set_selection(self.queue.selected_ids())
+        self.bulk.set_selection(self.queue.selection())
 
     @Slot(object)
     def _on_bulk_finished(self, outcome: BulkOutcome) -> None:

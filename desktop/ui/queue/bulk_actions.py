@@ -4,6 +4,9 @@ status, change the priority.
 Each ticket goes through :mod:`desktop.store.commands` like a single change, in one background
 task; a ticket the rules refuse is reported with its reason and the others still change. The
 status menu offers only the moves ``ticketing.workflow`` allows for every selected ticket.
+A selection is rows of the queue's query (:class:`RowSelection`): the ids of rows not in memory,
+up to every matching ticket, are read in the background task that needs them, never on the UI
+thread.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButt
 from desktop.store import commands, queries
 from desktop.store.database import Store
 from desktop.store.errors import ActionRefused
+from desktop.store.queue_window import RowSelection
 from desktop.ui.queue.reference_data import Reference
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome
 from ticketing import workflow
 from ticketing.domain import Role, Status
+from ticketing.schemas import TicketQuery
 
 SELECTION_DELAY_MS = 120
 
@@ -130,7 +135,7 @@ class BulkActions(QWidget):
         super().__init__(parent)
         self._context = context
         self._actor = workflow.Actor(id=uuid.UUID(context.user.id), role=Role(context.user.role))
-        self._ids: list[str] = []
+        self._selection = RowSelection(TicketQuery())
         self._generation = 0
         self._busy = False
         self._reference = Reference()
@@ -176,12 +181,22 @@ class BulkActions(QWidget):
 
     @property
     def selected(self) -> list[str]:
-        return list(self._ids)
+        """The selected tickets' ids known without reading the cache (all, unless the selection
+        covers rows not in memory)."""
+        known = self._selection.known_ids()
+        return known if known is not None else [t for _row, t in sorted(self._selection.known.items())]
 
-    def set_selection(self, ticket_ids: list[str]) -> None:
-        """The selected tickets changed; the status menu is worked out shortly after."""
-        self._ids = list(ticket_ids)
-        count = len(self._ids)
+    @property
+    def selected_count(self) -> int:
+        return self._selection.count
+
+    def set_selection(self, selection: RowSelection | Sequence[str]) -> None:
+        """The selected tickets changed (rows of the queue, or ids); the status menu is worked
+        out shortly after."""
+        if not isinstance(selection, RowSelection):
+            selection = RowSelection.of_ids(list(selection))
+        self._selection = selection
+        count = selection.count
         self.count_label.setText(f"{count:,} selected" if count else "No ticket selected")
         self._generation += 1
         self.transitions = []
@@ -222,16 +237,17 @@ class BulkActions(QWidget):
             self._add(menu, status.value, partial(self.change_status, status))
 
     def _update_enabled(self) -> None:
-        enabled = bool(self._ids) and not self._busy
+        enabled = self._selection.count > 0 and not self._busy
         for button in (self.assign_me_button, self.assign_button, self.status_button, self.priority_button):
             button.setEnabled(enabled)
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        generation, ids, store, actor = self._generation, list(self._ids), self._context.store, self._actor
+        generation, selection, actor = self._generation, self._selection, self._actor
+        store = self._context.store
 
         def work() -> list[Status]:
-            return common_transitions(actor, queries.tickets_by_id(store, ids).values())
+            return common_transitions(actor, queries.tickets_by_id(store, selection.resolve(store)).values())
 
         def done(transitions: list[Status]) -> None:
             if generation == self._generation:
@@ -260,8 +276,8 @@ class BulkActions(QWidget):
         )
 
     def _start(self, change: BulkChange) -> None:
-        ids, store = list(self._ids), self._context.store
-        if not ids or self._busy:
+        selection, store = self._selection, self._context.store
+        if not selection.count or self._busy:
             return
         self._busy = True
         self._update_enabled()
@@ -277,7 +293,9 @@ class BulkActions(QWidget):
             self._update_enabled()
             self._report_failure(error)
 
-        self._context.tasks.run(lambda: apply_bulk(store, ids, change), done, failed, owner=self)
+        self._context.tasks.run(
+            lambda: apply_bulk(store, selection.resolve(store), change), done, failed, owner=self
+        )
 
     def _report_failure(self, error: BaseException) -> None:
         self.failed.emit(Outcome.failed(error, "change the tickets").text)

@@ -2,7 +2,8 @@
 
 Rows have a fixed height (so 100k rows cost nothing to lay out), the status column paints
 pills, and the selection and current ticket are kept by id when the model's rows are replaced
-(a new filter, a sort, or a sync that changes which tickets match).
+(a new filter, a sort, or a sync that changes which tickets match): the model does not hold
+every id, so the view tells it which tickets to track and asks where they went.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Sig
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.models.queue_model import QueueColumn, QueueModel, column_for
+from desktop.store.queue_window import RowSelection, runs_of
 from desktop.ui.widgets.match_column import MatchColumn
 from desktop.ui.widgets.status_badge import StatusBadgeDelegate
 
@@ -44,6 +46,10 @@ class QueueView(QTableView):
         self._queue = model
         self._kept_selection: list[str] = []
         self._kept_current: str | None = None
+        self._kept_everything = False
+        self._kept_scroll = 0
+        self._shown_query = model.query
+        self._locating: tuple[list[str], str | None] | None = None  # waiting for `located`
         self._current: str | None = None  # the ticket last announced as current
         self._changing = False  # the model is moving rows: cursor moves are Qt's, not the user's
         # before setModel(): these must run ahead of the selection model's own handlers, which
@@ -80,6 +86,7 @@ class QueueView(QTableView):
         model.modelReset.connect(self._on_model_reset)  # after the selection model clears itself
         model.layoutChanged.connect(self._on_model_changed)
         model.rowsRemoved.connect(self._on_model_changed)
+        model.located.connect(self._on_model_located)
         selection = self.selectionModel()
         selection.selectionChanged.connect(self._on_selection_selection_changed)
         selection.currentRowChanged.connect(self._on_selection_current_row_changed)
@@ -90,50 +97,118 @@ class QueueView(QTableView):
         index = self.currentIndex()
         return self._queue.ticket_id(index.row()) if index.isValid() else None
 
-    def selected_ids(self) -> list[str]:
-        """Ids of the selected rows in table order (read from ranges, cheap for big selections)."""
-        rows: set[int] = set()
+    def selected_rows(self) -> tuple[tuple[int, int], ...]:
+        """The selected rows as sorted (first, last) runs (cheap for big selections)."""
+        runs: list[tuple[int, int]] = []
         selection = self.selectionModel().selection()
         for position in range(selection.count()):
             selected = selection.at(position)
-            rows.update(range(selected.top(), selected.bottom() + 1))
-        ids = self._queue.ids() if len(rows) > 1000 else None
-        if ids is not None:
-            return [ids[row] for row in sorted(rows)]
-        return [ticket for row in sorted(rows) if (ticket := self._queue.ticket_id(row)) is not None]
+            runs.append((selected.top(), selected.bottom()))
+        runs.sort()
+        merged: list[tuple[int, int]] = []
+        for first, last in runs:
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+            else:
+                merged.append((first, last))
+        return tuple(merged)
+
+    def selection(self) -> RowSelection:
+        """What is selected, for bulk actions: rows of the model's query, with the ids of the
+        rows in memory; every row selected means every matching ticket."""
+        ranges = self.selected_rows()
+        count = sum(last - first + 1 for first, last in ranges)
+        total = self._queue.rowCount()
+        known = {
+            row: ticket
+            for row, ticket in self._queue.known_ids().items()
+            if any(first <= row <= last for first, last in ranges)
+        }
+        return RowSelection(
+            self._queue.query,
+            ranges,
+            known,
+            everything=total > 0 and count == total,
+            ranked=self._queue.ranked,
+        )
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected rows in table order, of the rows in memory (all of a selection
+        the user made by clicking; a big one resolves with :meth:`selection`)."""
+        selection = self.selection()
+        return [ticket for _row, ticket in sorted(selection.known.items())]
 
     def select_ids(self, ticket_ids: list[str], current: str | None = None) -> None:
-        """Select these tickets (those still in the list) and make ``current`` the current one."""
+        """Select these tickets (those still in the list) and make ``current`` the current one;
+        tickets whose rows the model does not know yet are selected once it has found them."""
         if not ticket_ids and current is None:
             return
-        position = {ticket: row for row, ticket in enumerate(self._queue.ids())}
+        wanted = list(dict.fromkeys([*ticket_ids, *([current] if current else [])]))
+        if any(self._queue.row_of(ticket) is None for ticket in wanted):
+            self._locating = (list(ticket_ids), current)
+            self._queue.locate(wanted)
+            return
+        self._select_rows(ticket_ids, current)
+
+    def _select_rows(self, ticket_ids: list[str], current: str | None) -> None:
         last = self._queue.columnCount() - 1
         selection = QItemSelection()
-        for ticket in ticket_ids:
-            row = position.get(ticket)
-            if row is not None:
-                selection.select(self._queue.index(row, 0), self._queue.index(row, last))
+        rows = {row for ticket in ticket_ids if (row := self._queue.row_of(ticket)) is not None}
+        for first, final in runs_of(rows):
+            selection.select(self._queue.index(first, 0), self._queue.index(final, last))
         model = self.selectionModel()
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         model.select(selection, flags)
-        row = position.get(current) if current is not None else None
+        row = self._queue.row_of(current) if current is not None else None
         if row is not None:
             model.setCurrentIndex(self._queue.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
             self.scrollTo(self._queue.index(row, 0))
+        elif current is not None and current == self._current:
+            model.clearCurrentIndex()  # it left the list; it stays open until another is picked
+        self._track()
+
+    def _track(self) -> None:
+        current = self.current_ticket_id() or self._current
+        self._queue.track([*self.selected_ids(), *([current] if current else [])])
 
     # --- keeping the selection across model changes ----------------------------------------------
 
     @Slot()
     def _on_model_about_to_be_reset(self) -> None:
         self._changing = True
+        selection = self.selection()
+        self._kept_everything = selection.everything
         self._kept_selection = self.selected_ids()
-        self._kept_current = self.current_ticket_id()
+        self._kept_current = self.current_ticket_id() or self._current
+        self._kept_scroll = self.verticalScrollBar().value()
 
     @Slot()
     def _on_model_reset(self) -> None:
         kept, current = self._kept_selection, self._kept_current
         self._kept_selection, self._kept_current = [], None
-        self.select_ids(kept, current)
+        refresh = self._queue.reset_was_refresh
+        before, self._shown_query = self._shown_query, self._queue.query
+        same_set = refresh or before.model_copy(update={"sort": self._shown_query.sort}) == self._shown_query
+        if refresh:
+            self.verticalScrollBar().setValue(self._kept_scroll)
+        if self._kept_everything and same_set:
+            self.selectAll()
+            self._after_model_change()
+            return
+        self._changing = False
+        if kept or current is not None:
+            self.select_ids(kept, current)
+        if self._locating is None:
+            self._after_model_change()
+
+    @Slot(object)
+    def _on_model_located(self, _found: dict[str, int]) -> None:
+        if self._locating is None:
+            return
+        ticket_ids, current = self._locating
+        self._locating = None
+        self._changing = True
+        self._select_rows(ticket_ids, current)
         self._after_model_change()
 
     @Slot()
@@ -147,19 +222,20 @@ class QueueView(QTableView):
     def _after_model_change(self) -> None:
         """A ticket that left the list stays the current ticket (its detail stays open) until
         the user picks another; Qt's move of the cursor to a neighbour is undone."""
-        if self._current is not None and self._queue.row_of(self._current) is None:
-            self.selectionModel().clearCurrentIndex()
         self._changing = False
         if self.current_ticket_id() is not None:
             self._announce_current()
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if not self._changing:
+            self._track()
         self.selection_changed.emit()
 
     @Slot(QModelIndex, QModelIndex)
     def _on_selection_current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._changing:
+            self._locating = None  # the user moved on: a late answer must not move them back
             self._announce_current()
 
     def _announce_current(self) -> None:
@@ -167,3 +243,4 @@ class QueueView(QTableView):
         if current != self._current:
             self._current = current
             self.current_ticket_changed.emit(current)
+        self._track()
