@@ -10,7 +10,10 @@ ticket's id (what a model holding every id reads per action) and a plain ``SELEC
 screen of rows. Then how long the UI thread spends answering ``data()`` for a screen, and the
 process's peak RSS. Beside each filter, sort and search: its count and first page read alone
 (what the model's background task costs without the hops between threads). The UI thread
-waits in the event loop, as the app's does.
+waits in the event loop, as the app's does. Last, full-text search: comments are added (some
+with rare words, the index kept), then each of :data:`SEARCHES` is typed into the queue (by
+relevance, from another search's results) and its ranked first page read alone, its snippets
+of a screen, and its results in a column's order are timed the same way.
 
     .venv/bin/python -m bench.queue_model [--tickets 100000] [--runs 20] [--keep FOLDER]
 """
@@ -34,11 +37,11 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from desktop.models.queue_model import QueueColumn, QueueModel
-from desktop.models.ticket_table import TicketRole
-from desktop.store import Store, files, queries, queue_window, schema
+from desktop.models.ticket_table import RELEVANCE, TicketRole
+from desktop.store import Store, files, queries, queue_window, schema, search
 from desktop.store.rows import utc_text
 from desktop.tasks import TaskRunner
 from desktop.ui.queue.queue_view import QueueView
@@ -219,6 +222,8 @@ def _actions(store: Store) -> list[tuple[str, TicketQuery]]:
     ]
     found = [(f"filter {name}", TicketQuery.model_validate(fields)) for name, fields in filters]
     for column in QueueColumn:
+        if column.sort_key == RELEVANCE:  # a search's order, measured with the searches
+            continue
         for prefix in ("", "-"):
             found.append(
                 (
@@ -343,6 +348,15 @@ def run(tickets: int, runs: int, keep: Path | None = None) -> None:
                         model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
                 paint.append(time.perf_counter() - spent)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        searched = _searches(
+            store,
+            model=model,
+            view=view,
+            runs=runs,
+            wait_until=wait_until,
+            screen_shown=screen_shown,
+            loaded=loaded,
+        )
 
         ids_p95, rows_p95 = _p95(baseline_ids), _p95(baseline_rows)
         print(f"p95 of {runs} runs, from the action to the first screen of real rows:")
@@ -358,12 +372,109 @@ def run(tickets: int, runs: int, keep: Path | None = None) -> None:
                 f" = {value / rows_p95:6.1f} x a screen's rows  {verdict:10}"
                 f" (median {statistics.median(measured) * 1000:6.2f} ms) {read}"
             )
+        for what, measured, read in searched:
+            value = _p95(measured)
+            verdict = "ok" if value < 0.05 else "OVER 50 ms"
+            print(
+                f"{what:26} {value * 1000:8.2f} ms = {value / ids_p95:5.2f} x all ids"
+                f" = {value / rows_p95:6.1f} x a screen's rows  {verdict:10}"
+                f" (median {statistics.median(measured) * 1000:6.2f} ms) {read}"
+            )
         print(f"{'UI thread per screen paint':34} {_p95(paint) * 1000:8.2f} ms")
         print(f"rows read into Python by the last model: {model.materialized} of {model.rowCount()}")
         print(f"peak RSS of this process: {rss:.0f} MB (goal: under 250 MB)")
         wake.stop()
         tasks.wait()
         store.close()
+
+
+#: Words of the comments the search figures add: each in about one ticket of a thousand.
+RARE_WORDS = ("kerberos", "firmware", "toner", "bitlocker", "certificate")
+#: Search texts measured: a common word, a rare word, a prefix being typed, two words, a number.
+SEARCHES = ("printer", "kerberos", "pass", "vpn outl", "#51001")
+
+
+def add_comments(store: Store, *, per_ticket: float = 0.5, seed: int = 11) -> int:
+    """Comments on a share of the tickets, a few of them with rare words, written as a pull
+    writes them (one transaction, the search index following); returns how many."""
+    rng = random.Random(seed)
+    with store.read() as conn:
+        ids = [str(i) for i in conn.scalars(select(schema.tickets.c.id))]
+    stamp = utc_text(dt.datetime.now(dt.UTC))
+    rows = []
+    for n, ticket_id in enumerate(rng.sample(ids, int(len(ids) * per_ticket))):
+        words = rng.choices(WORDS, k=8)
+        if n % 500 == 0:
+            words.append(RARE_WORDS[n // 500 % len(RARE_WORDS)])
+        text = "<p>" + " ".join(words).capitalize() + ".</p>"
+        rows.append((str(new_id()), ticket_id, str(store.user_id), text, 0, stamp))
+    with store.write() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO comments (id, ticket_id, author_id, content, is_internal, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return len(rows)
+
+
+def _searches(
+    store: Store,
+    *,
+    model: QueueModel,
+    view: QueueView,
+    runs: int,
+    wait_until: Callable[[Callable[[], bool]], None],
+    screen_shown: Callable[[QueueView], Callable[[], bool]],
+    loaded: list[int],
+) -> list[tuple[str, list[float], str]]:
+    """Full-text search in the queue: each search typed (ranked, from another search's
+    results) to its first screen, then the same results by a column; with what their first
+    page costs read alone and a screen's snippets."""
+    started = time.perf_counter()
+    comments = add_comments(store)
+    print(f"search: {comments} comments added (index kept) in {time.perf_counter() - started:.1f} s")
+    found: list[tuple[str, list[float], str]] = []
+
+    def shown_after(change: Callable[[], None]) -> float:
+        loaded.clear()
+        started = time.perf_counter()
+        change()
+        wait_until(lambda: bool(loaded) and (model.rowCount() == 0 or screen_shown(view)()))
+        return time.perf_counter() - started
+
+    for text in SEARCHES:
+        query = TicketQuery(q=text)
+
+        def typed(query: TicketQuery = query) -> float:
+            shown_after(lambda: model.set_query(TicketQuery(q="zzzz")))
+            return shown_after(lambda: model.set_query(query))
+
+        def by_title() -> float:
+            return shown_after(lambda: model.sort(QueueColumn.TITLE, Qt.SortOrder.AscendingOrder))
+
+        def by_relevance() -> float:
+            return shown_after(lambda: model.sort(QueueColumn.MATCH, Qt.SortOrder.AscendingOrder))
+
+        ranked = [typed() for _ in range(runs)]
+        columns, relevance = [], []
+        for _ in range(runs):
+            columns.append(by_title())
+            relevance.append(by_relevance())
+        first = queue_window.read_window(store, query, 0, 100, ranked=True)
+        alone = _timed(runs, lambda query=query: queue_window.read_window(store, query, 0, 100, ranked=True))
+        screen = first.ids[:SCREEN_ROWS]
+
+        def snippets(text: str = text, screen: list[str] = screen) -> dict[str, str]:
+            with store.read() as conn:
+                return search.snippets(conn, text, screen)
+
+        snippet_time = _p95(_timed(runs, snippets)) * 1000
+        read = f"read alone {_p95(alone) * 1000:6.2f} ms, snippets {snippet_time:5.2f} ms"
+        found.append((f"search {text!r} ({first.total})", ranked, read))
+        found.append(("  then by title", columns, ""))
+        found.append(("  then by relevance", relevance, ""))
+    shown_after(lambda: model.set_query(TicketQuery()))  # the default queue again
+    return found
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ from PySide6.QtGui import QColor, QGuiApplication
 from typing_extensions import override
 
 from desktop.models.formatting import local_time, relative_time
-from desktop.models.ticket_table import TicketColumn, TicketTableModel
+from desktop.models.ticket_table import RELEVANCE, TicketColumn, TicketTableModel
 from desktop.palette import scheme_for
+from desktop.store import search
 from desktop.store.database import Store
 from desktop.store.queries import TicketRow
 from desktop.tasks import TaskRunner
@@ -34,6 +35,7 @@ class Column(enum.IntEnum):
     CATEGORY = 4
     UPDATED = 5
     SYNC = 6
+    MATCH = 7  # a search's snippet; its header orders the results by relevance
 
 
 def sync_text(row: TicketRow) -> str:
@@ -52,6 +54,7 @@ _COLUMNS: dict[Column, TicketColumn] = {
     Column.CATEGORY: TicketColumn("Category", "category", lambda t: t.category_name or "—"),
     Column.UPDATED: TicketColumn("Last update", "updated_at", lambda t: relative_time(t.updated_at)),
     Column.SYNC: TicketColumn("Sync", "updated_at", sync_text),
+    Column.MATCH: TicketColumn("Match", RELEVANCE, lambda t: search.snippet_plain(t.match or "")),
 }
 
 

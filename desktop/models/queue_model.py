@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from typing_extensions import override
 
-from desktop.models.ticket_table import TicketColumn, TicketTableModel
+from desktop.models.ticket_table import RELEVANCE, TicketColumn, TicketTableModel
+from desktop.store import search
 from desktop.store.queries import TicketRow
 
 
@@ -26,6 +27,7 @@ class QueueColumn(enum.IntEnum):
     ASSIGNEE = 5
     REQUESTER = 6
     UPDATED = 7
+    MATCH = 8  # a search's snippet; its header orders the results by relevance
 
     @property
     def label(self) -> str:
@@ -48,6 +50,7 @@ _COLUMNS: dict[QueueColumn, TicketColumn] = {
     QueueColumn.UPDATED: TicketColumn(
         "Updated", "updated_at", lambda t: t.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
     ),
+    QueueColumn.MATCH: TicketColumn("Match", RELEVANCE, lambda t: search.snippet_plain(t.match or "")),
 }
 
 
@@ -60,7 +63,7 @@ def column_for(sort: str) -> tuple[QueueColumn, Qt.SortOrder]:
     """The column and order that show ``sort`` (``-updated_at`` -> Updated, descending)."""
     key = sort.lstrip("-")
     order = Qt.SortOrder.DescendingOrder if sort.startswith("-") else Qt.SortOrder.AscendingOrder
-    column = next((c for c in QueueColumn if c.sort_key == key), QueueColumn.UPDATED)
+    column = next((c for c in QueueColumn if c.sort_key == key), QueueColumn.UPDATED)  # not MATCH
     return column, order
 
 

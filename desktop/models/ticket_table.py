@@ -16,6 +16,11 @@ nothing on screen moved and no tracked ticket did, only the cells change; otherw
 are replaced (a reset) with the tracked tickets' new rows already known, so views reselect
 them at once.
 
+A search (``query.q``) shows its results best match first (:attr:`TicketTableModel.ranked`)
+until a column is clicked, which orders them by that column; clicking the column whose
+``sort_key`` is :data:`RELEVANCE` (its cells show each row's match) orders them by relevance
+again. Every read (count, windows, positions, a selection's ids) is told that order.
+
 Subclasses say which columns there are and how a row looks: :class:`QueueModel` (the agents'
 queue) and :class:`MyTicketsModel` (a requester's own tickets).
 """
@@ -51,6 +56,9 @@ REFRESH_PAGES = 2
 #: Changes arriving within this time (a sync's pages) cause one refresh.
 REFRESH_DELAY_MS = 150
 PLACEHOLDER = "…"
+#: The ``sort_key`` of a column that orders a search's results best match first (its cells
+#: show each row's match: :attr:`TicketRow.match`).
+RELEVANCE = "relevance"
 
 # ``data()`` answers every cell a view paints: plain ints compare fastest.
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -84,6 +92,7 @@ class _Loaded:
     """A (re)count with the pages read with it."""
 
     query: TicketQuery
+    ranked: bool
     total: int
     pages: dict[int, list[str]]
     rows: dict[str, TicketRow]
@@ -99,18 +108,22 @@ def _load(
     size: int,
     *,
     total: int | None = None,
+    ranked: bool = False,
 ) -> _Loaded:
     """Count (unless ``total`` is known), read ``pages`` and locate ``locate`` (runs in the
-    background)."""
-    first = queue_window.read_window(store, query, pages[0] * size, size, total=total, locate=locate)
+    background); ``ranked``: a search's results in relevance order."""
+    first = queue_window.read_window(
+        store, query, pages[0] * size, size, total=total, locate=locate, ranked=ranked
+    )
     windows = [first] + [
-        queue_window.read_window(store, query, page * size, size, total=first.total) for page in pages[1:]
+        queue_window.read_window(store, query, page * size, size, total=first.total, ranked=ranked)
+        for page in pages[1:]
     ]
     rows: dict[str, TicketRow] = {}
     for window in windows:
         rows.update(window.rows)
     found = {page: window.ids for page, window in zip(pages, windows, strict=True) if window.ids}
-    return _Loaded(query, first.total, found, rows, first.positions, bool(locate))
+    return _Loaded(query, ranked, first.total, found, rows, first.positions, bool(locate))
 
 
 class TicketTableModel(FlatTableModel):
@@ -160,6 +173,7 @@ class TicketTableModel(FlatTableModel):
         self._generation = 0  # bumped when the rows are replaced, so late pages are dropped
         self._version = 0  # bumped when the cache changes, so pages read before are not kept
         self._pending_change = ChangeSet()
+        self._ranked = True  # a search's results by relevance, until a column is clicked
         self._counted: tuple[TicketQuery, int] | None = None  # the filter and version counted
         #: Whether the latest reset kept the rows' place (a refresh) or shows another query.
         self.reset_was_refresh = False
@@ -189,6 +203,16 @@ class TicketTableModel(FlatTableModel):
     @property
     def loading(self) -> bool:
         return self._loading
+
+    @property
+    def searching(self) -> bool:
+        """A search text is part of the query."""
+        return bool(self._query.q and self._query.q.strip())
+
+    @property
+    def ranked(self) -> bool:
+        """The rows are a search's results, best match first (not ``query.sort``'s order)."""
+        return self.searching and self._ranked
 
     def ticket_id(self, row: int) -> str | None:
         """The id of ``row`` if known: its page is in memory, or its ticket was located
@@ -229,7 +253,10 @@ class TicketTableModel(FlatTableModel):
     # --- changing what is shown -------------------------------------------------------------
 
     def set_query(self, query: TicketQuery) -> None:
-        """Show the tickets matching ``query`` (its sort included)."""
+        """Show the tickets matching ``query`` (its sort included; a new search text is
+        ordered by relevance until a column is clicked)."""
+        if query.q != self._query.q:
+            self._ranked = True
         self._query = query
         self._new_query = True
         self._reload(keep_count=True)
@@ -246,11 +273,11 @@ class TicketTableModel(FlatTableModel):
         if len(known) == len(wanted):
             QTimer.singleShot(0, self, lambda: self.located.emit(known))
             return
-        generation, query, store = self._generation, self._query, self._store
+        generation, query, store, ranked = self._generation, self._query, self._store, self.ranked
 
         def work() -> dict[str, int]:
             with store.read() as conn:
-                return queue_window.positions(conn, query, wanted)
+                return queue_window.positions(conn, query, wanted, ranked=ranked)
 
         def done(found: dict[str, int]) -> None:
             if generation == self._generation:
@@ -272,13 +299,13 @@ class TicketTableModel(FlatTableModel):
         new_query = self._new_query
         pages = [0] if new_query else self._screen_pages()
         locate = () if new_query else self._tracked
-        query, store = self._query, self._store  # never the model itself in the work
+        query, store, ranked = self._query, self._store, self.ranked  # never the model in the work
         # a new sort of the same tickets: the count stands
         version = self._version
         total = self._total if keep_count and self._counted == (_unsorted(query), version) else None
 
         def work() -> _Loaded:
-            return _load(store, query, pages, locate, BATCH_SIZE, total=total)
+            return _load(store, query, pages, locate, BATCH_SIZE, total=total, ranked=ranked)
 
         def done(loaded: _Loaded) -> None:
             self._on_loaded(loaded, version)
@@ -363,9 +390,16 @@ class TicketTableModel(FlatTableModel):
         if not 0 <= column < len(self.columns):
             return
         key = self.columns[column].sort_key
+        if key == RELEVANCE:
+            self._rank_search()
+            return
         sort = f"-{key}" if order == Qt.SortOrder.DescendingOrder else key
+        was_ranked, self._ranked = self.ranked, False
         if sort != self._query.sort:
             self.set_query(self._query.model_copy(update={"sort": sort}))
+        elif was_ranked:  # the search's results in this column's order
+            self._new_query = True
+            self._reload(keep_count=True)
 
     # --- fetching pages ---------------------------------------------------------------------
 
@@ -396,12 +430,13 @@ class TicketTableModel(FlatTableModel):
 
     def _start_fetch(self, page: int) -> None:
         self._fetching = True
-        generation, version, store, query, total = (
+        generation, version, store, query, total, ranked = (
             self._generation,
             self._version,
             self._store,
             self._query,
             self._total,
+            self.ranked,
         )
 
         def done(window: Window) -> None:
@@ -414,7 +449,9 @@ class TicketTableModel(FlatTableModel):
             self.load_failed.emit(f"Could not read tickets from the offline cache: {error}")
 
         self._tasks.run(
-            lambda: queue_window.read_window(store, query, page * BATCH_SIZE, BATCH_SIZE, total=total),
+            lambda: queue_window.read_window(
+                store, query, page * BATCH_SIZE, BATCH_SIZE, total=total, ranked=ranked
+            ),
             done,
             failed,
             owner=self,
@@ -469,7 +506,7 @@ class TicketTableModel(FlatTableModel):
 
     def _on_loaded(self, loaded: _Loaded, version: int) -> None:
         self._set_loading(False)
-        if self._load_again or loaded.query != self._query:
+        if self._load_again or loaded.query != self._query or loaded.ranked != self.ranked:
             self._load_again = False
             self.reload()
             return
@@ -515,6 +552,15 @@ class TicketTableModel(FlatTableModel):
         self._set_loading(False)
         self._load_again = False
         self.load_failed.emit(f"Could not read tickets from the offline cache: {error}")
+
+    # --- search -----------------------------------------------------------------------------
+
+    def _rank_search(self) -> None:
+        """The match column was clicked: a search's results best match first again."""
+        if self.searching and not self.ranked:
+            self._ranked = True
+            self._new_query = True
+            self._reload(keep_count=True)
 
     # --- plumbing ---------------------------------------------------------------------------
 

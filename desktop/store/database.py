@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
-from desktop.store import files, migrations, schema, state
+from desktop.store import files, migrations, schema, search, state
 from desktop.store.engine import make_engine, reading, writing
 from desktop.store.errors import CacheMismatch
 from ticketing.domain import Role, new_id
@@ -99,8 +99,17 @@ class Store:
     def read(self) -> AbstractContextManager[Connection]:
         return reading(self.engine)
 
-    def write(self) -> AbstractContextManager[Connection]:
-        return writing(self.engine)
+    @contextmanager
+    def write(self, *, index: bool = True) -> Iterator[Connection]:
+        """A write transaction; the search index follows its changes before it commits.
+
+        ``index=False`` leaves the changed tickets noted for the next write that indexes (the
+        pages of a pull before its last: an initial sync indexes each ticket once, at its end,
+        instead of again for every page that brings more of its comments)."""
+        with writing(self.engine) as conn:
+            yield conn
+            if index:
+                search.refresh(conn)
 
     def actor(self, conn: Connection) -> Actor:
         """The account as the workflow rules see it; its role as last synced from the server."""

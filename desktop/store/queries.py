@@ -18,23 +18,20 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    String,
     and_,
     bindparam,
-    cast,
     exists,
     func,
-    or_,
     select,
 )
 from sqlalchemy.sql.elements import UnaryExpression
 
-from desktop.store import outbox, schema, shadows, state
+from desktop.store import outbox, schema, search, shadows, state
 from desktop.store.database import Store
 from desktop.store.replay import ticket_state
 from desktop.store.rows import parse_time, stored_time, utc_text
 from ticketing import workflow
-from ticketing.domain import Role, Status, format_ticket_number, parse_ticket_number
+from ticketing.domain import Role, Status, format_ticket_number
 from ticketing.schemas import TicketQuery
 
 t = schema.tickets
@@ -68,6 +65,8 @@ class TicketRow:
     closed_at: dt.datetime | None
     pending: bool  # changes made here that the server has not confirmed yet
     has_problem: bool  # a change was rejected or conflicted (see :func:`problems`)
+    #: in a search's results: the words around the match, marked (:mod:`desktop.store.search`)
+    match: str | None = None
 
     @property
     def display_number(self) -> str:
@@ -192,11 +191,6 @@ class StaffRow:
 # --- tickets --------------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.status:
@@ -222,16 +216,7 @@ def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]
         if end is not None:
             conditions.append(column < utc_text(end))
     if query.q and query.q.strip():
-        pattern = _like(query.q.strip())
-        matches: list[ColumnElement[bool]] = [
-            t.c.title.ilike(pattern, escape="\\"),
-            t.c.description.ilike(pattern, escape="\\"),
-            cast(t.c.number, String).like(pattern, escape="\\"),
-        ]
-        number = parse_ticket_number(query.q)
-        if number is not None:
-            matches.append(t.c.number == number)
-        conditions.append(or_(*matches))
+        conditions.append(search.condition(query.q, t))  # full text and number (search.py)
     return conditions
 
 
@@ -342,21 +327,41 @@ def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketR
         return [_ticket_row(row) for row in conn.execute(stmt)]
 
 
-def ticket_ids(store: Store, query: TicketQuery | None = None) -> list[str]:
+def ticket_ids(store: Store, query: TicketQuery | None = None, *, ranked: bool = False) -> list[str]:
     """Every matching ticket's id in order (limit and offset ignored): for work over all of
     them (a bulk action over every matching ticket); tables read windows instead
-    (:mod:`desktop.store.queue_window`).
+    (:mod:`desktop.store.queue_window`). ``ranked``: a search's best matches first instead of
+    ``query.sort`` (see :mod:`desktop.store.search`).
 
     Filters and sorts read only ``tickets`` (names and ranks through its sort keys), so every
     sort is read in order from one of the cache's indexes."""
     with store.read() as conn:
-        return ticket_ids_in(conn, query or TicketQuery())
+        return ticket_ids_in(conn, query or TicketQuery(), ranked=ranked)
 
 
-def ticket_ids_in(conn: Connection, query: TicketQuery) -> list[str]:
+def ticket_ids_in(conn: Connection, query: TicketQuery, *, ranked: bool = False) -> list[str]:
     """:func:`ticket_ids` within a read transaction the caller holds."""
-    stmt = select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
-    return _ids_in_order(conn, stmt)
+    return _ids_in_order(conn, ordered_ids(conn, query, ranked=ranked))
+
+
+def is_ranked(query: TicketQuery, ranked: bool) -> bool:
+    """Whether ``ranked`` applies to ``query``: only a search has a relevance order."""
+    return ranked and bool(query.q and query.q.strip())
+
+
+def ordered_ids(conn: Connection, query: TicketQuery, *, ranked: bool = False) -> Select[tuple[str]]:
+    """The statement of the matching tickets' ids in order: ``query.sort``'s, or the search's
+    best matches first if ``ranked`` (and ``query`` searches); limit and offset apply to it."""
+    if is_ranked(query, ranked):  # the search's own order (search.py)
+        others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+        return search.ranked_ids(query.q or "", t, others)
+    return select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
+
+
+def ranked_positions(conn: Connection, query: TicketQuery) -> Select[tuple[str, int]]:
+    """``(id, row)`` of the tickets a search finds, rows numbered from 0 best match first."""
+    others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+    return search.ranked_rows(query.q or "", t, others)
 
 
 def _ids_in_order(conn: Connection, stmt: Select[Any]) -> list[str]:

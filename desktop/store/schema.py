@@ -201,6 +201,35 @@ sync_problems = Table(
     Column("reported_at", String),
 )
 
+# --- full-text search (migration 4; see desktop.store.search) ---------------------------------
+
+#: One plain-text document per searchable thing: ``kind`` ``'ticket'`` (title, description,
+#: comments) now; knowledge-base articles later, as another kind.
+search_docs = Table(
+    "search_docs",
+    metadata,
+    Column("doc_id", Integer, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("ref_id", String, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("comments", Text, nullable=False),
+)
+
+#: The FTS5 index over ``search_docs`` (external content: its rowid is ``doc_id``). Read it
+#: only through :mod:`desktop.store.search`, which writes its MATCH expressions safely.
+search_index = Table(
+    "search_index", metadata, Column("title", Text), Column("body", Text), Column("comments", Text)
+)
+
+#: Documents to rewrite before the transaction that changed their rows commits (triggers).
+search_stale = Table(
+    "search_stale",
+    metadata,
+    Column("kind", String, primary_key=True),
+    Column("ref_id", String, primary_key=True),
+)
+
 # --- indexes (migration 2) ------------------------------------------------------------------
 # The indexes of migration 1 are only in its SQL; these are declared too, so that a test can
 # check the migrated file has them. Each ends in ``id``: ties in every sort break by id.

@@ -128,7 +128,7 @@ class _PageWriter:
 def apply_page(store: Store, page: PullResponse, *, final: bool, now: dt.datetime | None = None) -> ChangeSet:
     """Apply one page (``final``: the last of this pull) and save its cursors, atomically."""
     at = now or dt.datetime.now(dt.UTC)
-    with store.write() as conn:
+    with store.write(index=final) as conn:  # the search index catches up on the last page
         writer = _PageWriter(conn)
         for bucket in (*page.removed_buckets, *page.reset_buckets):  # reset: refilled from the start
             writer.drop_bucket(bucket)

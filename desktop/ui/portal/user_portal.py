@@ -29,6 +29,7 @@ from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.main_window import MainWindowBase
 from desktop.ui.ticket.detail import TicketDetailView
 from desktop.ui.ticket.form import TicketForm
+from desktop.ui.widgets.match_column import MatchColumn
 from desktop.ui.widgets.status_badge import StatusBadgeDelegate
 
 SEARCH_DELAY_MS = 250
@@ -41,6 +42,7 @@ COLUMN_WIDTHS: dict[Column, int] = {
     Column.CATEGORY: 112,
     Column.UPDATED: 104,
     Column.SYNC: 60,
+    Column.MATCH: 280,
 }
 
 
@@ -95,6 +97,7 @@ class UserPortal(MainWindowBase):
         header.setMinimumSectionSize(48)
         for column, width in COLUMN_WIDTHS.items():
             self.table.setColumnWidth(column, width)
+        self.match_column = MatchColumn(self.table, self.model, Column.MATCH)  # while searching
         self.empty = QLabel("You have no tickets yet.\nClick “New ticket” to ask for help.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAccessibleName("No tickets")

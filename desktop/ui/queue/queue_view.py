@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from desktop.models.queue_model import QueueColumn, QueueModel, column_for
 from desktop.store.queue_window import RowSelection, runs_of
+from desktop.ui.widgets.match_column import MatchColumn
 from desktop.ui.widgets.status_badge import StatusBadgeDelegate
 
 #: Starting widths in average characters (the user may resize; the last column stretches).
@@ -25,6 +26,7 @@ _WIDTHS: dict[QueueColumn, int] = {
     QueueColumn.ASSIGNEE: 14,
     QueueColumn.REQUESTER: 14,
     QueueColumn.UPDATED: 17,
+    QueueColumn.MATCH: 40,
 }
 
 
@@ -79,6 +81,7 @@ class QueueView(QTableView):
         column, order = column_for(model.query.sort)
         header.setSortIndicator(column, order)
         self.setSortingEnabled(True)
+        self.match_column = MatchColumn(self, model, QueueColumn.MATCH)  # while searching
 
         model.modelReset.connect(self._on_model_reset)  # after the selection model clears itself
         model.layoutChanged.connect(self._on_model_changed)
@@ -121,7 +124,13 @@ class QueueView(QTableView):
             for row, ticket in self._queue.known_ids().items()
             if any(first <= row <= last for first, last in ranges)
         }
-        return RowSelection(self._queue.query, ranges, known, everything=total > 0 and count == total)
+        return RowSelection(
+            self._queue.query,
+            ranges,
+            known,
+            everything=total > 0 and count == total,
+            ranked=self._queue.ranked,
+        )
 
     def selected_ids(self) -> list[str]:
         """Ids of the selected rows in table order, of the rows in memory (all of a selection
