@@ -1,5 +1,5 @@
 """Screenshots of the staff windows against a real demo server, for docs/screenshots/:
-agent_console.png, admin_users.png, admin_catalog.png, admin_settings.png.
+agent_console.png, agent_search.png, admin_users.png, admin_catalog.png, admin_settings.png.
 
 Uses the demo server and login helpers of ``scripts/screenshots.py`` (embedded PostgreSQL, or
 ``--database-url``): logs in as the demo agent and admin through the login window, waits for
@@ -56,13 +56,20 @@ def agent_shots(window: AgentConsole, shots: Shots) -> None:
         window.select_ticket(ticket_id)
     first = window.model.row_of(ticket_id) or 0
     # a few more rows selected, to show the bulk actions working on a selection
-    window.queue.select_ids([t for t in window.model.ids()[first : first + 3]], ticket_id)
+    known = window.model.known_ids()  # the rows of the pages read: the screen and the ticket's
+    window.queue.select_ids([known[row] for row in range(first, first + 3) if row in known], ticket_id)
     wait_until(lambda: window.detail.detail is not None)
     wait_until(lambda: bool(window.bulk.transitions))
     window.detail.reply.internal.setChecked(True)
     window.splitter.setSizes([1000, 600])
     settle(1.0)
     shots.save(window, "agent_console.png")
+
+    window.filters.search.setText("printer")  # full-text search: best match first, with snippets
+    wait_until(lambda: window.model.rowCount() > 0 and window.model.ranked)
+    settle(1.5)
+    shots.save(window, "agent_search.png")
+    window.filters.search.clear()
 
 
 @contextlib.contextmanager

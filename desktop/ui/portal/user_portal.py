@@ -71,7 +71,7 @@ class UserPortal(MainWindowBase):
         heading.setAccessibleName("My tickets")
         self.search = QLineEdit()
         self.search.setAccessibleName("Search my tickets")
-        self.search.setPlaceholderText("Search title, description or number (Ctrl+F)")
+        self.search.setPlaceholderText("Search titles, descriptions, replies or a number (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.new_button = QPushButton("&New ticket")
         self.new_button.setAccessibleName("New ticket")
@@ -97,7 +97,8 @@ class UserPortal(MainWindowBase):
         header.setMinimumSectionSize(48)
         for column, width in COLUMN_WIDTHS.items():
             self.table.setColumnWidth(column, width)
-        self.match_column = MatchColumn(self.table, self.model, Column.MATCH)  # while searching
+        # shown while searching, next to the title
+        self.match_column = MatchColumn(self.table, self.model, Column.MATCH, after=Column.TITLE)
         self.empty = QLabel("You have no tickets yet.\nClick “New ticket” to ask for help.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAccessibleName("No tickets")

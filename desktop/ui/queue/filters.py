@@ -161,7 +161,7 @@ class FilterBar(QWidget):
         self.search_label = QLabel("&Search:")
         self.search = QLineEdit()
         self.search.setAccessibleName("Search")
-        self.search.setPlaceholderText("Title, description or TKT number")
+        self.search.setPlaceholderText("Words in titles, descriptions or comments, or a TKT number")
         self.search.setClearButtonEnabled(True)
         self.search_label.setBuddy(self.search)
         self.save_button = QPushButton("Save filter…")

@@ -81,7 +81,8 @@ class QueueView(QTableView):
         column, order = column_for(model.query.sort)
         header.setSortIndicator(column, order)
         self.setSortingEnabled(True)
-        self.match_column = MatchColumn(self, model, QueueColumn.MATCH)  # while searching
+        # shown while searching, next to the title
+        self.match_column = MatchColumn(self, model, QueueColumn.MATCH, after=QueueColumn.TITLE)
 
         model.modelReset.connect(self._on_model_reset)  # after the selection model clears itself
         model.layoutChanged.connect(self._on_model_changed)

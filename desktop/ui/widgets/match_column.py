@@ -56,12 +56,16 @@ class MatchDelegate(QStyledItemDelegate):
 class MatchColumn(QObject):
     """Keeps a table's match column and sort indicator in step with its model's search."""
 
-    def __init__(self, view: QTableView, model: TicketTableModel, column: int) -> None:
+    def __init__(self, view: QTableView, model: TicketTableModel, column: int, *, after: int) -> None:
+        """``after``: the column the matches are shown next to (the title), so that they are
+        in view without scrolling, whatever the model's column order."""
         super().__init__(view)
         self._view = view
         self._model = model
         self._column = column
         view.setItemDelegateForColumn(column, MatchDelegate(view))
+        header = view.horizontalHeader()
+        header.moveSection(header.visualIndex(column), header.visualIndex(after) + 1)
         model.ids_loaded.connect(self._on_model_ids_loaded)
         self._follow()
 
