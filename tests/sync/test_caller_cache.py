@@ -22,7 +22,7 @@ from sync_server.services.identity.principal import Principal
 from sync_server.services.sync import pull as pull_service
 from sync_server.services.sync.quiet_pull import quiet_pull
 from tests.helpers.api import Account, login, submit
-from tests.sync.test_server_side import pull_all, wait_for_horizon
+from tests.helpers.pull import pull_all, wait_for_horizon
 from ticketing.domain import AgentVisibility, Role
 from ticketing.protocol import PROTOCOL_VERSION, PullRequest
 
