@@ -9,7 +9,9 @@ every id, so the view tells it which tickets to track and asks where they went.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Signal, Slot
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from typing_extensions import override
 
 from desktop.models.queue_model import QueueColumn, QueueModel, column_for
 from desktop.store.queue_window import RowSelection, runs_of
@@ -52,6 +54,7 @@ class QueueView(QTableView):
         self._locating: tuple[list[str], str | None] | None = None  # waiting for `located`
         self._current: str | None = None  # the ticket last announced as current
         self._changing = False  # the model is moving rows: cursor moves are Qt's, not the user's
+        self._focusing = False  # Qt makes the first row current on focus: not the user's pick
         # before setModel(): these must run ahead of the selection model's own handlers, which
         # move the cursor when the current row goes
         model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
@@ -236,8 +239,21 @@ class QueueView(QTableView):
             self._track()
         self.selection_changed.emit()
 
+    @override
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """A view without a current row makes its first row current when it gains focus; while
+        the tickets kept across a reset are still being located, that is not the user moving on
+        (the selection would be lost, and the first ticket opened instead)."""
+        self._focusing = True
+        try:
+            super().focusInEvent(event)
+        finally:
+            self._focusing = False
+
     @Slot(QModelIndex, QModelIndex)
     def _on_selection_current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._focusing and self._locating is not None:
+            return  # located tickets come back shortly and take the cursor
         if not self._changing:
             self._locating = None  # the user moved on: a late answer must not move them back
             self._announce_current()
