@@ -37,7 +37,7 @@ from sync_server.db.session import make_session_factory
 from sync_server.services import clock
 from sync_server.services.helpdesk import tickets
 from sync_server.services.identity.principal import Principal
-from tests.helpers.api import Account, assert_error, login
+from tests.helpers.api import Account, assert_error, login, submit
 from ticketing.domain import AgentVisibility, Role, Status
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
 
@@ -475,3 +475,32 @@ def test_a_bad_parameter_is_a_json_error_naming_it(
 def test_the_default_range_is_the_last_30_days(desk: Desk) -> None:
     series = read(desk.admin, "volume", interval="day")["series"]
     assert (series[0]["period"], series[-1]["period"], len(series)) == ("2026-11-03", "2026-12-02", 30)
+
+
+def test_a_reply_through_the_rest_api_is_a_first_response_and_a_note_is_not(
+    engine: Engine, client: TestClient
+) -> None:
+    agent = login(client, engine, "bob@example.com", Role.AGENT, "Bob")
+    user = login(client, engine, "uma@example.com", Role.USER, "Uma")
+    with clock.frozen(at(11, 2, 9)) as held:
+        ticket = submit(user, "Monitor flickers")
+        held.set(at(11, 2, 9, 5))
+        assert (
+            user.post(f"/api/tickets/{ticket['number']}/comments", json={"content": "Still"}).status_code
+            == 201
+        )
+        held.set(at(11, 2, 9, 10))
+        note = {"content": "Cable?", "is_internal": True}
+        assert agent.post(f"/api/tickets/{ticket['number']}/comments", json=note).status_code == 201
+        assert _figures(engine, uuid.UUID(ticket["id"]))["first_response_at"] is None
+        held.set(at(11, 2, 9, 20))
+        assert (
+            agent.post(f"/api/tickets/{ticket['number']}/comments", json={"content": "On it"}).status_code
+            == 201
+        )
+        held.set(at(11, 2, 9, 30))
+        assert (
+            agent.post(f"/api/tickets/{ticket['number']}/comments", json={"content": "Fixed?"}).status_code
+            == 201
+        )
+    assert _figures(engine, uuid.UUID(ticket["id"]))["first_response_at"] == at(11, 2, 9, 20)
