@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ticketing.domain import FIRST_TICKET_NUMBER, Role, Status
@@ -164,6 +165,13 @@ class Ticket(TimestampMixin, Base):
     reopen_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     #: who set the latest Resolved (kept through a reopen)
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the title's words for the reports' terms (``report_words``: no stop words, no stems), kept
+    #: by PostgreSQL; never read with the ticket
+    title_words: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('report_words'::regconfig, (title)::text)", persisted=True),
+        deferred=True,
+    )
 
 
 class Comment(Base):

@@ -5,7 +5,8 @@ A category's share is of all the tickets created in the range (matching the filt
 resolution is over those of its tickets that are Resolved or Closed now (creation to latest
 resolution). Categories with no ticket in the range are listed (with zeros) while active. Terms
 are the words of titles as the ``report_words`` text search configuration splits them (lower
-case, no English stop words, no stemming), each counted once per ticket.
+case, no English stop words, no stemming; kept in ``tickets.title_words``), each counted once
+per ticket.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def categories(session: Session, f: ReportFilter, *, limit: int) -> CategoriesRe
     terms_sql = f"""
     SELECT w.lexeme, count(*) AS n
     FROM tickets AS t
-    CROSS JOIN LATERAL unnest(to_tsvector('report_words', t.title)) AS w
+    CROSS JOIN LATERAL unnest(t.title_words) AS w
     WHERE {f.within("t.created_at")}{f.tickets()}
     GROUP BY 1 ORDER BY n DESC, w.lexeme LIMIT :limit
     """
