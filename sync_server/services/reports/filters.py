@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import Category, PriorityLevel
 from sync_server.errors import Conflict, Invalid
 from sync_server.services import clock, settings_store
+from ticketing.domain import Status
 from ticketing.report_schemas import (
     DEFAULT_RANGE_DAYS,
     MAX_DAY_SERIES,
@@ -28,7 +29,11 @@ from ticketing.report_schemas import (
 )
 
 #: Statuses of a ticket counted as resolved (with its ``resolved_at``, the latest resolution).
-RESOLVED_STATUSES = "('Resolved', 'Closed')"
+RESOLVED_STATUSES = f"('{Status.RESOLVED.value}', '{Status.CLOSED.value}')"
+#: The range as instants: from the first day's midnight in the zone to the midnight after the
+#: last day.
+_LO = "(CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)"
+_HI = "((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)"
 #: Memory for one report's sorts (medians and percentiles sort their values): with the default
 #: 4 MB a year of tickets sorts on disk.
 REPORT_WORK_MEM = "64MB"
@@ -41,7 +46,9 @@ _STEPS = {ReportInterval.DAY: "1 day", ReportInterval.WEEK: "1 week", ReportInte
 
 def _invalid(field: str, message: str) -> Invalid:
     return Invalid(
-        f"Invalid request: {field}: {message}", code="invalid", fields=[{"field": field, "message": message}]
+        f"Invalid request: {field}: {message}",
+        code="validation_error",
+        fields=[{"field": field, "message": message}],
     )
 
 
@@ -96,11 +103,6 @@ class ReportFilter:
         """The first day of the period ``column`` falls in, in the zone."""
         return f"date_trunc(:unit, {column} AT TIME ZONE :tz)::date"
 
-
-#: The range as instants: from the first day's midnight in the zone to the midnight after the
-#: last day.
-_LO = "(CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)"
-_HI = "((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)"
 
 #: Every period of the range, empty ones included, by its first day.
 PERIODS = """periods AS (
