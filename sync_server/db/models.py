@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ticketing.domain import FIRST_TICKET_NUMBER, Role, Status
@@ -139,6 +140,8 @@ class Ticket(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(Status)})", name="status"),
         Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -154,12 +157,31 @@ class Ticket(TimestampMixin, Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     resolved_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    # Figures the reports read, kept by the write layer (never synced to clients):
+    #: the first public reply by staff other than the requester
+    first_response_at: Mapped[dt.datetime | None]
+    first_resolved_at: Mapped[dt.datetime | None]
+    #: how often the ticket went from Resolved or Closed back to an active status
+    reopen_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    #: who set the latest Resolved (kept through a reopen)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the title's words for the reports' terms (``report_words``: no stop words, no stems), kept
+    #: by PostgreSQL; never read with the ticket
+    title_words: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('report_words'::regconfig, (title)::text)", persisted=True),
+        deferred=True,
+    )
 
 
 class Comment(Base):
     """Insert-only; ``is_internal`` never changes after the comment is written."""
 
     __tablename__ = "comments"
+    #: a staff member's comments by time, with what the reports count of them
+    __table_args__ = (
+        Index("ix_comments_author_created", "author_id", "created_at", postgresql_include=["is_internal"]),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -190,6 +212,21 @@ class TicketEvent(Base):
     """One line of a ticket's history: who changed which field from what to what."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (
+        #: reopens (Resolved -> Open) by time, and status changes per ticket, for the reports
+        Index(
+            "ix_ticket_events_reopened",
+            "created_at",
+            postgresql_include=["ticket_id"],
+            postgresql_where=text("field = 'status' AND old_value = 'Resolved' AND new_value = 'Open'"),
+        ),
+        Index(
+            "ix_ticket_events_status_ticket",
+            "ticket_id",
+            "created_at",
+            postgresql_where=text("field = 'status'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
