@@ -7,6 +7,8 @@ dashboard's input, parsed from the report bodies the server answers with."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -379,3 +381,14 @@ def test_my_figures_shows_the_agents_own_row_offline(qtbot: QtBot, context: AppC
     assert dialog.values["Resolved"].text() == "9"
     assert dialog.values["Median resolution"].text() == "3.3 h"
     assert dialog.values["Public replies"].text() == "30"
+
+
+def test_the_consoles_load_qtcharts_only_when_the_dashboard_is_built() -> None:
+    script = (
+        "import sys\n"
+        "import desktop.ui.admin.console, desktop.ui.queue.agent_console\n"
+        "assert 'PySide6.QtCharts' not in sys.modules, 'QtCharts loaded with the consoles'\n"
+        "import desktop.ui.analytics.dashboard\n"
+        "assert 'PySide6.QtCharts' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[2])
