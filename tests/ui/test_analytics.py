@@ -75,7 +75,7 @@ RESOLUTION = {
 AGENTS = {
     "agents": [
         {
-            "agent_id": "a1",
+            "agent_id": "00000000-0000-4000-8000-0000000000a1",
             "name": "Alice",
             "assigned": 9,
             "resolved": 9,
@@ -86,7 +86,7 @@ AGENTS = {
             "internal_notes": 4,
         },
         {
-            "agent_id": "a2",
+            "agent_id": "00000000-0000-4000-8000-0000000000a2",
             "name": "Bob",
             "assigned": 12,
             "resolved": 10,
@@ -97,7 +97,7 @@ AGENTS = {
             "internal_notes": 0,
         },
         {
-            "agent_id": "a3",
+            "agent_id": "00000000-0000-4000-8000-0000000000a3",
             "name": "Carol",
             "assigned": 0,
             "resolved": 2,
@@ -112,14 +112,14 @@ AGENTS = {
 CATEGORIES = {
     "categories": [
         {
-            "category_id": "c1",
+            "category_id": "00000000-0000-4000-8000-0000000000c1",
             "name": "Hardware",
             "created": 11,
             "share": 0.55,
             "median_resolution_minutes": 90.0,
         },
         {
-            "category_id": "c2",
+            "category_id": "00000000-0000-4000-8000-0000000000c2",
             "name": "Network",
             "created": 9,
             "share": 0.45,

@@ -87,7 +87,7 @@ def _bars(label: str, values: Sequence[float], categories: Sequence[str], unit: 
 def volume_chart(report: VolumeReport) -> QChart:
     """Created, resolved and reopened tickets per period, side by side."""
     chart = QChart()
-    periods = [p.period for p in report.series]
+    periods = [p.period.isoformat() for p in report.series]
     series = QBarSeries()
     series.append(_bars("Created", [p.created for p in report.series], periods))
     series.append(_bars("Resolved", [p.resolved for p in report.series], periods))
@@ -132,7 +132,7 @@ def times_chart(report: ResolutionReport) -> QChart:
     """Median and p90 of resolution and first-response time per period, in hours (a period
     with nothing measured leaves a gap)."""
     chart = QChart()
-    periods = [p.period for p in report.series]
+    periods = [p.period.isoformat() for p in report.series]
     lines: list[QLineSeries] = []
     for name, attribute in (
         ("Median resolution", "median_resolution_minutes"),

@@ -39,7 +39,7 @@ from desktop.net.reports import (
     ReportName,
     ReportsClient,
     ResolutionReport,
-    TermRow,
+    TermCount,
     VolumeReport,
 )
 from desktop.ui.admin.dialogs import ErrorLabel
@@ -77,7 +77,7 @@ CATEGORY_COLUMNS: tuple[Column[CategoryRow], ...] = (
     Column("Share", lambda c: c.share, lambda v: f"{v:.1%}"),
     Column("Median resolution", lambda c: c.median_resolution_minutes, hours_text),
 )
-TERM_COLUMNS: tuple[Column[TermRow], ...] = (
+TERM_COLUMNS: tuple[Column[TermCount], ...] = (
     Column("Term", lambda t: t.term, numeric=False),
     Column("Tickets", lambda t: t.count, _count),
 )

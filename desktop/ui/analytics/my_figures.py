@@ -116,7 +116,7 @@ class MyFiguresDialog(QDialog):
 
     def show_report(self, report: AgentsReport) -> None:
         """The caller's own row (the server sends agents only theirs)."""
-        own = next((a for a in report.agents if a.agent_id == self._context.user.id), None)
+        own = next((a for a in report.agents if str(a.agent_id) == self._context.user.id), None)
         if own is None and report.agents:
             own = report.agents[0]
         for title, text in FIGURES:

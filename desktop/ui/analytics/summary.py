@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from desktop.models.report_tables import hours_text
-from desktop.net.reports import BacklogReport, Durations, ResolutionReport
+from desktop.net.reports import BacklogReport, DurationFigures, ResolutionReport
 
 
 def _days(value: float | None) -> str:
@@ -50,7 +50,7 @@ class SummaryFigures(QWidget):
         self.values["open_age"].setText(f"median {_days(age.median)} · p90 {_days(age.p90)}")
 
     @staticmethod
-    def _durations(figures: Durations) -> str:
+    def _durations(figures: DurationFigures) -> str:
         return (
             f"mean {hours_text(figures.mean)} · median {hours_text(figures.median)} · "
             f"p90 {hours_text(figures.p90)} ({figures.count:,} tickets)"

@@ -20,8 +20,7 @@ def backlog(session: Session, f: ReportFilter) -> BacklogReport:
     SELECT t.status, t.priority, count(*) FROM tickets AS t
     WHERE t.status <> 'Closed'{f.tickets()} GROUP BY 1, 2
     """
-    for row in session.execute(text(sql), f.params()):
-        status, priority, n = row
+    for status, priority, n in session.execute(text(sql), f.params()).tuples():
         counts[str(status)][str(priority)] = int(n)
     age_sql = f"""
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY age),
