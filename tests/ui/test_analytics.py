@@ -1,11 +1,15 @@
 """The Analytics tab with real widgets: the figures drawn (bar values, periods on the axis,
 tables sorted by number), the date presets on a fixed day, the filters sent, the busy state,
 the offline snapshot with its "as of" time, and the PNG, CSV and PDF exports; the agent's own
-figures. Against a cache with no server (nothing listens at its address); the figures are the
-dashboard's input, parsed from the report bodies the server answers with."""
+figures. First against a cache with no server (nothing listens at its address), the figures
+being the dashboard's input parsed from report bodies; then end to end against a live server
+with the demo data: the tab in the admin console, the filters in the requests, the server's
+CSV, offline after the server stops, and an agent's window asking only for the agents report."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -14,13 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QLineSeries, QStackedBarSeries
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
+from desktop.net.api import ApiClient
 from desktop.net.reports import Interval, ReportFilters, ReportName, parse, report_path
 from desktop.store import report_snapshots
+from desktop.ui.admin.console import AdminConsole
 from desktop.ui.analytics.chart_panel import ChartPanel
 from desktop.ui.analytics.dashboard import AnalyticsDashboard
 from desktop.ui.analytics.filter_bar import AnalyticsFilterBar
@@ -29,7 +37,11 @@ from desktop.ui.analytics.my_figures import MyFiguresDialog
 from desktop.ui.analytics.periods import Preset, auto_interval
 from desktop.ui.queue.reference_data import load_reference
 from desktop.ui.shell.context import AppContext
-from tests.helpers.ui import World, offline_context, world_store
+from sync_server.child_server import LiveServer
+from sync_server.db.session import make_session_factory
+from sync_server.demo.seed import seed_demo
+from tests.helpers.store import open_store
+from tests.helpers.ui import World, log_in_app, offline_context, shut_app, world_store
 from ticketing.domain import Role
 
 TODAY = dt.date(2026, 11, 18)
@@ -392,3 +404,130 @@ def test_the_consoles_load_qtcharts_only_when_the_dashboard_is_built() -> None:
         "assert 'PySide6.QtCharts' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+# --- end to end, against a live server ---------------------------------------------------------
+
+
+@pytest.fixture
+def demo(engine: Engine) -> None:
+    with make_session_factory(engine)() as session, session.begin():
+        assert seed_demo(session)
+
+
+def online_context(
+    server: LiveServer, folder: Path, email: str, password: str, role: Role
+) -> tuple[AppContext, list[str]]:
+    """A context whose HTTP client is logged in to ``server``; also the paths it requests."""
+    requested: list[str] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda response, *_a, **_k: requested.append(response.request.path_url))
+    api = ApiClient(server.url, session=session)
+    user = api.login(email, password).user
+    store = open_store(folder, user.id, role)
+    context = offline_context(store, user.id, user.name, role)
+    return dataclasses.replace(context, api=api, server_url=server.url), requested
+
+
+def close_context(context: AppContext) -> None:
+    context.tasks.wait()
+    context.sync.detach()
+    context.session.engine.close()
+    context.store.close()
+
+
+def test_the_admin_consoles_analytics_tab_shows_the_servers_figures(
+    qtbot: QtBot, live_server: LiveServer, demo: None, desktop_env: Path, tmp_path: Path
+) -> None:
+    app, window = log_in_app(qtbot, live_server.url, "admin@example.com", "admin-pass-1")
+    try:
+        assert isinstance(window, AdminConsole)
+        assert window.analytics.dashboard is None  # built (QtCharts loaded) when first shown
+        window.show_tab(window.analytics)
+        board = window.analytics.dashboard
+        assert board is not None and board.loading and not board.filter_bar.refresh_button.isEnabled()
+        qtbot.waitUntil(lambda: not board.loading, timeout=30_000)
+        assert board.error.error() == "" and board.status.text().startswith("Figures as of")
+
+        filters = board.filter_bar.filters()
+        api = window.context.api
+        volume = api.request("GET", report_path(ReportName.VOLUME, filters))
+        assert categories_axis(board.volume_chart) == [row["period"] for row in volume["series"]]
+        assert bar_values(board.volume_chart)["Created"] == [row["created"] for row in volume["series"]]
+        assert sum(bar_values(board.volume_chart)["Created"]) > 0
+        agents = api.request("GET", report_path(ReportName.AGENTS, filters))["agents"]
+        assert board.agents_table.proxy.rowCount() == len(agents) >= 2
+        backlog = api.request("GET", report_path(ReportName.BACKLOG, filters))
+        assert bar_values(board.priority_chart)["Tickets"] == list(backlog["by_priority"].values())
+
+        csv_path = tmp_path / "agents.csv"  # the server's CSV: every row
+        board.agents_table.export_requested.emit(csv_path)
+        qtbot.waitUntil(lambda: "Saved agents.csv" in board.status.text(), timeout=10_000)
+        rows = list(csv.reader(csv_path.read_text(encoding="utf-8").splitlines()))
+        assert rows[0][:2] == ["agent_id", "name"] and len(rows) == len(agents) + 1
+    finally:
+        shut_app(window)
+        del app
+
+
+def test_filters_reach_the_server_and_offline_shows_the_last_figures(
+    qtbot: QtBot, live_server: LiveServer, demo: None, tmp_path: Path
+) -> None:
+    context, requested = online_context(
+        live_server, tmp_path, "admin@example.com", "admin-pass-1", Role.ADMIN
+    )
+    try:
+        board = AnalyticsDashboard(context)
+        qtbot.addWidget(board)
+        reference = load_reference(context.store)  # nothing synced: offer what the server has
+        board.filter_bar.priority.addItem("High", "High")
+        board.filter_bar.priority.setCurrentIndex(board.filter_bar.priority.findData("High"))
+        board.filter_bar.apply_preset(Preset.LAST_90)
+        assert reference.categories == []
+        board.refresh()
+        qtbot.waitUntil(lambda: not board.loading, timeout=30_000)
+        assert board.error.error() == ""
+        asked = [path for path in requested if path.startswith("/api/reports/")]
+        assert sorted(path.split("?")[0].rsplit("/", 1)[1] for path in asked) == sorted(ReportName)
+        assert all("priority=High" in path and "interval=week" in path for path in asked)
+        high = context.api.request("GET", report_path(ReportName.VOLUME, board.filter_bar.filters()))
+        assert bar_values(board.volume_chart)["Created"] == [row["created"] for row in high["series"]]
+
+        live_server.stop()
+        board.refresh()
+        qtbot.waitUntil(lambda: not board.loading, timeout=30_000)
+        assert board.status.text().startswith("Offline — figures as of ")
+        assert bar_values(board.volume_chart)["Created"] == [row["created"] for row in high["series"]]
+        board.filter_bar.apply_preset(Preset.LAST_7)  # never loaded: nothing to show
+        board.refresh()
+        qtbot.waitUntil(lambda: not board.loading, timeout=30_000)
+        assert "no figures for these filters" in board.status.text()
+        assert board.filter_bar.priority.currentData() == "High"  # the filters stay
+    finally:
+        close_context(context)
+
+
+def test_an_agents_figures_come_from_the_agents_report_only(
+    qtbot: QtBot, live_server: LiveServer, demo: None, tmp_path: Path
+) -> None:
+    context, requested = online_context(
+        live_server, tmp_path, "agent@example.com", "agent-pass-1", Role.AGENT
+    )
+    try:
+        dialog = MyFiguresDialog(context)
+        qtbot.addWidget(dialog)
+        dialog.filter_bar.apply_preset(Preset.LAST_90)
+        dialog.refresh()
+        qtbot.waitUntil(lambda: not dialog.loading, timeout=30_000)
+        assert dialog.error.error() == ""
+        assert [p.split("?")[0] for p in requested if p.startswith("/api/reports/")] == [
+            "/api/reports/agents"
+        ]
+        (own,) = context.api.request("GET", report_path(ReportName.AGENTS, dialog.filter_bar.filters()))[
+            "agents"
+        ]
+        assert own["agent_id"] == context.user.id
+        assert dialog.values["Resolved"].text() == str(own["resolved"])
+        assert dialog.values["Public replies"].text() == str(own["public_replies"])
+    finally:
+        close_context(context)
