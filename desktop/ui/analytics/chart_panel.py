@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCharts import QAbstractBarSeries, QChart, QChartView, QXYSeries
-from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Slot
+from PySide6.QtCore import QEvent, QPoint, QRectF, QSizeF, Qt, Slot
 from PySide6.QtGui import QAction, QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 from typing_extensions import override
@@ -88,9 +88,14 @@ class ChartPanel(QWidget):
         """The chart as drawn now, as a PNG file."""
         return self.view.grab().save(str(path), "PNG")
 
-    def paint_into(self, painter: QPainter, target: QRectF) -> None:
-        """Draw the chart into ``target`` of ``painter`` (the PDF export)."""
-        self.view.render(painter, target)
+    def paint_into(self, painter: QPainter, target: QRectF, width: float = 1400.0) -> None:
+        """Draw the chart into ``target`` of ``painter`` (the PDF export), laid out for the
+        target's shape at ``width`` pixels rather than squeezed from the shape on screen."""
+        shown = self.chart.size()
+        self.chart.resize(QSizeF(width, width * target.height() / max(1.0, target.width())))
+        scene = self.chart.scene()
+        scene.render(painter, target, self.chart.sceneBoundingRect())
+        self.chart.resize(shown)
 
     @override
     def changeEvent(self, event: QEvent) -> None:

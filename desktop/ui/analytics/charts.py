@@ -55,6 +55,8 @@ def _category_axes(
 ) -> None:
     x_axis = QBarCategoryAxis()
     x_axis.append(list(categories))
+    if len(categories) > 8:  # many periods or names: upright labels, each read whole
+        x_axis.setLabelsAngle(-90)
     y_axis = QValueAxis()
     y_axis.setLabelFormat("%.0f")
     y_axis.setTitleText(title)

@@ -43,7 +43,8 @@ class SummaryFigures(QWidget):
     def show_resolution(self, report: ResolutionReport) -> None:
         self.values["resolution"].setText(self._durations(report.resolution_minutes))
         self.values["first_response"].setText(self._durations(report.first_response_minutes))
-        self.values["without_response"].setText(f"{report.first_response_minutes.without_response:,} tickets")
+        count = report.first_response_minutes.without_response
+        self.values["without_response"].setText(f"{count:,} ticket" + ("" if count == 1 else "s"))
 
     def show_backlog(self, report: BacklogReport) -> None:
         age = report.open_age_days
