@@ -46,7 +46,7 @@ def style_chart(chart: QChart, scheme: Scheme, dark: bool) -> None:
 class ChartPanel(QWidget):
     """A titled chart with a "Save as PNG…" button (and the same in its context menu)."""
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, parent: QWidget | None = None, *, height: int = 260) -> None:
         super().__init__(parent)
         self.title = title
         self.chart = QChart()
@@ -54,7 +54,7 @@ class ChartPanel(QWidget):
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.view = QChartView(self.chart)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.view.setMinimumHeight(260)
+        self.view.setMinimumHeight(height)
         self.view.setAccessibleName(title)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.save_button = QPushButton("Save as PNG…")

@@ -118,10 +118,10 @@ class AnalyticsDashboard(QWidget):
         self.pdf_button.setAccessibleName("Export PDF")
         self.summary = SummaryFigures()
 
-        self.volume_chart = ChartPanel("Created, resolved and reopened")
+        self.volume_chart = ChartPanel("Created, resolved and reopened", height=360)
         self.backlog_chart = ChartPanel("Backlog by status and priority")
         self.priority_chart = ChartPanel("Backlog by priority")
-        self.times_chart = ChartPanel("Resolution and first response (hours)")
+        self.times_chart = ChartPanel("Resolution and first response (hours)", height=360)
         self.agents_chart = ChartPanel("Resolved per agent")
         self.categories_chart = ChartPanel("Top categories")
         self.agents_table = TablePanel("Agents", ReportTableModel(AGENT_COLUMNS, self))
