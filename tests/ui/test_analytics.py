@@ -22,6 +22,7 @@ import requests
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QLineSeries, QStackedBarSeries
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QToolTip
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -531,3 +532,18 @@ def test_an_agents_figures_come_from_the_agents_report_only(
         assert dialog.values["Public replies"].text() == str(own["public_replies"])
     finally:
         close_context(context)
+
+
+def test_hovering_a_bar_or_a_point_shows_its_exact_value(qtbot: QtBot, dashboard: AnalyticsDashboard) -> None:
+    dashboard.show()
+    show_all(dashboard)
+    (series,) = dashboard.volume_chart.chart.series()
+    assert isinstance(series, QBarSeries)
+    resolved = series.barSets()[1]
+    resolved.hovered.emit(True, 1)
+    qtbot.waitUntil(QToolTip.isVisible)
+    assert QToolTip.text() == "Resolved — 2026-11-17: 11"
+    line = next(s for s in dashboard.times_chart.chart.series() if s.name() == "p90 first response")
+    assert isinstance(line, QLineSeries)
+    line.hovered.emit(line.at(1), True)
+    qtbot.waitUntil(lambda: QToolTip.text() == "p90 first response — 2026-11-17: 0.8 h")
