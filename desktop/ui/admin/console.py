@@ -44,7 +44,7 @@ class AdminConsole(AgentConsole):
         self.tabs.addTab(self.catalog, "&Categories && Priorities")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.audit, "Audit lo&g")
-        self.tabs.addTab(self.analytics, "A&nalytics")
+        self.tabs.addTab(self.analytics, "Ana&lytics")
         self.setCentralWidget(self.tabs)
         self.setWindowTitle(f"Ticketdesk — {context.user.name} (admin)")
         self._build_admin_menu()

@@ -58,7 +58,7 @@ class ChartPanel(QWidget):
         self.view.setAccessibleName(title)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.save_button = QPushButton("Save as PNG…")
-        self.save_button.setAccessibleName(f"Save {title} as PNG")
+        self.save_button.setAccessibleName(f"Save as PNG… {title}")  # the label first (WCAG 2.5.3)
         heading = QLabel(f"<b>{title}</b>")
         top = QHBoxLayout()
         top.addWidget(heading, 1)

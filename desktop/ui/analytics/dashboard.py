@@ -114,8 +114,8 @@ class AnalyticsDashboard(QWidget):
         self.status.setAccessibleName("Analytics status")
         self.status.setWordWrap(True)
         self.error = ErrorLabel("Analytics")
-        self.pdf_button = QPushButton("Export &PDF…")
-        self.pdf_button.setAccessibleName("Export PDF")
+        self.pdf_button = QPushButton("Export P&DF…")
+        self.pdf_button.setAccessibleName("Export PDF…")
         self.summary = SummaryFigures()
 
         self.volume_chart = ChartPanel("Created, resolved and reopened", height=360)

@@ -65,11 +65,11 @@ class AnalyticsFilterBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for text, box in (
             ("&Range:", self.preset),
-            ("F&rom:", self.date_from),
-            ("&To:", self.date_to),
+            ("Fro&m:", self.date_from),
+            ("T&o:", self.date_to),
             ("&Interval:", self.interval),
-            ("Cate&gory:", self.category),
-            ("Priorit&y:", self.priority),
+            ("Cat&egory:", self.category),
+            ("&Priority:", self.priority),
         ):
             label = QLabel(text)
             label.setBuddy(box)

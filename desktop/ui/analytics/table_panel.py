@@ -62,7 +62,7 @@ class TablePanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.export_button = QPushButton("Export CSV…")
-        self.export_button.setAccessibleName(f"Export {title} as CSV")
+        self.export_button.setAccessibleName(f"Export CSV… {title}")  # the label first (WCAG 2.5.3)
         top = QHBoxLayout()
         top.addWidget(QLabel(f"<b>{title}</b>"), 1)
         top.addWidget(self.export_button)
