@@ -234,7 +234,8 @@ _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 
 
-def _order(sort: str) -> list[UnaryExpression[Any]]:
+def sort_order(sort: str) -> list[UnaryExpression[Any]]:
+    """The ORDER BY of a queue sort key (``priority``, ``-created_at``...), ties broken by id."""
     descending = sort.startswith("-")
     column = _SORT_COLUMNS[sort.lstrip("-")]
     first = column.desc() if descending else column.asc()
@@ -313,14 +314,19 @@ def _me(conn: Connection) -> str | None:
     return state.get(conn, state.USER_ID)
 
 
+def query_conditions(conn: Connection, query: TicketQuery) -> list[ColumnElement[bool]]:
+    """The WHERE of a ticket query for the cache's account ("assigned to me" resolved)."""
+    return _conditions(query, _me(conn))
+
+
 def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketRow]:
     """Tickets matching ``query`` (filters, sort, limit and offset), names joined in."""
     query = query or TicketQuery()
     with store.read() as conn:
         stmt = (
             _ticket_select()
-            .where(*_conditions(query, _me(conn)))
-            .order_by(*_order(query.sort))
+            .where(*query_conditions(conn, query))
+            .order_by(*sort_order(query.sort))
             .limit(query.limit)
             .offset(query.offset)
         )
@@ -355,7 +361,7 @@ def ordered_ids(conn: Connection, query: TicketQuery, *, ranked: bool = False) -
     if is_ranked(query, ranked):  # the search's own order (search.py)
         others = _conditions(query.model_copy(update={"q": None}), _me(conn))
         return search.ranked_ids(query.q or "", t, others)
-    return select(t.c.id).where(*_conditions(query, _me(conn))).order_by(*_order(query.sort))
+    return select(t.c.id).where(*query_conditions(conn, query)).order_by(*sort_order(query.sort))
 
 
 def ranked_positions(conn: Connection, query: TicketQuery) -> Select[tuple[str, int]]:
@@ -396,7 +402,7 @@ def tickets_by_id_in(conn: Connection, ids: Sequence[str]) -> dict[str, TicketRo
 def count_tickets(store: Store, query: TicketQuery | None = None) -> int:
     query = query or TicketQuery()
     with store.read() as conn:
-        stmt = select(func.count()).select_from(t).where(*_conditions(query, _me(conn)))
+        stmt = select(func.count()).select_from(t).where(*query_conditions(conn, query))
         return conn.scalar(stmt) or 0
 
 

@@ -5,8 +5,8 @@ index), the rows of one window by position (``LIMIT``/``OFFSET`` along the sort'
 window past the middle is read from the other end, in the reversed order, so the last rows
 cost as little as the first), where some tickets are in that order (to keep a selection), and
 the ids of rows a selection covers (for bulk actions, off the UI thread). Filters and orders
-are :mod:`desktop.store.queries`' own (``_conditions`` and ``_order``), so whatever plugs into
-them (a text search) reaches every read here. A search's results in relevance order
+are :mod:`desktop.store.queries`' own (``query_conditions`` and ``sort_order``), so whatever
+plugs into them (a text search) reaches every read here. A search's results in relevance order
 (``ranked``) are read along its own ranked statement (:func:`desktop.store.search.ranked_ids`,
 from the matches outward) with a limit and an offset, and the rows of a search carry the
 snippet of their match (:attr:`TicketRow.match`).
@@ -45,12 +45,12 @@ def _flipped(sort: str) -> str:
 
 
 def _filtered(conn: Connection, query: TicketQuery) -> Select[tuple[str]]:
-    return select(t.c.id).where(*queries._conditions(query, queries._me(conn)))
+    return select(t.c.id).where(*queries.query_conditions(conn, query))
 
 
 def count(conn: Connection, query: TicketQuery) -> int:
     """How many tickets match ``query`` (SQLite counts along the smallest usable index)."""
-    stmt = select(func.count()).select_from(t).where(*queries._conditions(query, queries._me(conn)))
+    stmt = select(func.count()).select_from(t).where(*queries.query_conditions(conn, query))
     return int(conn.scalar(stmt) or 0)
 
 
@@ -69,11 +69,16 @@ def window_ids(
         stmt = queries.ordered_ids(conn, query, ranked=True).limit(end - offset).offset(offset)
         return [str(ticket_id) for ticket_id in conn.scalars(stmt)]
     if offset <= total - end:
-        stmt = _filtered(conn, query).order_by(*queries._order(query.sort)).limit(end - offset).offset(offset)
+        stmt = (
+            _filtered(conn, query)
+            .order_by(*queries.sort_order(query.sort))
+            .limit(end - offset)
+            .offset(offset)
+        )
         return [str(ticket_id) for ticket_id in conn.scalars(stmt)]
     stmt = (
         _filtered(conn, query)
-        .order_by(*queries._order(_flipped(query.sort)))
+        .order_by(*queries.sort_order(_flipped(query.sort)))
         .limit(end - offset)
         .offset(total - end)
     )
@@ -93,8 +98,8 @@ def positions(
         stmt = select(ranked_rows.c.id, ranked_rows.c.row).where(ranked_rows.c.id.in_(wanted))
         return {str(values[0]): int(values[1]) for values in conn.execute(stmt)}
     numbered = (
-        select(t.c.id, (func.row_number().over(order_by=queries._order(query.sort)) - 1).label("row"))
-        .where(*queries._conditions(query, queries._me(conn)))
+        select(t.c.id, (func.row_number().over(order_by=queries.sort_order(query.sort)) - 1).label("row"))
+        .where(*queries.query_conditions(conn, query))
         .subquery()
     )
     stmt = select(numbered.c.id, numbered.c.row).where(numbered.c.id.in_(wanted))

@@ -265,6 +265,8 @@ TICKET_INDEXES: tuple[Index, ...] = (
     Index("ix_tickets_category_sort", tickets.c.category_sort, tickets.c.id),
     Index("ix_tickets_assignee_sort", tickets.c.assignee_sort, tickets.c.id),
     Index("ix_tickets_submitter_sort", tickets.c.submitter_sort, tickets.c.id),
+    # migration 5
+    Index("ix_tickets_created", tickets.c.created_at, tickets.c.id),
 )
 ix_priorities_key = Index("ix_priorities_key", priorities.c.key)
 ix_sync_problems_ticket_id = Index("ix_sync_problems_ticket_id", sync_problems.c.ticket_id)

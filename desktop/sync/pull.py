@@ -173,6 +173,8 @@ def _pull_pages(
 
 def _defer_indexes_if_far_behind(store: Store, coming: int) -> None:
     """Set the big tables' indexes aside for a fill (``pull_all`` builds them again at its end)."""
+    if coming < deferred_indexes.FILL_ROWS:
+        return  # the usual small catch-up: no read of the cache's size
     with store.read() as conn:
         worth = deferred_indexes.worth_deferring(conn, coming)
     if worth:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from pytestqt.qtbot import QtBot
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from bench.queue_model import fill_cache, open_cache
 from desktop.local.saved_filters import BUILTIN_FILTERS, filter_part
@@ -343,7 +343,7 @@ def id_query_plan(store: Store, query: TicketQuery) -> str:
             for sort in (
                 *("-updated_at", "updated_at", "number", "-number", "title", "status", "-status"),
                 *("priority", "-priority", "category", "-category", "assignee", "-assignee"),
-                *("submitter", "-submitter"),
+                *("submitter", "-submitter", "created_at", "-created_at"),
             )
         ),
         *(saved.query for saved in BUILTIN_FILTERS),  # newest change first, the default
@@ -358,6 +358,17 @@ def test_common_sorts_and_filters_read_ids_in_index_order_from_tickets_alone(
     assert "INDEX ix_tickets_" in plan, plan
     assert "TEMP B-TREE" not in plan, plan  # no sort of all matching rows
     assert plan.count("SCAN") + plan.count("SEARCH") == 1, plan  # no other table joined
+
+
+def test_the_created_date_filter_counts_along_an_index(store: Store) -> None:
+    """The queue counts a filter's matches before it reads a window (queue_window.count)."""
+    since = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    query = TicketQuery(created_from=since)
+    with store.read() as conn:
+        stmt = select(func.count()).select_from(schema.tickets).where(*queries.query_conditions(conn, query))
+        compiled = stmt.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " / ".join(str(step[-1]) for step in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "SEARCH tickets USING COVERING INDEX ix_tickets_created (created_at>" in plan, plan
 
 
 def _keys(store: Store, ticket_id: str) -> tuple[Any, ...]:

@@ -120,19 +120,19 @@ def test_deleting_a_cache_removes_its_companion_files(tmp_path: Path) -> None:
     assert files.cache_files(store.path) == []
 
 
-def test_migration_5_adds_report_snapshots_to_an_existing_cache(tmp_path: Path) -> None:
+def test_migration_6_adds_report_snapshots_to_an_existing_cache(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     raw = sqlite3.connect(path)
-    for step in migrations.MIGRATIONS[:4]:  # a cache made by the app before analytics
+    for step in migrations.MIGRATIONS[:5]:  # a cache made by the app before analytics
         for statement in step.statements:
             raw.execute(statement)
-    raw.execute("PRAGMA user_version = 4")
+    raw.execute("PRAGMA user_version = 5")
     raw.execute("INSERT INTO tickets (id, number, title) VALUES ('t1', 1001, 'Kept')")
     raw.commit()
     raw.close()
     store = Store.open(path, server_url=SERVER, user_id=new_id(), role=Role.ADMIN)
     with store.read() as conn:
-        assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION >= 5
+        assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION >= 6
         assert conn.exec_driver_sql("SELECT title FROM tickets").scalar() == "Kept"
     assert report_snapshots.load(store, "volume?from=2026-11-01") is None
     first = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)

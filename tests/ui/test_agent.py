@@ -527,3 +527,18 @@ def test_tab_order_follows_the_reading_order(qtbot: QtBot, console: AgentConsole
                 continue  # the inner line edit of a date field
             chain.append(widget)
     assert chain == expected
+
+
+def test_a_search_that_matches_none_of_the_selected_tickets_leaves_nothing_selected(
+    qtbot: QtBot, console: AgentConsole
+) -> None:
+    chosen = [t.id for t in tickets_with(console, Status.OPEN)[:3]]
+    select_rows(qtbot, console, chosen)
+    console.filters.search.setText("zzqx-matches-nothing")
+    console.filters.query_changed.emit()
+    wait_for_query(qtbot, console, lambda q: q.q == "zzqx-matches-nothing")
+    qtbot.waitUntil(lambda: console.model.rowCount() == 0)
+    qtbot.wait(200)
+    assert console.queue.selected_ids() == []
+    assert console.bulk.selected_count == 0
+    assert console.bulk.count_label.text() == "No ticket selected"

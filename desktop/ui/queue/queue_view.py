@@ -201,6 +201,8 @@ class QueueView(QTableView):
             self.select_ids(kept, current)
         if self._locating is None:
             self._after_model_change()
+            # a reset clears the selection without a signal: those who show it must hear
+            self.selection_changed.emit()
 
     @Slot(object)
     def _on_model_located(self, _found: dict[str, int]) -> None:
@@ -211,6 +213,7 @@ class QueueView(QTableView):
         self._changing = True
         self._select_rows(ticket_ids, current)
         self._after_model_change()
+        self.selection_changed.emit()  # also when none was found: the reset cleared it silently
 
     @Slot()
     def _on_model_about_to_change(self) -> None:

@@ -43,6 +43,7 @@ from sync_server.db.models import (
     User,
 )
 from sync_server.services.identity.principal import Principal
+from sync_server.services.sync.settle import SETTLED_MUTATION
 from ticketing import visibility
 from ticketing.protocol import (
     DIRECTORY_USER_FIELDS,
@@ -198,29 +199,12 @@ def _expired_buckets(cursors: dict[str, str], floors: dict[str, tuple[int, int]]
 
 #: The client's newest mutation answered below the horizon, unless a change the pull cannot
 #: deliver yet is waiting in one of its buckets: then none.
-_SETTLED = text(
-    """
-    SELECT CASE
-        WHEN EXISTS (
-            SELECT 1 FROM sync_op WHERE bucket = ANY(:buckets) AND xid >= CAST(:horizon AS xid8)
-        ) THEN 0
-        ELSE coalesce(max(mutation_id), 0)
-    END
-    FROM sync_mutation_results
-    WHERE client_id = :client AND xid < CAST(:horizon AS xid8)
-    """
-)
+_SETTLED = text("WITH horizon AS (SELECT CAST(:horizon AS xid8) AS xmin) SELECT " + SETTLED_MUTATION)
 
 
 def _settled_mutation(session: Session, client_id: uuid.UUID, buckets: frozenset[str], horizon: str) -> int:
     """The client's newest mutation whose effects this pull has delivered (once ``has_more`` is
-    false), so the client can stop replaying it and drop its own copy of the rows.
-
-    Answered below the horizon is not enough: a later change to the same row moves the row's op
-    to that change's transaction, and if that one is still above the horizon the pull does not
-    bring the row at all (a ticket the client created would vanish from its cache until the
-    next pull). Which rows a mutation touched is not recorded, so while any op of the client's
-    buckets waits above the horizon nothing is settled; the client looks again shortly."""
+    false), by the rule of :mod:`.settle`."""
     settled = session.scalar(_SETTLED, {"client": client_id, "buckets": sorted(buckets), "horizon": horizon})
     return int(settled or 0)
 

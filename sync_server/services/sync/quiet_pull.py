@@ -5,7 +5,7 @@ epoch, the horizon, the tombstone floors, one query per bucket and the settled m
 round trips to say "nothing". Here one statement asks, in the pull's REPEATABLE READ snapshot,
 whether the common case holds: the epoch is the client's, no bucket's floor of pruned
 tombstones is above its cursor, and no bucket has an op after its cursor below the horizon; and
-it answers the settled mutation by the very rule of :func:`.pull._settled_mutation`. When any of
+it answers the settled mutation by the rule of :mod:`.settle`, shared with the full pull. When any of
 that fails, or the request is not a plain one (a new, removed or refilling bucket), it returns
 ``None`` and the full pull answers, in the same transaction and snapshot.
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.services.identity.principal import Principal
 from sync_server.services.sync.pull import REFILL, PullPage
+from sync_server.services.sync.settle import SETTLED_MUTATION
 from ticketing.domain import AgentVisibility
 from ticketing.protocol import PullRequest
 
@@ -34,7 +35,9 @@ _MAX_XID = 2**64 - 1
 _MAX_SEQ = 2**63 - 1
 
 _QUIET = text(
-    """
+    " ".join(
+        (
+            """
     WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
     cursors AS (
         SELECT * FROM unnest(CAST(:buckets AS text[]), CAST(:xids AS xid8[]), CAST(:seqs AS bigint[]))
@@ -59,17 +62,11 @@ _QUIET = text(
             SELECT 1 FROM cursors c JOIN sync_bucket_floor f ON f.bucket = c.bucket
             WHERE (f.xid, f.seq) > (c.xid, c.seq)
         ) AS expired,
-        CASE
-            WHEN EXISTS (
-                SELECT 1 FROM sync_op o, horizon h
-                WHERE o.bucket = ANY(CAST(:buckets AS text[])) AND o.xid >= h.xmin
-            ) THEN 0
-            ELSE (
-                SELECT coalesce(max(r.mutation_id), 0) FROM sync_mutation_results r, horizon h
-                WHERE r.client_id = :client AND r.xid < h.xmin
-            )
-        END AS settled
-    """
+    """,
+            SETTLED_MUTATION,
+            "AS settled",
+        )
+    )
 )
 
 
