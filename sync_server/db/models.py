@@ -170,7 +170,10 @@ class Comment(Base):
     """Insert-only; ``is_internal`` never changes after the comment is written."""
 
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_author_created", "author_id", "created_at"),)
+    #: a staff member's comments by time, with what the reports count of them
+    __table_args__ = (
+        Index("ix_comments_author_created", "author_id", "created_at", postgresql_include=["is_internal"]),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -202,8 +205,13 @@ class TicketEvent(Base):
 
     __tablename__ = "ticket_events"
     __table_args__ = (
-        #: status transitions by time (the reports' reopen counts) and per ticket
-        Index("ix_ticket_events_status_created", "created_at", postgresql_where=text("field = 'status'")),
+        #: reopens (Resolved -> Open) by time, and status changes per ticket, for the reports
+        Index(
+            "ix_ticket_events_reopened",
+            "created_at",
+            postgresql_include=["ticket_id"],
+            postgresql_where=text("field = 'status' AND old_value = 'Resolved' AND new_value = 'Open'"),
+        ),
         Index(
             "ix_ticket_events_status_ticket",
             "ticket_id",

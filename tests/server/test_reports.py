@@ -37,8 +37,9 @@ from sync_server.db.session import make_session_factory
 from sync_server.services import clock
 from sync_server.services.helpdesk import tickets
 from sync_server.services.identity.principal import Principal
-from tests.helpers.api import Account, assert_error, login
+from tests.helpers.api import Account, assert_error, login, submit
 from ticketing.domain import AgentVisibility, Role, Status
+from ticketing.protocol import PROTOCOL_VERSION
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
 
 UTC = dt.UTC
@@ -475,3 +476,73 @@ def test_a_bad_parameter_is_a_json_error_naming_it(
 def test_the_default_range_is_the_last_30_days(desk: Desk) -> None:
     series = read(desk.admin, "volume", interval="day")["series"]
     assert (series[0]["period"], series[-1]["period"], len(series)) == ("2026-11-03", "2026-12-02", 30)
+
+
+def test_a_reply_through_the_rest_api_is_a_first_response_and_a_note_is_not(
+    engine: Engine, client: TestClient
+) -> None:
+    agent = login(client, engine, "bob@example.com", Role.AGENT, "Bob")
+    user = login(client, engine, "uma@example.com", Role.USER, "Uma")
+    with clock.frozen(at(11, 2, 9)) as held:
+        ticket = submit(user, "Monitor flickers")
+        held.set(at(11, 2, 9, 5))
+        assert (
+            user.post(f"/api/tickets/{ticket['number']}/comments", json={"content": "Still"}).status_code
+            == 201
+        )
+        held.set(at(11, 2, 9, 10))
+        note = {"content": "Cable?", "is_internal": True}
+        assert agent.post(f"/api/tickets/{ticket['number']}/comments", json=note).status_code == 201
+        assert _figures(engine, uuid.UUID(ticket["id"]))["first_response_at"] is None
+        held.set(at(11, 2, 9, 20))
+        assert (
+            agent.post(f"/api/tickets/{ticket['number']}/comments", json={"content": "On it"}).status_code
+            == 201
+        )
+        held.set(at(11, 2, 9, 30))
+        assert (
+            agent.post(f"/api/tickets/{ticket['number']}/comments", json={"content": "Fixed?"}).status_code
+            == 201
+        )
+    assert _figures(engine, uuid.UUID(ticket["id"]))["first_response_at"] == at(11, 2, 9, 20)
+
+
+def test_a_sync_push_keeps_the_same_figures(engine: Engine, client: TestClient) -> None:
+    agent = login(client, engine, "bob@example.com", Role.AGENT, "Bob")
+    user = login(client, engine, "uma@example.com", Role.USER, "Uma")
+    with clock.frozen(at(11, 2, 9)):
+        ticket_id = submit(user, "Dock dead")["id"]
+
+    def push(account: Account, mutations: list[dict[str, Any]]) -> None:
+        body = {"protocol": PROTOCOL_VERSION, "client_id": str(uuid.uuid4()), "mutations": mutations}
+        response = account.post("/api/sync/push", json=body)
+        assert response.status_code == 200, response.text
+        assert [r["status"] for r in response.json()["results"]] == ["applied"] * len(mutations)
+
+    def comment(n: int, internal: bool) -> dict[str, Any]:
+        args = {"id": str(uuid.uuid4()), "ticket_id": ticket_id, "content": "Hm.", "is_internal": internal}
+        return {"id": n, "name": "add_comment", "args": args}
+
+    def transition(n: int, old: str, new: str) -> dict[str, Any]:
+        return {
+            "id": n,
+            "name": "transition_status",
+            "args": {"ticket_id": ticket_id, "from": old, "to": new},
+        }
+
+    with clock.frozen(at(11, 2, 10)) as held:
+        push(agent, [comment(1, True)])
+        held.set(at(11, 2, 11))
+        push(agent, [comment(1, False), transition(2, "Open", "Resolved")])
+        held.set(at(11, 2, 12))
+        push(user, [comment(1, False)])  # the requester's reply reopens it
+        held.set(at(11, 2, 13))
+        push(agent, [transition(1, "Open", "Resolved")])
+    assert _figures(engine, uuid.UUID(ticket_id)) == {
+        "first_response_at": at(11, 2, 11),
+        "first_resolved_at": at(11, 2, 11),
+        "resolved_at": at(11, 2, 13),
+        "closed_at": None,
+        "reopen_count": 1,
+        "resolved_by_id": uuid.UUID(agent.id),
+    }

@@ -3,6 +3,8 @@ old they are; the category and priority filters apply, the dates do not."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -20,8 +22,9 @@ def backlog(session: Session, f: ReportFilter) -> BacklogReport:
     SELECT t.status, t.priority, count(*) FROM tickets AS t
     WHERE t.status <> 'Closed'{f.tickets()} GROUP BY 1, 2
     """
-    for status, priority, n in session.execute(text(sql), f.params()).tuples():
-        counts[str(status)][str(priority)] = int(n)
+    for row in session.execute(text(sql), f.params()):
+        status, priority, n = cast("tuple[str, str, int]", tuple(row))
+        counts[status][priority] = n
     age_sql = f"""
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY age),
            percentile_cont(0.9) WITHIN GROUP (ORDER BY age)

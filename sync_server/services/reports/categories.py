@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sync_server.services.reports.filters import BOUNDS, RESOLVED_STATUSES, ReportFilter, minutes
+from sync_server.services.reports.filters import RESOLVED_STATUSES, ReportFilter, minutes
 from ticketing.report_schemas import CategoriesReport, CategoryRow, TermCount
 
 
@@ -21,7 +21,7 @@ def categories(session: Session, f: ReportFilter, *, limit: int) -> CategoriesRe
     params = f.params() | {"limit": limit}
     only = " AND c.id = :category_id" if f.category_id is not None else ""
     sql = f"""
-    WITH {BOUNDS},
+    WITH
     created AS (
         SELECT t.category_id, count(*) AS n,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
@@ -46,7 +46,6 @@ def categories(session: Session, f: ReportFilter, *, limit: int) -> CategoriesRe
         for i, n, c, s, m in session.execute(text(sql), params)
     ]
     terms_sql = f"""
-    WITH {BOUNDS}
     SELECT w.lexeme, count(*) AS n
     FROM tickets AS t
     CROSS JOIN LATERAL unnest(to_tsvector('report_words', t.title)) AS w

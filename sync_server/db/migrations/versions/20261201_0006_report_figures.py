@@ -82,12 +82,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_tickets_resolved_by_id"), "tickets", ["resolved_by_id"])
     op.create_index("ix_tickets_created_at", "tickets", ["created_at"])
     op.create_index("ix_tickets_resolved_at", "tickets", ["resolved_at"])
-    op.create_index("ix_comments_author_created", "comments", ["author_id", "created_at"])
     op.create_index(
-        "ix_ticket_events_status_created",
+        "ix_comments_author_created", "comments", ["author_id", "created_at"], postgresql_include=["is_internal"]
+    )
+    op.create_index(
+        "ix_ticket_events_reopened",
         "ticket_events",
         ["created_at"],
-        postgresql_where=sa.text("field = 'status'"),
+        postgresql_include=["ticket_id"],
+        postgresql_where=sa.text("field = 'status' AND old_value = 'Resolved' AND new_value = 'Open'"),
     )
     op.create_index(
         "ix_ticket_events_status_ticket",
@@ -112,7 +115,7 @@ def downgrade() -> None:
     op.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS report_words")
     op.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS report_words")
     op.drop_index("ix_ticket_events_status_ticket", table_name="ticket_events")
-    op.drop_index("ix_ticket_events_status_created", table_name="ticket_events")
+    op.drop_index("ix_ticket_events_reopened", table_name="ticket_events")
     op.drop_index("ix_comments_author_created", table_name="comments")
     op.drop_index("ix_tickets_resolved_at", table_name="tickets")
     op.drop_index("ix_tickets_created_at", table_name="tickets")
