@@ -27,8 +27,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from desktop.net.api import ApiClient
-from desktop.net.reports import Interval, ReportFilters, ReportName, parse, report_path
-from desktop.store import report_snapshots
+from desktop.net.reports import BacklogReport, Interval, ReportFilters, ReportName, parse, report_path
+from desktop.store import queries, report_snapshots
 from desktop.ui.admin.console import AdminConsole
 from desktop.ui.analytics.chart_panel import ChartPanel
 from desktop.ui.analytics.dashboard import AnalyticsDashboard
@@ -36,7 +36,7 @@ from desktop.ui.analytics.filter_bar import AnalyticsFilterBar
 from desktop.ui.analytics.loader import snapshot_key
 from desktop.ui.analytics.my_figures import MyFiguresDialog
 from desktop.ui.analytics.periods import Preset, auto_interval
-from desktop.ui.queue.reference_data import load_reference
+from desktop.ui.queue.reference_data import Reference, load_reference
 from desktop.ui.shell.context import AppContext
 from sync_server.child_server import LiveServer
 from sync_server.db.session import make_session_factory
@@ -547,3 +547,13 @@ def test_hovering_a_bar_or_a_point_shows_its_exact_value(qtbot: QtBot, dashboard
     assert isinstance(line, QLineSeries)
     line.hovered.emit(line.at(1), True)
     qtbot.waitUntil(lambda: QToolTip.text() == "p90 first response — 2026-11-17: 0.8 h")
+
+
+def test_priorities_are_named_as_the_catalog_names_them_now(dashboard: AnalyticsDashboard) -> None:
+    renamed = queries.PriorityRow(id="p1", key="High", name="Urgent", rank=30, is_active=True)
+    dashboard.set_reference(Reference(priorities=[renamed]))
+    backlog = parse(ReportName.BACKLOG, BACKLOG)
+    assert isinstance(backlog, BacklogReport)
+    dashboard.show_backlog(backlog)
+    assert categories_axis(dashboard.priority_chart) == ["Urgent", "Medium", "Low"]
+    assert list(bar_values(dashboard.backlog_chart)) == ["Urgent", "Medium", "Low"]

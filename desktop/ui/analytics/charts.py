@@ -6,7 +6,7 @@ Builders only: they take parsed reports (:mod:`desktop.net.reports`) and return 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -99,8 +99,12 @@ def volume_chart(report: VolumeReport) -> QChart:
     return chart
 
 
-def backlog_status_chart(report: BacklogReport) -> QChart:
-    """Tickets not closed, by status, each bar stacked by priority."""
+def _same(key: str) -> str:
+    return key
+
+
+def backlog_status_chart(report: BacklogReport, priority_name: Callable[[str], str] = _same) -> QChart:
+    """Tickets not closed, by status, each bar stacked by priority (named by ``priority_name``)."""
     chart = QChart()
     statuses = list(report.by_status)
     priorities = list(report.by_priority)
@@ -110,7 +114,7 @@ def backlog_status_chart(report: BacklogReport) -> QChart:
     if report.by_status_priority:
         for priority in priorities:
             values = [report.by_status_priority.get(s, {}).get(priority, 0) for s in statuses]
-            series.append(_bars(priority, values, statuses))
+            series.append(_bars(priority_name(priority), values, statuses))
     else:
         series.append(_bars("Tickets", [report.by_status[s] for s in statuses], statuses))
     chart.addSeries(series)
@@ -118,12 +122,13 @@ def backlog_status_chart(report: BacklogReport) -> QChart:
     return chart
 
 
-def backlog_priority_chart(report: BacklogReport) -> QChart:
+def backlog_priority_chart(report: BacklogReport, priority_name: Callable[[str], str] = _same) -> QChart:
     """Tickets not closed, by priority."""
     chart = QChart()
-    priorities = list(report.by_priority)
+    keys = list(report.by_priority)
+    priorities = [priority_name(key) for key in keys]
     series = QBarSeries()
-    series.append(_bars("Tickets", [report.by_priority[p] for p in priorities], priorities))
+    series.append(_bars("Tickets", [report.by_priority[key] for key in keys], priorities))
     chart.addSeries(series)
     chart.legend().hide()
     _category_axes(chart, priorities, [series], "Tickets")

@@ -102,6 +102,7 @@ class AnalyticsDashboard(QWidget):
         self.loaded_once = False
         self.last_filters: ReportFilters | None = None
         self.reports: dict[ReportName, Report] = {}
+        self._reference = Reference()
 
         self.filter_bar = AnalyticsFilterBar(today)
         self.busy = QProgressBar()
@@ -176,6 +177,8 @@ class AnalyticsDashboard(QWidget):
         ]
 
     def set_reference(self, reference: Reference) -> None:
+        """The categories and priorities to filter by; priorities are named by it in charts."""
+        self._reference = reference
         self.filter_bar.set_reference(reference)
 
     # --- loading ------------------------------------------------------------------------------
@@ -247,8 +250,9 @@ class AnalyticsDashboard(QWidget):
 
     def show_backlog(self, report: BacklogReport) -> None:
         self.reports[ReportName.BACKLOG] = report
-        self.backlog_chart.replace_chart(charts.backlog_status_chart(report))
-        self.priority_chart.replace_chart(charts.backlog_priority_chart(report))
+        name = self._reference.priority_name
+        self.backlog_chart.replace_chart(charts.backlog_status_chart(report, name))
+        self.priority_chart.replace_chart(charts.backlog_priority_chart(report, name))
         self.summary.show_backlog(report)
 
     def show_resolution(self, report: ResolutionReport) -> None:
