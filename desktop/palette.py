@@ -35,6 +35,11 @@ class Scheme:
     #: A notice banner (e.g. "you are offline").
     notice_background: str
     notice_text: str
+    #: Chart series, in the order a chart's series take them (created, resolved, reopened...).
+    chart_series: tuple[str, ...]
+    #: Chart background, grid lines and axis/legend text.
+    chart_background: str
+    chart_grid: str
 
 
 LIGHT = Scheme(
@@ -50,6 +55,9 @@ LIGHT = Scheme(
     internal_label="#7d4e00",
     notice_background="#fff8c5",
     notice_text="#1f2328",
+    chart_series=("#0969da", "#1a7f37", "#cf222e", "#8250df", "#bf8700", "#1b7c83", "#57606a"),
+    chart_background="#ffffff",
+    chart_grid="#d8dee4",
 )
 DARK = Scheme(
     text="#e6edf3",
@@ -64,6 +72,9 @@ DARK = Scheme(
     internal_label="#e3b341",
     notice_background="#3a2e12",
     notice_text="#e6edf3",
+    chart_series=("#58a6ff", "#3fb950", "#f85149", "#bc8cff", "#d29922", "#39c5cf", "#8d96a0"),
+    chart_background="#0d1117",
+    chart_grid="#30363d",
 )
 
 

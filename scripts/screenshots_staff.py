@@ -1,5 +1,6 @@
 """Screenshots of the staff windows against a real demo server, for docs/screenshots/:
-agent_console.png, agent_search.png, admin_users.png, admin_catalog.png, admin_settings.png.
+agent_console.png, agent_search.png, admin_users.png, admin_catalog.png, admin_settings.png,
+admin_audit.png, admin_analytics.png and admin_analytics_dark.png (the same tab in a dark palette).
 
 Uses the demo server and login helpers of ``scripts/screenshots.py`` (embedded PostgreSQL, or
 ``--database-url``): logs in as the demo agent and admin through the login window, waits for
@@ -22,6 +23,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 from screenshots import (  # noqa: E402
     Shots,
     close,
@@ -33,6 +36,7 @@ from screenshots import (  # noqa: E402
 )
 
 from desktop.app import create_qapplication  # noqa: E402
+from desktop.palette import DARK  # noqa: E402
 from desktop.ui.admin.console import AdminConsole  # noqa: E402
 from desktop.ui.queue.agent_console import AgentConsole  # noqa: E402
 from sync_server.child_server import free_port  # noqa: E402
@@ -129,6 +133,46 @@ def admin_shots(window: AdminConsole, shots: Shots) -> None:
     wait_until(lambda: window.audit.model.rowCount() >= 2)
     settle(0.5)
     shots.save(window, "admin_audit.png")
+    analytics_shots(window, shots)
+
+
+def dark_palette() -> QPalette:
+    """Fusion in the app's dark scheme (the offscreen platform has no system dark mode)."""
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: DARK.surface,
+        QPalette.ColorRole.Base: DARK.chart_background,
+        QPalette.ColorRole.AlternateBase: DARK.surface,
+        QPalette.ColorRole.Button: DARK.surface,
+        QPalette.ColorRole.WindowText: DARK.text,
+        QPalette.ColorRole.Text: DARK.text,
+        QPalette.ColorRole.ButtonText: DARK.text,
+        QPalette.ColorRole.PlaceholderText: DARK.muted,
+        QPalette.ColorRole.Mid: DARK.surface_border,
+        QPalette.ColorRole.Dark: DARK.surface_border,
+        QPalette.ColorRole.Highlight: DARK.chart_series[0],
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def analytics_shots(window: AdminConsole, shots: Shots) -> None:
+    window.resize(QSize(1400, 1000))
+    window.show_tab(window.analytics)
+    dashboard = window.analytics.build()
+    wait_until(lambda: dashboard.loaded_once and not dashboard.loading)
+    if dashboard.error.error():
+        raise SystemExit(f"the Analytics tab did not load: {dashboard.error.error()}")
+    settle(1.0)
+    shots.save(window, "admin_analytics.png")
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    light = qapp.palette()
+    qapp.setPalette(dark_palette())
+    settle(1.0)
+    shots.save(window, "admin_analytics_dark.png")
+    qapp.setPalette(light)
 
 
 def take_screenshots(server_url: str, shots: Shots) -> int:

@@ -223,18 +223,26 @@ _V5 = (
     "CREATE INDEX ix_tickets_created ON tickets (created_at, id)",
 )
 
+_V6 = (
+    # the last figures of each report and filters, shown offline with their "as of" time
+    """CREATE TABLE report_snapshots (
+        "key" TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
 #: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
 #: - 2026-12-01, 3: sort keys on tickets, kept by triggers (issue 10: sorts under 50 ms at 100k).
 #: - 2026-12-01, 4: full-text search over tickets and comments (issue 10: FTS5, ranked, snippets).
 #: - 2026-12-01, 5: an index for the created-date filter and sort (issue 10: filters under 50 ms).
+#: - 2026-12-01, 6: report snapshots for the Analytics tab offline (issue 11).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "first cache schema", _V1),
     Migration(2, "indexes for the queue's sorts and filters", _V2),
     Migration(3, "sort keys for the queue's sorts by name and rank", _V3),
     Migration(4, "full-text search index", _V4),
     Migration(5, "index for the created-date filter and sort", _V5),
+    Migration(6, "report snapshots for offline analytics", _V6),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -155,6 +155,15 @@ cursors = Table("cursors", metadata, Column("bucket", String, primary_key=True),
 #: Small facts about this cache: client id, db epoch, account, next mutation id, last sync.
 sync_state = Table("sync_state", metadata, Column("key", String, primary_key=True), Column("value", Text))
 
+#: The last answer of each report and filters (``key``: report and query), its JSON as sent.
+report_snapshots = Table(
+    "report_snapshots",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("fetched_at", String, nullable=False),
+)
+
 #: Mutations not yet settled. ``id`` is the protocol's mutation id (1, 2, 3... per client);
 #: ``state`` is ``pending`` until the server answers, then ``applied`` or ``conflict`` until
 #: the pull that brings the server's rows settles it.

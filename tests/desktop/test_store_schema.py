@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from pathlib import Path
@@ -12,9 +13,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from desktop.store import CacheMismatch, CacheTooNew, Store, files, migrations, schema, state
+from desktop.store import (
+    CacheMismatch,
+    CacheTooNew,
+    Store,
+    files,
+    migrations,
+    report_snapshots,
+    schema,
+    state,
+)
 from tests.helpers.store import SERVER, open_store
-from ticketing.domain import new_id
+from ticketing.domain import Role, new_id
 
 
 def test_new_cache_has_schema_version_and_wal(tmp_path: Path) -> None:
@@ -108,3 +118,28 @@ def test_deleting_a_cache_removes_its_companion_files(tmp_path: Path) -> None:
     store.close()
     files.delete_cache(store.path)
     assert files.cache_files(store.path) == []
+
+
+def test_migration_6_adds_report_snapshots_to_an_existing_cache(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    raw = sqlite3.connect(path)
+    for step in migrations.MIGRATIONS[:5]:  # a cache made by the app before analytics
+        for statement in step.statements:
+            raw.execute(statement)
+    raw.execute("PRAGMA user_version = 5")
+    raw.execute("INSERT INTO tickets (id, number, title) VALUES ('t1', 1001, 'Kept')")
+    raw.commit()
+    raw.close()
+    store = Store.open(path, server_url=SERVER, user_id=new_id(), role=Role.ADMIN)
+    with store.read() as conn:
+        assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION >= 6
+        assert conn.exec_driver_sql("SELECT title FROM tickets").scalar() == "Kept"
+    assert report_snapshots.load(store, "volume?from=2026-11-01") is None
+    first = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    report_snapshots.save(store, "volume?from=2026-11-01", {"series": []}, first)
+    report_snapshots.save(
+        store, "volume?from=2026-11-01", {"series": [{"period": "x"}]}, first + dt.timedelta(1)
+    )
+    kept = report_snapshots.load(store, "volume?from=2026-11-01")
+    assert kept == report_snapshots.Snapshot({"series": [{"period": "x"}]}, first + dt.timedelta(1))
+    store.close()

@@ -197,6 +197,15 @@ def test_admin_console_and_each_of_its_tabs(
             admin.show_tab(panel)
             qtbot.waitUntil(lambda panel=panel: getattr(panel, "loaded_once", True), timeout=10_000)
             faults += walk(qtbot, admin)
+        admin.show_tab(admin.analytics)
+        board = admin.analytics.dashboard
+        assert board is not None
+        qtbot.waitUntil(lambda: not board.loading, timeout=30_000)
+        faults += walk(qtbot, admin)
+        figures = admin.open_my_figures()
+        qtbot.waitUntil(lambda: not figures.loading, timeout=30_000)
+        faults += walk(qtbot, figures)
+        figures.reject()
         admin.show_tab(admin.users)
         dialog = admin.users.open_new_account()
         faults += walk(qtbot, dialog)

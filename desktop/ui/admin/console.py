@@ -1,5 +1,5 @@
 """The admins' main window: the agents' queue plus tabs for accounts, categories and
-priorities, and the server settings.
+priorities, the server settings, the audit log and analytics.
 
 Admins do everything agents do, so this is an :class:`AgentConsole` whose queue page becomes the
 first tab. The admin tabs load from the server the first time they are shown (and on Refresh).
@@ -16,12 +16,13 @@ from desktop.ui.admin.audit import AuditPanel
 from desktop.ui.admin.catalog import CatalogPanel
 from desktop.ui.admin.settings import SettingsPanel
 from desktop.ui.admin.users import UsersPanel
+from desktop.ui.analytics.tab import AnalyticsTab
 from desktop.ui.queue.agent_console import AgentConsole
 from desktop.ui.shell.context import AppContext
 
 
 class AdminConsole(AgentConsole):
-    """Queue, Users, Categories & Priorities, Settings.
+    """Queue, Users, Categories & Priorities, Settings, Audit log, Analytics.
 
     Signals: see :class:`MainWindowBase`.
     """
@@ -34,6 +35,7 @@ class AdminConsole(AgentConsole):
         self.catalog = CatalogPanel(context)
         self.settings = SettingsPanel(context)
         self.audit = AuditPanel(context)
+        self.analytics = AnalyticsTab(context, self.reference)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Admin sections")
         self.tabs.setDocumentMode(True)
@@ -42,6 +44,7 @@ class AdminConsole(AgentConsole):
         self.tabs.addTab(self.catalog, "&Categories && Priorities")
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.audit, "Audit lo&g")
+        self.tabs.addTab(self.analytics, "Ana&lytics")
         self.setCentralWidget(self.tabs)
         self.setWindowTitle(f"Ticketdesk — {context.user.name} (admin)")
         self._build_admin_menu()
@@ -49,7 +52,7 @@ class AdminConsole(AgentConsole):
 
     def _build_admin_menu(self) -> None:
         menu = self.menuBar().addMenu("&Admin")
-        sections = ("Queue", "Users", "Categories && Priorities", "Settings", "Audit log")
+        sections = ("Queue", "Users", "Categories && Priorities", "Settings", "Audit log", "Analytics")
         for position, text in enumerate(sections):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(f"Alt+{position + 1}"))

@@ -21,6 +21,7 @@ from desktop.local.saved_filters import BUILTIN_FILTERS, SavedFilterBook
 from desktop.models.queue_model import QueueModel
 from desktop.store.database import ChangeSet
 from desktop.store.undo import Undoable
+from desktop.ui.analytics.my_figures import MyFiguresDialog
 from desktop.ui.queue.bulk_actions import BulkActions, BulkOutcome
 from desktop.ui.queue.filters import FilterBar
 from desktop.ui.queue.metrics_bar import MetricsBar
@@ -125,6 +126,10 @@ class AgentConsole(MainWindowBase):
         clear = QAction("&Clear filters", self)
         clear.triggered.connect(self.filters.clear)
         menu.addAction(clear)
+        menu.addSeparator()
+        self.my_figures_action = QAction("My &figures…", self)
+        self.my_figures_action.triggered.connect(self._on_my_figures_action_triggered)
+        menu.addAction(self.my_figures_action)
 
     def _set_tab_order(self) -> None:
         """Reading order: numbers, filters, bulk actions, the queue, then the ticket."""
@@ -230,6 +235,18 @@ class AgentConsole(MainWindowBase):
     @Slot(object)
     def _on_detail_undo_started(self, _change: Undoable) -> None:
         self.sync_status.undo_offer.withdraw()
+
+    @Slot()
+    def _on_my_figures_action_triggered(self) -> None:
+        self.open_my_figures()
+
+    def open_my_figures(self) -> MyFiguresDialog:
+        """The agent's own figures (their row of the agents report), loading."""
+        dialog = MyFiguresDialog(self.context, self.reference.current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.refresh()
+        return dialog
 
     @Slot()
     def _on_find_action_triggered(self) -> None:
