@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Category, Comment, Ticket, TicketEvent, User
+from sync_server.db.models import Category, User
+from sync_server.services import clock
 from sync_server.services.helpdesk import catalog, tickets
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
@@ -313,25 +315,18 @@ def _principal(user: User) -> Principal:
     return Principal(user, AgentVisibility.ALL)
 
 
-def _backdate(session: Session, ticket: Ticket, created: dt.datetime) -> None:
-    """Spread a ticket's story over days, keeping its order of events."""
-    shift = dt.datetime.now(dt.UTC) - created
-    for model in (Comment, TicketEvent):
-        session.execute(
-            update(model).where(model.ticket_id == ticket.id).values(created_at=model.created_at - shift)
-        )
-    session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket.id)
-        .values(
-            created_at=Ticket.created_at - shift,
-            updated_at=Ticket.updated_at - shift + dt.timedelta(hours=3),
-            resolved_at=Ticket.resolved_at - shift + dt.timedelta(hours=3),
-            closed_at=Ticket.closed_at - shift + dt.timedelta(hours=5),
-            first_response_at=Ticket.first_response_at - shift,
-            first_resolved_at=Ticket.first_resolved_at - shift + dt.timedelta(hours=3),
-        )
-    )
+class _StoryClock:
+    """Tells a ticket's story over hours and days of the past: each step a while after the
+    last, as a desk would live it, so first-response and resolution times look like a desk's.
+    Never later than a few minutes ago."""
+
+    def __init__(self, held: clock.FrozenClock, rng: random.Random, latest: dt.datetime) -> None:
+        self._held, self._rng, self._latest = held, rng, latest
+
+    def wait(self, low_hours: float, high_hours: float) -> None:
+        later = self._held.at + dt.timedelta(hours=self._rng.uniform(low_hours, high_hours))
+        self._held.set(min(later, self._latest))
+        self._latest += dt.timedelta(seconds=1)  # a step still comes after the one before
 
 
 def seed_demo(session: Session) -> bool:
@@ -351,28 +346,54 @@ def seed_demo(session: Session) -> bool:
     for index, story in enumerate(_STORIES):
         requester = requesters[index % len(requesters)] if index % 4 else requesters[0]
         agent = agents[index % len(agents)]
-        ticket = tickets.create_ticket(
-            session,
-            _principal(requester),
-            TicketCreate(
-                title=story.title,
-                description=story.description,
-                category_id=categories[story.category],
-                priority=story.priority,
-            ),
-        )
-        key = str(ticket.id)
-        if story.status != Status.OPEN:
-            tickets.update_ticket(session, _principal(agent), key, TicketPatch(assignee_id=agent.id))
-        for who, text, internal in story.replies:
-            author = requester if who == "requester" else agent
-            tickets.add_comment(
-                session, _principal(author), key, CommentCreate(content=text, is_internal=internal)
+        started = now - dt.timedelta(days=rng.uniform(0.5, 40), minutes=index)
+        with clock.frozen(started) as held:
+            story_clock = _StoryClock(held, rng, now - dt.timedelta(minutes=5))
+            _tell(
+                session,
+                story,
+                requester=requester,
+                agent=agent,
+                categories=categories,
+                story_clock=story_clock,
             )
-        if story.status in (Status.ON_HOLD, Status.RESOLVED, Status.CLOSED):
-            target = Status.RESOLVED if story.status == Status.CLOSED else story.status
-            tickets.update_ticket(session, _principal(agent), key, TicketPatch(status=target))
-        if story.status == Status.CLOSED:
-            tickets.update_ticket(session, _principal(requester), key, TicketPatch(status=Status.CLOSED))
-        _backdate(session, ticket, now - dt.timedelta(days=rng.uniform(0.5, 40), minutes=index))
     return True
+
+
+def _tell(
+    session: Session,
+    story: _Story,
+    *,
+    requester: User,
+    agent: User,
+    categories: dict[str, uuid.UUID],
+    story_clock: _StoryClock,
+) -> None:
+    """One ticket's life through the write layer, each step at its own (past) time."""
+    ticket = tickets.create_ticket(
+        session,
+        _principal(requester),
+        TicketCreate(
+            title=story.title,
+            description=story.description,
+            category_id=categories[story.category],
+            priority=story.priority,
+        ),
+    )
+    key = str(ticket.id)
+    if story.status != Status.OPEN:
+        story_clock.wait(0.1, 4)
+        tickets.update_ticket(session, _principal(agent), key, TicketPatch(assignee_id=agent.id))
+    for who, text, internal in story.replies:
+        story_clock.wait(0.2, 20)
+        author = requester if who == "requester" else agent
+        tickets.add_comment(
+            session, _principal(author), key, CommentCreate(content=text, is_internal=internal)
+        )
+    if story.status in (Status.ON_HOLD, Status.RESOLVED, Status.CLOSED):
+        story_clock.wait(0.5, 30)
+        target = Status.RESOLVED if story.status == Status.CLOSED else story.status
+        tickets.update_ticket(session, _principal(agent), key, TicketPatch(status=target))
+    if story.status == Status.CLOSED:
+        story_clock.wait(2, 48)
+        tickets.update_ticket(session, _principal(requester), key, TicketPatch(status=Status.CLOSED))
