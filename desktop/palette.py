@@ -37,6 +37,8 @@ class Scheme:
     notice_text: str
     #: Chart series, in the order a chart's series take them (created, resolved, reopened...).
     chart_series: tuple[str, ...]
+    #: Priorities in a chart, most urgent first (a chart with fewer spreads over the ramp).
+    chart_urgency: tuple[str, ...]
     #: Chart background, grid lines and axis/legend text.
     chart_background: str
     chart_grid: str
@@ -56,6 +58,7 @@ LIGHT = Scheme(
     notice_background="#fff8c5",
     notice_text="#1f2328",
     chart_series=("#0969da", "#1a7f37", "#cf222e", "#8250df", "#bf8700", "#1b7c83", "#57606a"),
+    chart_urgency=("#cf222e", "#e16f24", "#bf8700", "#0969da", "#8c959f"),
     chart_background="#ffffff",
     chart_grid="#d8dee4",
 )
@@ -73,6 +76,7 @@ DARK = Scheme(
     notice_background="#3a2e12",
     notice_text="#e6edf3",
     chart_series=("#58a6ff", "#3fb950", "#f85149", "#bc8cff", "#d29922", "#39c5cf", "#8d96a0"),
+    chart_urgency=("#f85149", "#f0883e", "#d29922", "#58a6ff", "#8d96a0"),
     chart_background="#0d1117",
     chart_grid="#30363d",
 )

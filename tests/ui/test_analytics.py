@@ -185,6 +185,29 @@ def categories_axis(panel: ChartPanel) -> list[str]:
     return list(axis.categories())
 
 
+def test_priorities_take_the_urgency_ramp_and_a_p90_line_its_medians_colour(
+    dashboard: AnalyticsDashboard,
+) -> None:
+    from desktop.palette import scheme_for  # noqa: PLC0415
+
+    show_all(dashboard)
+    scheme = scheme_for(dashboard.backlog_chart.palette())
+    (stacked,) = dashboard.backlog_chart.chart.series()
+    assert isinstance(stacked, QStackedBarSeries)
+    colours = {bar_set.label(): bar_set.color().name() for bar_set in stacked.barSets()}
+    # three priorities, most urgent first: the ramp's two ends and its middle
+    assert colours == {
+        "High": scheme.chart_urgency[0],
+        "Medium": scheme.chart_urgency[2],
+        "Low": scheme.chart_urgency[-1],
+    }
+    pens = {s.name(): s.pen() for s in dashboard.times_chart.chart.series() if isinstance(s, QLineSeries)}
+    assert pens["p90 resolution"].color() == pens["Median resolution"].color()
+    assert pens["p90 first response"].color() == pens["Median first response"].color()
+    assert pens["Median resolution"].color() != pens["Median first response"].color()
+    assert pens["p90 resolution"].style() == Qt.PenStyle.DashLine
+
+
 def test_the_dashboard_draws_the_figures_it_is_given(dashboard: AnalyticsDashboard) -> None:
     show_all(dashboard)
 

@@ -13,6 +13,10 @@ from typing_extensions import override
 
 from desktop.palette import Scheme, is_dark, scheme_for
 
+#: The object name of a bar series whose sets are priorities, most urgent first: they take the
+#: scheme's urgency ramp (red for the most urgent) instead of the series colours.
+URGENCY_SERIES = "by_urgency"
+
 
 def style_chart(chart: QChart, scheme: Scheme, dark: bool) -> None:
     """Theme, background, text, grid and series colours of ``scheme``."""
@@ -29,18 +33,36 @@ def style_chart(chart: QChart, scheme: Scheme, dark: bool) -> None:
     position = 0
     for series in chart.series():
         if isinstance(series, QAbstractBarSeries):
-            for bar_set in series.barSets():
-                bar_set.setColor(colours[position % len(colours)])
+            sets = series.barSets()
+            by_urgency = series.objectName() == URGENCY_SERIES
+            for index, bar_set in enumerate(sets):
+                if by_urgency:
+                    colour = QColor(_spread(scheme.chart_urgency, index, len(sets)))
+                else:
+                    colour = colours[position % len(colours)]
+                    position += 1
+                bar_set.setColor(colour)
                 bar_set.setBorderColor(QColor(scheme.chart_background))
                 bar_set.setLabelColor(QColor(scheme.text))
-                position += 1
         elif isinstance(series, QXYSeries):
-            pen = QPen(colours[position % len(colours)])
+            # a p90 line follows its median: the same colour, dashed
+            p90 = "p90" in series.name()
+            pen = QPen(colours[(position - 1 if p90 and position else position) % len(colours)])
             pen.setWidthF(2.0)
-            if "p90" in series.name():
+            if p90:
                 pen.setStyle(Qt.PenStyle.DashLine)
+            else:
+                position += 1
             series.setPen(pen)
-            position += 1
+
+
+def _spread(ramp: tuple[str, ...], index: int, count: int) -> str:
+    """The colour of the ``index``-th of ``count`` steps spread over ``ramp`` (first to last)."""
+    if count <= 1:
+        return ramp[0]
+    if count > len(ramp):
+        return ramp[index % len(ramp)]
+    return ramp[round(index * (len(ramp) - 1) / (count - 1))]
 
 
 class ChartPanel(QWidget):

@@ -22,6 +22,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QToolTip
 
 from desktop.net.reports import AgentsReport, BacklogReport, CategoriesReport, ResolutionReport, VolumeReport
+from desktop.ui.analytics.chart_panel import URGENCY_SERIES
 
 
 def _number(value: float) -> str:
@@ -112,6 +113,7 @@ def backlog_status_chart(report: BacklogReport, priority_name: Callable[[str], s
         priorities.extend(p for p in counts if p not in priorities)
     series = QStackedBarSeries()
     if report.by_status_priority:
+        series.setObjectName(URGENCY_SERIES)  # the report lists priorities most urgent first
         for priority in priorities:
             values = [report.by_status_priority.get(s, {}).get(priority, 0) for s in statuses]
             series.append(_bars(priority_name(priority), values, statuses))
