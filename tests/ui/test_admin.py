@@ -239,6 +239,8 @@ def test_admin_edits_settings_with_inline_validation(
     settings.clamd_address.setText("tcp://127.0.0.1:3310")
     settings.rate_limits["login_per_minute"].setValue(5)
     settings.notifications["agent_reply"].setChecked(False)
+    assert settings.time_zone.currentData() == "UTC"
+    settings.time_zone.setCurrentIndex(settings.time_zone.findData("Europe/Berlin"))
     assert settings.field_error("smtp.host") == ""
     assert settings.save_button.isEnabled()
     settings.save_button.click()
@@ -262,6 +264,7 @@ def test_admin_edits_settings_with_inline_validation(
     }
     assert stored["rate_limits"]["login_per_minute"] == 5
     assert stored["notifications"]["agent_reply"] is False
+    assert stored["reports"] == {"time_zone": "Europe/Berlin"}
     assert settings.smtp_password.text() == ""
     assert settings.smtp_password.placeholderText() == "Unchanged (a password is saved)"
 

@@ -9,6 +9,7 @@ background task. The SMTP password is write-only: the server only says whether o
 from __future__ import annotations
 
 import itertools
+import zoneinfo
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -108,7 +109,18 @@ class SettingsPanel(QWidget):
         self.visibility = QComboBox()
         for value, text in VISIBILITY_TEXT.items():
             self.visibility.addItem(text, value)
-        tickets = self._group("Tickets", [("agent_visibility", "Agents s&ee:", self.visibility)])
+        # the reports' days, weeks and months begin at midnight of this zone
+        self.time_zone = QComboBox()
+        for zone in sorted(zoneinfo.available_timezones() | {"UTC"}):
+            self.time_zone.addItem(zone, zone)
+        self.time_zone.setToolTip("Where the reports' days, weeks and months begin and end")
+        tickets = self._group(
+            "Tickets",
+            [
+                ("agent_visibility", "Agents s&ee:", self.visibility),
+                ("reports.time_zone", "Reports count da&ys in:", self.time_zone),
+            ],
+        )
 
         # --- mail
         self.smtp_host = QLineEdit()
@@ -213,6 +225,7 @@ class SettingsPanel(QWidget):
 
         chain: list[QWidget] = [
             self.visibility,
+            self.time_zone,
             self.smtp_host,
             self.smtp_port,
             self.smtp_starttls,
@@ -287,6 +300,10 @@ class SettingsPanel(QWidget):
         self._filling = True
         try:
             self.visibility.setCurrentIndex(self.visibility.findData(settings.agent_visibility))
+            zone = settings.reports.time_zone
+            if self.time_zone.findData(zone) < 0:  # known to the server, not to this computer
+                self.time_zone.addItem(zone, zone)
+            self.time_zone.setCurrentIndex(self.time_zone.findData(zone))
             smtp = settings.smtp
             self.smtp_host.setText(smtp.host)
             self.smtp_port.setValue(smtp.port)
@@ -337,8 +354,7 @@ class SettingsPanel(QWidget):
             },
             "rate_limits": {name: box.value() for name, box in self.rate_limits.items()},
             "notifications": {name: check.isChecked() for name, check in self.notifications.items()},
-            # not on this form (yet): kept as loaded, so that it never shows as a change
-            "reports": self._loaded.reports.model_dump() if self._loaded else {},
+            "reports": {"time_zone": self.time_zone.currentData() or "UTC"},
         }
         return ServerSettings.model_validate(document)
 
@@ -365,6 +381,7 @@ class SettingsPanel(QWidget):
             attachments=settings.attachments,
             rate_limits=settings.rate_limits,
             notifications=settings.notifications,
+            reports=settings.reports,
         )
 
     def validate(self, *, show_all: bool) -> ServerSettings | None:
