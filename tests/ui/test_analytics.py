@@ -296,6 +296,30 @@ def test_custom_dates_and_a_chosen_interval(qtbot: QtBot) -> None:
     assert auto_interval(dt.date(2026, 1, 1), dt.date(2026, 2, 1)) is Interval.WEEK
 
 
+def test_a_changed_choice_reloads_once_it_settles(qtbot: QtBot) -> None:
+    bar = AnalyticsFilterBar(lambda: TODAY)
+    qtbot.addWidget(bar)
+    changes: list[object] = []
+    bar.filters_changed.connect(lambda: changes.append(bar.filters()))
+    with qtbot.waitSignal(bar.filters_changed, timeout=2_000):
+        # typing a date moves it several times; one load, for where it ends
+        for days in (1, 2, 3):
+            bar.date_from.setDate(bar.date_from.date().addDays(-days))
+        bar.preset.setCurrentIndex(bar.preset.findData(Preset.LAST_90))
+    qtbot.wait(AnalyticsFilterBar.SETTLE_MS + 100)
+    assert len(changes) == 1
+    assert bar.filters().date_from == dt.date(2026, 8, 21)
+
+    requested: list[bool] = []
+    bar.refresh_requested.connect(lambda: requested.append(True))
+    bar.interval.setCurrentIndex(bar.interval.findData(Interval.MONTH))
+    bar.interval.activated.emit(bar.interval.currentIndex())
+    bar.refresh_button.click()  # asked at once: no second load when the choice settles
+    qtbot.wait(AnalyticsFilterBar.SETTLE_MS + 100)
+    assert requested == [True]
+    assert len(changes) == 1
+
+
 def test_filters_are_the_reference_data_and_go_into_the_requests(
     qtbot: QtBot, dashboard: AnalyticsDashboard, context: AppContext
 ) -> None:

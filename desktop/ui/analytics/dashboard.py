@@ -160,6 +160,7 @@ class AnalyticsDashboard(QWidget):
         layout.addWidget(scroll, 1)
 
         self.filter_bar.refresh_requested.connect(self._on_filter_bar_refresh_requested)
+        self.filter_bar.filters_changed.connect(self._on_filter_bar_refresh_requested)
         self.pdf_button.clicked.connect(self._on_pdf_button_clicked)
         self.agents_table.export_requested.connect(self._on_agents_table_export_requested)
         self.categories_table.export_requested.connect(self._on_categories_table_export_requested)

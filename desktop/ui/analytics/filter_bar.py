@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, Signal, Slot
+from PySide6.QtCore import QDate, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.net.reports import Interval, ReportFilters
@@ -29,9 +29,15 @@ def _date(value: QDate) -> dt.date:
 class AnalyticsFilterBar(QWidget):
     """Signals:
     refresh_requested(): Refresh was pressed (or Return in a date field).
+    filters_changed(): the choice changed and has stayed so for a moment (typing a date
+        asks once, at the end).
     """
 
     refresh_requested = Signal()
+    filters_changed = Signal()
+
+    #: How long a choice must stay before ``filters_changed`` (ms).
+    SETTLE_MS = 400
 
     def __init__(self, today: Callable[[], dt.date] = dt.date.today, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,12 +84,19 @@ class AnalyticsFilterBar(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.refresh_button)
 
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(self.SETTLE_MS)
+        self._settle.timeout.connect(self.filters_changed)
+
         self.apply_preset(Preset.LAST_30)
+        self.category.currentIndexChanged.connect(self._on_choice_changed)
+        self.priority.currentIndexChanged.connect(self._on_choice_changed)
         self.preset.currentIndexChanged.connect(self._on_preset_current_index_changed)
         self.date_from.dateChanged.connect(self._on_date_changed)
         self.date_to.dateChanged.connect(self._on_date_changed)
         self.interval.activated.connect(self._on_interval_activated)
-        self.refresh_button.clicked.connect(self.refresh_requested)
+        self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
 
     # --- the choice ---------------------------------------------------------------------------
 
@@ -142,9 +155,19 @@ class AnalyticsFilterBar(QWidget):
             interval = auto_interval(filters.date_from, filters.date_to)
             self.interval.setCurrentIndex(self.interval.findData(interval))
 
+    @Slot()
+    def _on_refresh_button_clicked(self) -> None:
+        self._settle.stop()  # asked for now: no second load a moment later
+        self.refresh_requested.emit()
+
+    @Slot(int)
+    def _on_choice_changed(self, _index: int) -> None:
+        self._settle.start()
+
     @Slot(int)
     def _on_preset_current_index_changed(self, _index: int) -> None:
         self.apply_preset(Preset(self.preset.currentData()))
+        self._settle.start()
 
     @Slot()
     def _on_date_changed(self) -> None:
@@ -158,7 +181,9 @@ class AnalyticsFilterBar(QWidget):
         self.preset.setCurrentIndex(self.preset.findData(Preset.CUSTOM))
         self.preset.blockSignals(False)
         self._follow_range()
+        self._settle.start()
 
     @Slot(int)
     def _on_interval_activated(self, _index: int) -> None:
         self._interval_chosen = True
+        self._settle.start()
