@@ -295,7 +295,8 @@ class AnalyticsDashboard(QWidget):
             f"From {filters.date_from} to {filters.date_to}, by {filters.interval}",
             *(f"{title}: {self.summary.text(key)}" for key, title in SummaryFigures.NAMES),
         ]
-        write_pdf(path, "Ticketdesk — Analytics", lines, self.chart_panels)
+        tables = [self.agents_table, self.categories_table, self.terms_table]
+        write_pdf(path, "Ticketdesk — Analytics", lines, self.chart_panels, tables)
 
     @Slot()
     def _on_filter_bar_refresh_requested(self) -> None:
