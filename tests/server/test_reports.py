@@ -403,6 +403,14 @@ def test_categories_with_shares_and_title_terms(desk: Desk) -> None:
     )
     assert all(t["count"] == 1 for t in body["terms"][1:])
     assert len(read(desk.admin, "categories", limit=2, **NOV_DEC)["terms"]) == 2
+    # the filters reach the words too: a category's titles, a priority's, a narrower range
+    network = str(desk.categories["Network"])
+    terms = read(desk.admin, "categories", category_id=network, **NOV_DEC)["terms"]
+    assert terms == [{"term": "drops", "count": 1}, {"term": "vpn", "count": 1}]
+    low = read(desk.admin, "categories", priority="Low", **NOV_DEC)["terms"]
+    assert sorted(t["term"] for t in low) == ["empty", "printer", "toner"]
+    november_10 = read(desk.admin, "categories", **{"from": "2026-11-10", "to": "2026-11-10"})["terms"]
+    assert sorted(t["term"] for t in november_10) == ["offline", "printer"]
 
 
 # --- CSV -----------------------------------------------------------------------------------------

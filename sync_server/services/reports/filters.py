@@ -32,8 +32,8 @@ from ticketing.report_schemas import (
 RESOLVED_STATUSES = f"('{Status.RESOLVED.value}', '{Status.CLOSED.value}')"
 #: The range as instants: from the first day's midnight in the zone to the midnight after the
 #: last day.
-_LO = "(CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)"
-_HI = "((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)"
+RANGE_START = "(CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)"
+RANGE_END = "((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)"
 #: Memory for one report's sorts (medians and percentiles sort their values): with the default
 #: 4 MB a year of tickets sorts on disk.
 REPORT_WORK_MEM = "64MB"
@@ -96,7 +96,7 @@ class ReportFilter:
 
         The bounds are written out rather than read from a CTE so that the planner sees their
         values and estimates how many rows a range holds (a CTE's value it cannot know)."""
-        return f"({column} >= {_LO} AND {column} < {_HI})"
+        return f"({column} >= {RANGE_START} AND {column} < {RANGE_END})"
 
     @staticmethod
     def period_of(column: str) -> str:
