@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import re
 import uuid
+import zoneinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -489,12 +490,35 @@ class NotificationSettings(Input):
     ticket_assigned: Flag = True
 
 
+def _known_time_zone(value: str) -> str:
+    """An IANA time zone name this computer's zone database knows (``Europe/Berlin``, ``UTC``)."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin") from None
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$"),
+    AfterValidator(_known_time_zone),
+]
+
+
+class ReportSettings(Input):
+    time_zone: TimeZoneName = Field(
+        default="UTC", description="The time zone whose days, weeks and months the reports count in."
+    )
+
+
 class ServerSettings(Input):
     agent_visibility: AgentVisibility = AgentVisibility.ALL
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
 
 
 class SettingsPatch(Input):
@@ -503,6 +527,7 @@ class SettingsPatch(Input):
     attachments: AttachmentSettings | None = None
     rate_limits: RateLimitSettings | None = None
     notifications: NotificationSettings | None = None
+    reports: ReportSettings | None = None
 
 
 # --- admin audit log ------------------------------------------------------------------------

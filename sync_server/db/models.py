@@ -139,6 +139,8 @@ class Ticket(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(Status)})", name="status"),
         Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -154,12 +156,21 @@ class Ticket(TimestampMixin, Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     resolved_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    # Figures the reports read, kept by the write layer (never synced to clients):
+    #: the first public reply by staff other than the requester
+    first_response_at: Mapped[dt.datetime | None]
+    first_resolved_at: Mapped[dt.datetime | None]
+    #: how often the ticket went from Resolved or Closed back to an active status
+    reopen_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    #: who set the latest Resolved (kept through a reopen)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
 
 
 class Comment(Base):
     """Insert-only; ``is_internal`` never changes after the comment is written."""
 
     __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_author_created", "author_id", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -190,6 +201,16 @@ class TicketEvent(Base):
     """One line of a ticket's history: who changed which field from what to what."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (
+        #: status transitions by time (the reports' reopen counts) and per ticket
+        Index("ix_ticket_events_status_created", "created_at", postgresql_where=text("field = 'status'")),
+        Index(
+            "ix_ticket_events_status_ticket",
+            "ticket_id",
+            "created_at",
+            postgresql_where=text("field = 'status'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)

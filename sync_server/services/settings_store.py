@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import Setting
 from sync_server.services import audit
 from ticketing.domain import AgentVisibility
-from ticketing.schemas import AuditAction, RateLimitSettings, ServerSettings, SettingsPatch
+from ticketing.schemas import AuditAction, RateLimitSettings, ReportSettings, ServerSettings, SettingsPatch
 
 #: Fields whose values never go to the audit log (``group.field``).
 SECRET_FIELDS = frozenset({"smtp.password"})
@@ -115,3 +115,9 @@ def changed_fields(before: ServerSettings, after: ServerSettings) -> dict[str, d
             {"changed": True} if name in SECRET_FIELDS else {"old": old.get(name), "new": new[name]}
         )
     return changes
+
+
+def report_time_zone(session: Session) -> str:
+    """The time zone the reports count days in (the ``reports`` group alone)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == "reports"))
+    return ReportSettings.model_validate(value).time_zone if value else ReportSettings().time_zone

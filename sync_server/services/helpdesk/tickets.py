@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import Attachment, Comment, Ticket, TicketEvent
 from sync_server.errors import Conflict, Invalid, NotFound, from_workflow
+from sync_server.services import clock
 from sync_server.services.helpdesk import catalog
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
@@ -28,10 +29,6 @@ from ticketing.domain import Status, format_ticket_number, new_id, parse_ticket_
 from ticketing.richtext import has_content, sanitize_html
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
 from ticketing.visibility import comment_buckets, internal_buckets, ticket_buckets
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def state_of(ticket: Ticket) -> workflow.TicketState:
@@ -114,12 +111,13 @@ def create_ticket(
     ticket_id = data.id or new_id()
     if session.get(Ticket, ticket_id) is not None:
         raise Conflict("A ticket with this id already exists.", code="duplicate_id")
-    now = _now()
+    now = clock.now()
     ticket = Ticket(
         id=ticket_id,
         title=data.title,
         description=_clean_rich_text(data.description, "description"),
         status=Status.OPEN.value,
+        reopen_count=0,
         priority=data.priority,
         category_id=data.category_id,
         submitter_id=principal.user.id,
@@ -141,10 +139,38 @@ def _set_field(history: _History, field: str, new: Any) -> None:
     if old == new:
         return
     setattr(history.ticket, field, new)
+    if field == "status":
+        _record_status_figures(history, Status(old), Status(new))
     if field == "description":
         history.add(field, None, None)  # the text itself is in the ticket, not in history
     else:
         history.add(field, old, new)
+
+
+def _record_status_figures(history: _History, old: Status, new: Status) -> None:
+    """What the reports need of a status change, kept on the ticket in the same transaction.
+
+    ``resolved_at`` and ``closed_at`` come with the workflow's changes; here: who set the latest
+    Resolved (kept through a reopen: it names whoever resolved the ticket last), when it was
+    first resolved, and how often it went from Resolved or Closed back to work.
+    """
+    ticket = history.ticket
+    if new == Status.RESOLVED:
+        ticket.resolved_by_id = history.actor_id
+        if ticket.first_resolved_at is None:
+            ticket.first_resolved_at = history.now
+    elif new.is_active and old in (Status.RESOLVED, Status.CLOSED):
+        ticket.reopen_count = (ticket.reopen_count or 0) + 1
+
+
+def _is_first_response(actor: workflow.Actor, ticket: Ticket, is_internal: bool) -> bool:
+    """The first public reply by staff other than the requester (an internal note is none)."""
+    return (
+        not is_internal
+        and actor.is_staff
+        and actor.id != ticket.submitter_id
+        and ticket.first_response_at is None
+    )
 
 
 def _apply_changes(history: _History, changes: dict[str, Any]) -> None:
@@ -163,7 +189,7 @@ def update_ticket(session: Session, principal: Principal, key: str, patch: Ticke
     old_assignee = ticket.assignee_id
     old_status = ticket.status
     actor = principal.actor
-    now = _now()
+    now = clock.now()
     history = _History(session, ticket, actor.id, now)
     fields = patch.model_fields_set
 
@@ -245,7 +271,7 @@ def add_comment(session: Session, principal: Principal, key: str, data: CommentC
     comment_id = data.id or new_id()
     if session.get(Comment, comment_id) is not None:
         raise Conflict("A comment with this id already exists.", code="duplicate_id")
-    now = _now()
+    now = clock.now()
     comment = Comment(
         id=comment_id,
         ticket_id=ticket.id,
@@ -263,6 +289,8 @@ def add_comment(session: Session, principal: Principal, key: str, data: CommentC
         comment_buckets(ticket.submitter_id, ticket.assignee_id, data.is_internal),
     )
     if not data.is_internal:  # an internal note must not even show as activity to the requester
+        if _is_first_response(actor, ticket, data.is_internal):
+            ticket.first_response_at = now
         history = _History(session, ticket, actor.id, now)
         _apply_changes(history, workflow.comment_changes(actor, state_of(ticket), data.is_internal, now))
         _touch(session, ticket, now)
