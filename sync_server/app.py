@@ -25,7 +25,18 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_server import __version__
-from sync_server.api import attachments, audit, auth, catalog, contract, settings_api, sync, tickets, users
+from sync_server.api import (
+    attachments,
+    audit,
+    auth,
+    catalog,
+    contract,
+    kb,
+    settings_api,
+    sync,
+    tickets,
+    users,
+)
 from sync_server.api.caller_cache import CallerCache
 from sync_server.api.deps import SessionDep
 from sync_server.db.models import ServerMeta
@@ -205,7 +216,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_protocol_gate(app)
-    for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit):
+    for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit, kb):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)
 
