@@ -37,6 +37,9 @@ ACTION_NAMES: dict[MutationName, str] = {
     MutationName.ASSIGN: "Assignment",
     MutationName.ADD_COMMENT: "Reply",
     MutationName.ADD_ATTACHMENT: "Attachment",
+    MutationName.CREATE_ARTICLE: "New article",
+    MutationName.UPDATE_ARTICLE: "Article edit",
+    MutationName.SET_ARTICLE_STATUS: "Article publishing",
 }
 
 

@@ -1,0 +1,157 @@
+"""Knowledge-base articles written offline: create, edit, publish and unpublish.
+
+As for tickets (:mod:`desktop.store.commands`), each action is checked first, then in ONE
+transaction the article gets a shadow, its mutation goes to the outbox (queued under the
+article's own id: an article is a family of its own) and the row is rebuilt as shadow + pending
+mutations, so the change shows at once. Only support staff write articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection
+
+from desktop.store import outbox, records, shadows
+from desktop.store.commands import Id, _check_category, _now, _refusals, _rich_text
+from desktop.store.database import ChangeSet, Store
+from desktop.store.errors import ActionRefused
+from desktop.store.rows import Row, id_text, tags_of
+from ticketing.domain import ArticleStatus, new_id
+from ticketing.protocol import CreateArticleArgs, MutationArgs, SetArticleStatusArgs, UpdateArticleArgs
+from ticketing.schemas import normalize_tags
+
+ENTITY = "article"
+
+
+def _queue(conn: Connection, store: Store, args: MutationArgs, article_id: str, at: dt.datetime) -> int:
+    shadows.ensure(conn, ENTITY, article_id, article_id)
+    mutation_id = outbox.enqueue(conn, args, article_id, at)
+    shadows.rebuild(conn, article_id, store.actor(conn))
+    return mutation_id
+
+
+def _staff_only(conn: Connection, store: Store) -> None:
+    if not store.actor(conn).is_staff:
+        raise ActionRefused("forbidden", "Only support staff can write knowledge-base articles.")
+
+
+def _article(conn: Connection, article_id: Id) -> Row:
+    article = records.read(conn, ENTITY, str(article_id))
+    if article is None:
+        raise ActionRefused("not_found", "This article is not in the local cache.")
+    return article
+
+
+def _announce(store: Store, article_id: str | None) -> None:
+    if article_id is None:
+        store.announce(ChangeSet(outbox=True))
+    else:
+        store.announce(ChangeSet(articles=frozenset({article_id}), outbox=True, queued=True))
+
+
+def _tags(tags: Iterable[str]) -> list[str]:
+    try:
+        return normalize_tags(list(tags))
+    except ValueError as error:
+        raise ActionRefused("invalid", str(error)) from error
+
+
+def create_article(
+    store: Store,
+    *,
+    title: str,
+    body: str,
+    category_id: Id | None = None,
+    tags: Iterable[str] = (),
+    status: ArticleStatus = ArticleStatus.DRAFT,
+    source_ticket_id: Id | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """A new article (a draft unless ``status`` says published); its id."""
+    with _refusals(), store.write() as conn:
+        _staff_only(conn, store)
+        if category_id is not None:
+            _check_category(conn, str(id_text(category_id)))
+        args = CreateArticleArgs(
+            id=new_id(),
+            title=title,
+            body=_rich_text(body, "body"),
+            category_id=None if category_id is None else uuid.UUID(str(category_id)),
+            tags=_tags(tags),
+            status=status,
+            source_ticket_id=None if source_ticket_id is None else uuid.UUID(str(source_ticket_id)),
+        )
+        article_id = str(args.id)
+        _queue(conn, store, args, article_id, _now(now))
+    _announce(store, article_id)
+    return article_id
+
+
+_UNCHANGED: Any = object()
+
+
+def edit_article(
+    store: Store,
+    article_id: Id,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    category_id: Id | None = _UNCHANGED,
+    tags: Iterable[str] | None = None,
+    now: dt.datetime | None = None,
+) -> int | None:
+    """Change any of title, body, category (``None`` removes it) and tags, with the values this
+    cache holds as the base of each field; ``None`` if nothing changed."""
+    with _refusals(), store.write() as conn:
+        _staff_only(conn, store)
+        article = _article(conn, article_id)
+        changes: dict[str, dict[str, Any]] = {}
+        if title is not None and title.strip() != article["title"]:
+            changes["title"] = {"base": article["title"], "new": title.strip()}
+        if body is not None:
+            cleaned = _rich_text(body, "body")
+            if cleaned != article["body"]:
+                changes["body"] = {"base": article["body"], "new": cleaned}
+        if category_id is not _UNCHANGED:
+            new_category = id_text(category_id)
+            if new_category != article["category_id"]:
+                if new_category is not None:
+                    _check_category(conn, new_category)
+                changes["category_id"] = {"base": article["category_id"], "new": new_category}
+        if tags is not None:
+            new_tags, old_tags = _tags(tags), tags_of(article["tags"])
+            if new_tags != old_tags:
+                changes["tags"] = {"base": old_tags, "new": new_tags}
+        mutation_id: int | None = None
+        if changes:
+            args = UpdateArticleArgs.model_validate({"article_id": article["id"], "changes": changes})
+            mutation_id = _queue(conn, store, args, article["id"], _now(now))
+    _announce(store, None if mutation_id is None else str(article_id))
+    return mutation_id
+
+
+def set_article_status(
+    store: Store, article_id: Id, status: ArticleStatus, now: dt.datetime | None = None
+) -> int | None:
+    """Publish or unpublish; ``None`` if the article already has that status."""
+    with _refusals(), store.write() as conn:
+        _staff_only(conn, store)
+        article = _article(conn, article_id)
+        mutation_id: int | None = None
+        if article["status"] != status.value:
+            args = SetArticleStatusArgs(article_id=uuid.UUID(article["id"]), status=status)
+            mutation_id = _queue(conn, store, args, article["id"], _now(now))
+    _announce(store, None if mutation_id is None else str(article_id))
+    return mutation_id
+
+
+def publish(store: Store, article_id: Id, now: dt.datetime | None = None) -> int | None:
+    return set_article_status(store, article_id, ArticleStatus.PUBLISHED, now)
+
+
+def unpublish(store: Store, article_id: Id, now: dt.datetime | None = None) -> int | None:
+    return set_article_status(store, article_id, ArticleStatus.DRAFT, now)
