@@ -383,27 +383,32 @@ class EventOut(BaseModel):
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
-    """Tags as an article keeps them: stripped, lower-case, each once (first spelling's place),
-    1-40 characters each, at most 20. The client normalizes with this too, so an offline edit
-    compares equal to what the server stores."""
+    """Tags as an article keeps them: stripped, lower-case, each once (in the place of its first
+    spelling), 1-40 characters each (before lower-casing), at most 20. The client normalizes
+    with this too, so an offline edit compares equal to what the server stores."""
     seen: dict[str, None] = {}
     for tag in tags:
-        cleaned = _storable(tag.strip().lower())
-        if not cleaned:
+        cleaned = _storable(tag.strip())
+        if not cleaned or not has_visible(cleaned):
             raise ValueError("a tag cannot be empty")
         if len(cleaned) > ARTICLE_TAG_MAX_LENGTH:
             raise ValueError(f"a tag has at most {ARTICLE_TAG_MAX_LENGTH} characters")
-        seen.setdefault(cleaned, None)
+        seen.setdefault(cleaned.lower(), None)
     if len(seen) > ARTICLE_MAX_TAGS:
         raise ValueError(f"an article has at most {ARTICLE_MAX_TAGS} tags")
     return list(seen)
 
 
-#: An article's tags as sent: any list of short strings, normalized by :func:`normalize_tags`.
+def has_visible(text: str) -> bool:
+    """What :data:`_SAYS_SOMETHING` asks of required text."""
+    return re.fullmatch(_SAYS_SOMETHING, text) is not None
+
+
+#: One tag as sent (surrounding white space is dropped, then it is lower-cased).
+ArticleTag = Annotated[str, _stripped(1, ARTICLE_TAG_MAX_LENGTH), AfterValidator(_storable)]
+#: An article's tags as sent, normalized by :func:`normalize_tags`.
 ArticleTags = Annotated[
-    list[Annotated[str, StringConstraints(max_length=200)]],
-    Field(max_length=100),
-    AfterValidator(normalize_tags),
+    list[ArticleTag], Field(max_length=ARTICLE_MAX_TAGS), AfterValidator(normalize_tags)
 ]
 
 
