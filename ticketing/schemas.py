@@ -407,9 +407,7 @@ def has_visible(text: str) -> bool:
 #: One tag as sent (surrounding white space is dropped, then it is lower-cased).
 ArticleTag = Annotated[str, _stripped(1, ARTICLE_TAG_MAX_LENGTH), AfterValidator(_storable)]
 #: An article's tags as sent, normalized by :func:`normalize_tags`.
-ArticleTags = Annotated[
-    list[ArticleTag], Field(max_length=ARTICLE_MAX_TAGS), AfterValidator(normalize_tags)
-]
+ArticleTags = Annotated[list[ArticleTag], Field(max_length=ARTICLE_MAX_TAGS), AfterValidator(normalize_tags)]
 
 
 class ArticleCreate(Input):
