@@ -1,0 +1,1 @@
+"""The reports: figures over tickets computed in SQL on PostgreSQL, one module per report."""
