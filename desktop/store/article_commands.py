@@ -106,32 +106,45 @@ def edit_article(
 ) -> int | None:
     """Change any of title, body, category (``None`` removes it) and tags, with the values this
     cache holds as the base of each field; ``None`` if nothing changed."""
+    fields: dict[str, Any] = {"title": title, "body": body, "tags": tags}
+    fields = {name: value for name, value in fields.items() if value is not None}
+    if category_id is not _UNCHANGED:
+        fields["category_id"] = category_id
     with _refusals(), store.write() as conn:
-        _staff_only(conn, store)
-        article = _article(conn, article_id)
-        changes: dict[str, dict[str, Any]] = {}
-        if title is not None and title.strip() != article["title"]:
-            changes["title"] = {"base": article["title"], "new": title.strip()}
-        if body is not None:
-            cleaned = _rich_text(body, "body")
-            if cleaned != article["body"]:
-                changes["body"] = {"base": article["body"], "new": cleaned}
-        if category_id is not _UNCHANGED:
-            new_category = id_text(category_id)
-            if new_category != article["category_id"]:
-                if new_category is not None:
-                    _check_category(conn, new_category)
-                changes["category_id"] = {"base": article["category_id"], "new": new_category}
-        if tags is not None:
-            new_tags, old_tags = _tags(tags), tags_of(article["tags"])
-            if new_tags != old_tags:
-                changes["tags"] = {"base": old_tags, "new": new_tags}
-        mutation_id: int | None = None
-        if changes:
-            args = UpdateArticleArgs.model_validate({"article_id": article["id"], "changes": changes})
-            mutation_id = _queue(conn, store, args, article["id"], _now(now))
+        mutation_id = edit_in(conn, store, article_id, fields, _now(now))
     _announce(store, None if mutation_id is None else str(article_id))
     return mutation_id
+
+
+def edit_in(
+    conn: Connection, store: Store, article_id: Id, fields: dict[str, Any], at: dt.datetime
+) -> int | None:
+    """:func:`edit_article` inside the caller's write transaction (also how a conflict's values
+    are applied again): ``fields`` maps title, body, category_id and tags to their new values."""
+    _staff_only(conn, store)
+    article = _article(conn, article_id)
+    changes: dict[str, dict[str, Any]] = {}
+    title = fields.get("title")
+    if title is not None and title.strip() != article["title"]:
+        changes["title"] = {"base": article["title"], "new": title.strip()}
+    if fields.get("body") is not None:
+        cleaned = _rich_text(fields["body"], "body")
+        if cleaned != article["body"]:
+            changes["body"] = {"base": article["body"], "new": cleaned}
+    if "category_id" in fields:
+        new_category = id_text(fields["category_id"])
+        if new_category != article["category_id"]:
+            if new_category is not None:
+                _check_category(conn, new_category)
+            changes["category_id"] = {"base": article["category_id"], "new": new_category}
+    if fields.get("tags") is not None:
+        new_tags, old_tags = _tags(fields["tags"]), tags_of(article["tags"])
+        if new_tags != old_tags:
+            changes["tags"] = {"base": old_tags, "new": new_tags}
+    if not changes:
+        return None
+    args = UpdateArticleArgs.model_validate({"article_id": article["id"], "changes": changes})
+    return _queue(conn, store, args, article["id"], at)
 
 
 def set_article_status(

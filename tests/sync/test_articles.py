@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.store import article_commands, article_queries, queries, search
+from desktop.store import article_commands, article_queries, commands, queries, search
 from desktop.store.errors import ActionRefused
 from desktop.sync import session as sessions
 from tests.helpers.sync import Desk, sync_until
@@ -133,6 +133,13 @@ def test_offline_edits_of_different_fields_merge_and_of_one_field_conflict(desk:
     assert row is not None and row.body == "<p>Forget the network.</p>" and row.tags == ("wifi",)
     sync_until(alice, lambda: (article_queries.article(alice.store, article_id) or row).body == row.body)
     assert queries.problems(alice.store) == []
+
+    # Bob applies his title again, on top of what the server kept
+    assert commands.reapply_problem(bob.store, problems[0].id) is not None
+    assert title_in(bob, article_id) == "Wireless trouble"
+    sync_until(bob, lambda: settled(bob, article_id))
+    sync_until(alice, lambda: title_in(alice, article_id) == "Wireless trouble")
+    assert queries.problems(bob.store) == []
 
 
 def test_a_user_cannot_write_articles_offline(desk: Desk) -> None:
