@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ticketing.domain import FIRST_TICKET_NUMBER, ArticleStatus, Role, Status
@@ -164,13 +165,23 @@ class Ticket(TimestampMixin, Base):
     reopen_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     #: who set the latest Resolved (kept through a reopen)
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the title's words for the reports' terms (``report_words``: no stop words, no stems), kept
+    #: by PostgreSQL; never read with the ticket
+    title_words: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('report_words'::regconfig, (title)::text)", persisted=True),
+        deferred=True,
+    )
 
 
 class Comment(Base):
     """Insert-only; ``is_internal`` never changes after the comment is written."""
 
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_author_created", "author_id", "created_at"),)
+    #: a staff member's comments by time, with what the reports count of them
+    __table_args__ = (
+        Index("ix_comments_author_created", "author_id", "created_at", postgresql_include=["is_internal"]),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -202,8 +213,13 @@ class TicketEvent(Base):
 
     __tablename__ = "ticket_events"
     __table_args__ = (
-        #: status transitions by time (the reports' reopen counts) and per ticket
-        Index("ix_ticket_events_status_created", "created_at", postgresql_where=text("field = 'status'")),
+        #: reopens (Resolved -> Open) by time, and status changes per ticket, for the reports
+        Index(
+            "ix_ticket_events_reopened",
+            "created_at",
+            postgresql_include=["ticket_id"],
+            postgresql_where=text("field = 'status' AND old_value = 'Resolved' AND new_value = 'Open'"),
+        ),
         Index(
             "ix_ticket_events_status_ticket",
             "ticket_id",

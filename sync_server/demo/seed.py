@@ -328,6 +328,8 @@ def _backdate(session: Session, ticket: Ticket, created: dt.datetime) -> None:
             updated_at=Ticket.updated_at - shift + dt.timedelta(hours=3),
             resolved_at=Ticket.resolved_at - shift + dt.timedelta(hours=3),
             closed_at=Ticket.closed_at - shift + dt.timedelta(hours=5),
+            first_response_at=Ticket.first_response_at - shift,
+            first_resolved_at=Ticket.first_resolved_at - shift + dt.timedelta(hours=3),
         )
     )
 

@@ -10,11 +10,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Setting
+from sync_server.errors import Invalid
 from sync_server.services import audit
 from ticketing.domain import AgentVisibility
 from ticketing.schemas import AuditAction, RateLimitSettings, ReportSettings, ServerSettings, SettingsPatch
@@ -52,6 +53,8 @@ def apply_patch(
 ) -> tuple[ServerSettings, list[str]]:
     """Store the groups in ``patch``; returns the new settings and the keys that changed."""
     current = load(session)
+    if patch.reports is not None:
+        _check_time_zone(session, patch.reports.time_zone)
     changed: list[str] = []
     for key in patch.model_fields_set:
         value = getattr(patch, key)
@@ -121,3 +124,16 @@ def report_time_zone(session: Session) -> str:
     """The time zone the reports count days in (the ``reports`` group alone)."""
     value = session.scalar(select(Setting.value).where(Setting.key == "reports"))
     return ReportSettings.model_validate(value).time_zone if value else ReportSettings().time_zone
+
+
+def _check_time_zone(session: Session, name: str) -> None:
+    """The schema checked the name against Python's zone database; the reports count days with
+    PostgreSQL's, which must know it too."""
+    known = session.scalar(text("SELECT 1 FROM pg_timezone_names WHERE name = :name"), {"name": name})
+    if known is None:
+        message = f"unknown time zone {name!r} to the database server"
+        raise Invalid(
+            f"Invalid request: reports.time_zone: {message}",
+            code="validation_error",
+            fields=[{"field": "reports.time_zone", "message": message}],
+        )

@@ -39,6 +39,7 @@ from sync_server.services.helpdesk import tickets
 from sync_server.services.identity.principal import Principal
 from tests.helpers.api import Account, assert_error, login, submit
 from ticketing.domain import AgentVisibility, Role, Status
+from ticketing.protocol import PROTOCOL_VERSION
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
 
 UTC = dt.UTC
@@ -504,3 +505,44 @@ def test_a_reply_through_the_rest_api_is_a_first_response_and_a_note_is_not(
             == 201
         )
     assert _figures(engine, uuid.UUID(ticket["id"]))["first_response_at"] == at(11, 2, 9, 20)
+
+
+def test_a_sync_push_keeps_the_same_figures(engine: Engine, client: TestClient) -> None:
+    agent = login(client, engine, "bob@example.com", Role.AGENT, "Bob")
+    user = login(client, engine, "uma@example.com", Role.USER, "Uma")
+    with clock.frozen(at(11, 2, 9)):
+        ticket_id = submit(user, "Dock dead")["id"]
+
+    def push(account: Account, mutations: list[dict[str, Any]]) -> None:
+        body = {"protocol": PROTOCOL_VERSION, "client_id": str(uuid.uuid4()), "mutations": mutations}
+        response = account.post("/api/sync/push", json=body)
+        assert response.status_code == 200, response.text
+        assert [r["status"] for r in response.json()["results"]] == ["applied"] * len(mutations)
+
+    def comment(n: int, internal: bool) -> dict[str, Any]:
+        args = {"id": str(uuid.uuid4()), "ticket_id": ticket_id, "content": "Hm.", "is_internal": internal}
+        return {"id": n, "name": "add_comment", "args": args}
+
+    def transition(n: int, old: str, new: str) -> dict[str, Any]:
+        return {
+            "id": n,
+            "name": "transition_status",
+            "args": {"ticket_id": ticket_id, "from": old, "to": new},
+        }
+
+    with clock.frozen(at(11, 2, 10)) as held:
+        push(agent, [comment(1, True)])
+        held.set(at(11, 2, 11))
+        push(agent, [comment(1, False), transition(2, "Open", "Resolved")])
+        held.set(at(11, 2, 12))
+        push(user, [comment(1, False)])  # the requester's reply reopens it
+        held.set(at(11, 2, 13))
+        push(agent, [transition(1, "Open", "Resolved")])
+    assert _figures(engine, uuid.UUID(ticket_id)) == {
+        "first_response_at": at(11, 2, 11),
+        "first_resolved_at": at(11, 2, 11),
+        "resolved_at": at(11, 2, 13),
+        "closed_at": None,
+        "reopen_count": 1,
+        "resolved_by_id": uuid.UUID(agent.id),
+    }

@@ -337,6 +337,8 @@ class SettingsPanel(QWidget):
             },
             "rate_limits": {name: box.value() for name, box in self.rate_limits.items()},
             "notifications": {name: check.isChecked() for name, check in self.notifications.items()},
+            # not on this form (yet): kept as loaded, so that it never shows as a change
+            "reports": self._loaded.reports.model_dump() if self._loaded else {},
         }
         return ServerSettings.model_validate(document)
 

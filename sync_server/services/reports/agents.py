@@ -19,7 +19,7 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sync_server.services.reports.filters import BOUNDS, RESOLVED_STATUSES, ReportFilter, minutes
+from sync_server.services.reports.filters import RESOLVED_STATUSES, ReportFilter, minutes
 from ticketing.report_schemas import AgentRow, AgentsReport
 
 
@@ -30,7 +30,7 @@ def agents(session: Session, f: ReportFilter, *, only: uuid.UUID | None = None) 
     comment_join = "JOIN tickets AS t ON t.id = c.ticket_id" if f.filters_tickets else ""
     event_join = "JOIN tickets AS t ON t.id = e.ticket_id" if f.filters_tickets else ""
     sql = f"""
-    WITH {BOUNDS},
+    WITH
     staff AS (
         SELECT u.id, u.name FROM users AS u
         WHERE u.is_active AND u.role IN ('agent', 'admin'){only_sql}

@@ -3,6 +3,8 @@ old they are; the category and priority filters apply, the dates do not."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -21,8 +23,8 @@ def backlog(session: Session, f: ReportFilter) -> BacklogReport:
     WHERE t.status <> 'Closed'{f.tickets()} GROUP BY 1, 2
     """
     for row in session.execute(text(sql), f.params()):
-        status, priority, n = row
-        counts[str(status)][str(priority)] = int(n)
+        status, priority, n = cast("tuple[str, str, int]", tuple(row))
+        counts[status][priority] = n
     age_sql = f"""
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY age),
            percentile_cont(0.9) WITHIN GROUP (ORDER BY age)

@@ -5,7 +5,8 @@ A category's share is of all the tickets created in the range (matching the filt
 resolution is over those of its tickets that are Resolved or Closed now (creation to latest
 resolution). Categories with no ticket in the range are listed (with zeros) while active. Terms
 are the words of titles as the ``report_words`` text search configuration splits them (lower
-case, no English stop words, no stemming), each counted once per ticket.
+case, no English stop words, no stemming; kept in ``tickets.title_words``), each counted once
+per ticket.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sync_server.services.reports.filters import BOUNDS, RESOLVED_STATUSES, ReportFilter, minutes
+from sync_server.services.reports.filters import RESOLVED_STATUSES, ReportFilter, minutes
 from ticketing.report_schemas import CategoriesReport, CategoryRow, TermCount
 
 
@@ -21,7 +22,7 @@ def categories(session: Session, f: ReportFilter, *, limit: int) -> CategoriesRe
     params = f.params() | {"limit": limit}
     only = " AND c.id = :category_id" if f.category_id is not None else ""
     sql = f"""
-    WITH {BOUNDS},
+    WITH
     created AS (
         SELECT t.category_id, count(*) AS n,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE
@@ -46,10 +47,9 @@ def categories(session: Session, f: ReportFilter, *, limit: int) -> CategoriesRe
         for i, n, c, s, m in session.execute(text(sql), params)
     ]
     terms_sql = f"""
-    WITH {BOUNDS}
     SELECT w.lexeme, count(*) AS n
     FROM tickets AS t
-    CROSS JOIN LATERAL unnest(to_tsvector('report_words', t.title)) AS w
+    CROSS JOIN LATERAL unnest(t.title_words) AS w
     WHERE {f.within("t.created_at")}{f.tickets()}
     GROUP BY 1 ORDER BY n DESC, w.lexeme LIMIT :limit
     """

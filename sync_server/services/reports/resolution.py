@@ -4,74 +4,76 @@ Resolution is measured over the tickets the volume report counts as resolved (Re
 Closed now, the latest resolution in the range), from creation to that resolution; in the
 series, by the period of the resolution. First response is measured over the tickets created
 in the range (in the series, by the period of creation); those without one count in
-``without_response``.
+``without_response``. Each measure is one pass over its tickets: ``GROUPING SETS`` gives the
+periods and the total together.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sync_server.services.reports.filters import BOUNDS, PERIODS, RESOLVED_STATUSES, ReportFilter, minutes
+from sync_server.services.reports.filters import PERIODS, RESOLVED_STATUSES, ReportFilter, minutes
 from ticketing.report_schemas import DurationFigures, FirstResponseFigures, ResolutionReport, ResolutionRow
 
-_FIGURES = """count(m), avg(m), percentile_cont(0.5) WITHIN GROUP (ORDER BY m),
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY m)"""
 
-
-def _ctes(f: ReportFilter) -> str:
+def _figures(f: ReportFilter, moment: str, measured: str, extra: str) -> str:
+    """Per period of ``moment`` and in total (``period`` NULL): count, mean, median and p90 of
+    the minutes from creation to ``measured``, over tickets whose ``moment`` is in the range."""
     return f"""
-    WITH {BOUNDS}, {PERIODS},
-    resolved AS (
-        SELECT {f.period_of("t.resolved_at")} AS period, {minutes("t.resolved_at", "t.created_at")} AS m
-        FROM tickets AS t
-        WHERE {f.within("t.resolved_at")} AND t.status IN {RESOLVED_STATUSES}{f.tickets()}
-    ),
-    responded AS (
-        SELECT {f.period_of("t.created_at")} AS period, {minutes("t.first_response_at", "t.created_at")} AS m
-        FROM tickets AS t
-        WHERE {f.within("t.created_at")}{f.tickets()}
-    )"""
+        SELECT {f.period_of(moment)} AS period, grouping({f.period_of(moment)}) AS is_total,
+               count(m) AS n, count(*) AS total, avg(m) AS mean,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
+        FROM (
+            SELECT {moment}, {minutes(measured, "t.created_at")} AS m FROM tickets AS t
+            WHERE {f.within(moment)}{extra}{f.tickets()}
+        ) AS t
+        GROUP BY GROUPING SETS ((1), ())"""
 
 
 def resolution(session: Session, f: ReportFilter) -> ResolutionReport:
-    params = f.params()
-    totals = f"""{_ctes(f)}
-    SELECT r.*, s.*, s.total - s.n
-    FROM (SELECT {_FIGURES} FROM resolved) AS r,
-         (SELECT {_FIGURES.replace("count(m)", "count(m) AS n")}, count(*) AS total FROM responded) AS s
+    resolved = _figures(f, "t.resolved_at", "t.resolved_at", f" AND t.status IN {RESOLVED_STATUSES}")
+    responded = _figures(f, "t.created_at", "t.first_response_at", "")
+    sql = f"""
+    WITH {PERIODS}, resolved AS ({resolved}), responded AS ({responded})
+    SELECT NULL AS period, r.n, r.mean, r.median, r.p90, s.n, s.mean, s.median, s.p90, s.total - s.n
+    FROM (SELECT 1) AS one
+    LEFT JOIN resolved AS r ON r.is_total = 1
+    LEFT JOIN responded AS s ON s.is_total = 1
+    UNION ALL
+    (SELECT p.period, NULL, NULL, r.median, r.p90, NULL, NULL, s.median, s.p90, NULL
+     FROM periods AS p
+     LEFT JOIN resolved AS r ON r.is_total = 0 AND r.period = p.period
+     LEFT JOIN responded AS s ON s.is_total = 0 AND s.period = p.period
+     ORDER BY p.period)
     """
-    row = session.execute(text(totals), params).one()
-    series = f"""{_ctes(f)},
-    by_resolved AS (
-        SELECT period, percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
-        FROM resolved GROUP BY period
-    ),
-    by_created AS (
-        SELECT period, percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
-        FROM responded GROUP BY period
-    )
-    SELECT p.period, r.median, c.median, r.p90, c.p90
-    FROM periods AS p
-    LEFT JOIN by_resolved AS r USING (period)
-    LEFT JOIN by_created AS c USING (period)
-    ORDER BY p.period
-    """
-    return ResolutionReport(
-        resolution_minutes=DurationFigures(count=row[0], mean=row[1], median=row[2], p90=row[3]),
-        first_response_minutes=FirstResponseFigures(
-            count=row[4], mean=row[5], median=row[6], p90=row[7], without_response=row[9]
-        ),
-        series=[
+    total: Any = None
+    series: list[ResolutionRow] = []
+    for row in session.execute(text(sql), f.params()):
+        if row[0] is None:
+            total = row
+            continue
+        series.append(
             ResolutionRow(
-                period=p,
-                median_resolution_minutes=mr,
-                median_first_response_minutes=mf,
-                p90_resolution_minutes=pr,
-                p90_first_response_minutes=pf,
+                period=row[0],
+                median_resolution_minutes=row[3],
+                p90_resolution_minutes=row[4],
+                median_first_response_minutes=row[7],
+                p90_first_response_minutes=row[8],
             )
-            for p, mr, mf, pr, pf in session.execute(text(series), params)
-        ],
+        )
+    assert total is not None
+    return ResolutionReport(
+        resolution_minutes=DurationFigures(count=total[1] or 0, mean=total[2], median=total[3], p90=total[4]),
+        first_response_minutes=FirstResponseFigures(
+            count=total[5] or 0,
+            mean=total[6],
+            median=total[7],
+            p90=total[8],
+            without_response=total[9] or 0,
+        ),
+        series=series,
     )

@@ -10,14 +10,14 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sync_server.services.reports.filters import BOUNDS, PERIODS, RESOLVED_STATUSES, ReportFilter
+from sync_server.services.reports.filters import PERIODS, RESOLVED_STATUSES, ReportFilter
 from ticketing.report_schemas import VolumeReport, VolumeRow
 
 
 def volume(session: Session, f: ReportFilter) -> VolumeReport:
     ticket_join = "JOIN tickets AS t ON t.id = e.ticket_id" if f.filters_tickets else ""
     sql = f"""
-    WITH {BOUNDS}, {PERIODS},
+    WITH {PERIODS},
     created AS (
         SELECT {f.period_of("t.created_at")} AS period, count(*) AS n FROM tickets AS t
         WHERE {f.within("t.created_at")}{f.tickets()} GROUP BY 1
