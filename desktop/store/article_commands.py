@@ -13,14 +13,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
-from desktop.store import outbox, records, shadows
+from desktop.store import outbox, records, schema, shadows
 from desktop.store.commands import Id, _check_category, _now, _refusals, _rich_text
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from desktop.store.rows import Row, id_text, tags_of
-from ticketing.domain import ArticleStatus, new_id
+from ticketing import knowledge
+from ticketing.domain import ArticleStatus, Role, Status, new_id
 from ticketing.protocol import CreateArticleArgs, MutationArgs, SetArticleStatusArgs, UpdateArticleArgs
 from ticketing.schemas import normalize_tags
 
@@ -84,6 +85,62 @@ def create_article(
             tags=_tags(tags),
             status=status,
             source_ticket_id=None if source_ticket_id is None else uuid.UUID(str(source_ticket_id)),
+        )
+        article_id = str(args.id)
+        _queue(conn, store, args, article_id, _now(now))
+    _announce(store, article_id)
+    return article_id
+
+
+def _resolver(conn: Connection, ticket_id: str) -> str | None:
+    """Who set the ticket's latest Resolved, from its history in the cache."""
+    e = schema.ticket_events
+    return conn.scalar(
+        select(e.c.actor_id)
+        .where(e.c.ticket_id == ticket_id, e.c.field == "status", e.c.new_value == Status.RESOLVED.value)
+        .order_by(e.c.created_at.desc(), e.c.id.desc())
+        .limit(1)
+    )
+
+
+def _solution(conn: Connection, ticket_id: str) -> str | None:
+    """The resolver's last public reply, or else the last public reply by support staff (as
+    the server chooses it)."""
+    c, u = schema.comments, schema.users
+    replies = (
+        select(c.c.content)
+        .join(u, u.c.id == c.c.author_id)
+        .where(c.c.ticket_id == ticket_id, c.c.is_internal.is_(False), u.c.role.in_([Role.AGENT, Role.ADMIN]))
+        .order_by(c.c.created_at.desc(), c.c.id.desc())
+        .limit(1)
+    )
+    resolver = _resolver(conn, ticket_id)
+    if resolver is not None:
+        found = conn.scalar(replies.where(c.c.author_id == resolver))
+        if found is not None:
+            return str(found)
+    found = conn.scalar(replies)
+    return None if found is None else str(found)
+
+
+def create_from_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = None) -> str:
+    """A draft from a Resolved or Closed ticket in the cache: its title, its description and the
+    resolving agent's last public reply, linked to the ticket (offline, like the server's
+    ``POST /api/kb/articles/from-ticket``); the new article's id."""
+    with _refusals(), store.write() as conn:
+        _staff_only(conn, store)
+        ticket = records.read(conn, "ticket", str(ticket_id))
+        if ticket is None:
+            raise ActionRefused("not_found", "This ticket is not in the local cache.")
+        if not knowledge.may_become_article(ticket["status"]):
+            raise ActionRefused("not_solved", "Only a Resolved or Closed ticket can become an article.")
+        args = CreateArticleArgs(
+            id=new_id(),
+            title=ticket["title"],
+            body=_rich_text(
+                knowledge.draft_body(ticket["description"], _solution(conn, ticket["id"])), "body"
+            ),
+            source_ticket_id=uuid.UUID(ticket["id"]),
         )
         article_id = str(args.id)
         _queue(conn, store, args, article_id, _now(now))

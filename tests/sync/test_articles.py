@@ -10,7 +10,7 @@ import pytest
 from desktop.store import article_commands, article_queries, commands, queries, search
 from desktop.store.errors import ActionRefused
 from desktop.sync import session as sessions
-from tests.helpers.sync import Desk, sync_until
+from tests.helpers.sync import Desk, comments_of, field_of, submit, sync_until
 from ticketing.domain import ArticleStatus
 from ticketing.protocol import MutationName
 
@@ -149,3 +149,37 @@ def test_a_user_cannot_write_articles_offline(desk: Desk) -> None:
         article_commands.create_article(uma.store, title="Mine", body="<p>x</p>")
     with uma.store.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM outbox").scalar() == 0
+
+
+def test_a_draft_from_a_ticket_written_offline_reads_like_the_servers(desk: Desk) -> None:
+    user, agent, admin = (
+        desk.rest(who) for who in ("uma@example.com", "alice@example.com", "ada@example.com")
+    )
+    ticket = submit(user, "Mail bounces")
+    open_one = submit(user, "Still open")
+    for author, reply in ((agent, "Check the quota"), (agent, "Empty the trash"), (admin, "Admin was here")):
+        author.request("POST", f"/api/tickets/{ticket['id']}/comments", {"content": f"<p>{reply}</p>"})
+    agent.request("PATCH", f"/api/tickets/{ticket['id']}", {"status": "Resolved"})
+
+    alice = desk.desktop("alice@example.com")
+    sync_until(
+        alice,
+        lambda: (
+            len(comments_of(alice, ticket["id"])) == 3
+            and field_of(alice, ticket["id"], "status") == "Resolved"
+        ),
+    )
+    with pytest.raises(ActionRefused):
+        article_commands.create_from_ticket(alice.store, open_one["id"])
+    article_id = article_commands.create_from_ticket(alice.store, ticket["id"])
+    sync_until(alice, lambda: settled(alice, article_id))
+
+    offline = admin.request("GET", f"/api/kb/articles/{article_id}")
+    online = agent.request("POST", f"/api/kb/articles/from-ticket/{ticket['id']}")
+    assert "Empty the trash" in online["body"] and "Admin was here" not in online["body"]
+    assert (offline["title"], offline["body"], offline["source_ticket_id"]) == (
+        online["title"],
+        online["body"],
+        ticket["id"],
+    )
+    assert offline["status"] == "draft"

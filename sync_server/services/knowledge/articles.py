@@ -21,14 +21,13 @@ from sync_server.services.helpdesk import catalog, tickets
 from sync_server.services.identity.principal import Principal
 from sync_server.services.sync import changelog
 from sync_server.services.sync.readable import readable_articles
-from ticketing.domain import ArticleStatus, Role, Status, new_id
+from ticketing import knowledge
+from ticketing.domain import ArticleStatus, Role, new_id
 from ticketing.richtext import has_content, sanitize_html
 from ticketing.schemas import ArticleCreate, ArticlePatch
 from ticketing.visibility import article_buckets
 
 ENTITY = "article"
-#: Statuses of a ticket whose solution may become an article.
-SOLVED = (Status.RESOLVED, Status.CLOSED)
 
 
 def require_staff(principal: Principal) -> None:
@@ -170,12 +169,10 @@ def article_from_ticket(session: Session, principal: Principal, ticket_key: str)
     agent's last public reply, linked to the ticket."""
     require_staff(principal)
     ticket = tickets.find_ticket(session, principal, ticket_key)
-    if Status(ticket.status) not in SOLVED:
+    if not knowledge.may_become_article(ticket.status):
         raise Conflict("Only a Resolved or Closed ticket can become an article.", code="not_solved")
-    body = ticket.description
     reply = _resolving_reply(session, ticket)
-    if reply is not None:
-        body += "<h3>Solution</h3>" + reply.content
+    body = knowledge.draft_body(ticket.description, None if reply is None else reply.content)
     data = ArticleCreate(title=ticket.title, body=body, source_ticket_id=ticket.id)
     return create_article(session, principal, data)
 
