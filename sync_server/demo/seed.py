@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -18,8 +19,9 @@ from sync_server.db.models import Category, Comment, Ticket, TicketEvent, User
 from sync_server.services.helpdesk import catalog, tickets
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
-from ticketing.domain import AgentVisibility, Role, Status
-from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch, UserCreate
+from sync_server.services.knowledge import articles
+from ticketing.domain import AgentVisibility, ArticleStatus, Role, Status
+from ticketing.schemas import ArticleCreate, CommentCreate, TicketCreate, TicketPatch, UserCreate
 
 #: (name, email, password, role) of every demo account; the first three are the README's.
 DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
@@ -375,4 +377,32 @@ def seed_demo(session: Session) -> bool:
         if story.status == Status.CLOSED:
             tickets.update_ticket(session, _principal(requester), key, TicketPatch(status=Status.CLOSED))
         _backdate(session, ticket, now - dt.timedelta(days=rng.uniform(0.5, 40), minutes=index))
+    _seed_articles(session, agents[0], categories)
     return True
+
+
+def _seed_articles(session: Session, agent: User, categories: dict[str, uuid.UUID]) -> None:
+    """A knowledge base in use: drafts from the first solved tickets (still drafts: they quote
+    their requesters' words, which an agent rewrites before publishing) and one published
+    article written from scratch."""
+    staff = _principal(agent)
+    solved = session.scalars(
+        select(Ticket.id)
+        .where(Ticket.status.in_([Status.RESOLVED.value, Status.CLOSED.value]))
+        .order_by(Ticket.number)
+        .limit(2)
+    ).all()
+    for ticket_id in solved:
+        articles.article_from_ticket(session, staff, str(ticket_id))
+    body = (
+        "<p>Open <b>Settings → Account</b>, choose <i>Change password</i> and follow the steps."
+        " The new password works everywhere within five minutes.</p>"
+    )
+    data = ArticleCreate(
+        title="How to reset your password",
+        body=body,
+        category_id=categories.get("Login Issue"),
+        tags=["password", "account"],
+        status=ArticleStatus.PUBLISHED,
+    )
+    articles.create_article(session, staff, data)
