@@ -31,6 +31,7 @@ from sync_server.api import (
     auth,
     catalog,
     contract,
+    kb,
     reports,
     settings_api,
     sync,
@@ -216,7 +217,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_protocol_gate(app)
-    for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit, reports):
+    for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit, reports, kb):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)
 

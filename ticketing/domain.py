@@ -28,6 +28,13 @@ class Status(enum.StrEnum):
         return self in (Status.OPEN, Status.IN_PROGRESS, Status.ON_HOLD)
 
 
+class ArticleStatus(enum.StrEnum):
+    """Where a knowledge-base article is: only published articles reach end users."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
 class Priority(enum.StrEnum):
     """The default priorities, lowest first.
 
@@ -92,6 +99,10 @@ COMMENT_MAX_LENGTH = 50_000
 NAME_MAX_LENGTH = 120
 #: A priority's key is the name it was created with (``priorities.key`` is 60 characters).
 PRIORITY_KEY_MAX_LENGTH = 60
+ARTICLE_BODY_MAX_LENGTH = 200_000
+#: An article's tags: each 1-40 characters after normalizing, at most 20 of them.
+ARTICLE_TAG_MAX_LENGTH = 40
+ARTICLE_MAX_TAGS = 20
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
 

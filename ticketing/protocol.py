@@ -6,6 +6,10 @@ models, so the two cannot drift apart.
 History (date, version, reason):
 - 2026-11-27, 1: first version: bucketed pull with (xid, seq) cursors, ordered push of named
   mutations; ``add_attachment`` (the card's mutation, implemented with the blob store).
+- 2026-12-01, 1 (additive): knowledge-base articles: the ``article`` entity in ``kb_all`` and
+  ``kb_published`` and the ``create_article``, ``update_article`` and ``set_article_status``
+  mutations. A client that does not know the entity skips it; a server that does not know a
+  mutation rejects it as ``unknown_mutation``, so no version change is needed.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ticketing.domain import Status
+from ticketing.domain import ArticleStatus, Status
 from ticketing.schemas import (
+    ArticleBody,
+    ArticleTags,
     CommentText,
     FileName,
     Flag,
@@ -66,6 +72,19 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
         "version",
     ),
     "comment": ("id", "ticket_id", "author_id", "content", "is_internal", "created_at"),
+    "article": (
+        "id",
+        "title",
+        "body",
+        "category_id",
+        "tags",
+        "status",
+        "author_id",
+        "source_ticket_id",
+        "created_at",
+        "updated_at",
+        "version",
+    ),
     "ticket_event": ("id", "ticket_id", "actor_id", "field", "old_value", "new_value", "created_at"),
     "attachment": (
         "id",
@@ -171,6 +190,9 @@ class MutationName(enum.StrEnum):
     ASSIGN = "assign"
     ADD_COMMENT = "add_comment"
     ADD_ATTACHMENT = "add_attachment"
+    CREATE_ARTICLE = "create_article"
+    UPDATE_ARTICLE = "update_article"
+    SET_ARTICLE_STATUS = "set_article_status"
 
 
 class MutationArgs(_Wire):
@@ -236,6 +258,38 @@ class AddAttachmentArgs(MutationArgs):
     size: Whole = Field(ge=0, le=1 << 40)
 
 
+class CreateArticleArgs(MutationArgs):
+    """A knowledge-base article (staff only), a draft unless ``status`` says published."""
+
+    NAME: ClassVar[MutationName] = MutationName.CREATE_ARTICLE
+
+    id: uuid.UUID
+    title: Title
+    body: ArticleBody
+    category_id: uuid.UUID | None = None
+    tags: ArticleTags = Field(default_factory=list)
+    status: ArticleStatus = ArticleStatus.DRAFT
+    source_ticket_id: uuid.UUID | None = None
+
+
+class UpdateArticleArgs(MutationArgs):
+    """Field edits with the values the editor saw, merged per field like ``update_ticket``."""
+
+    NAME: ClassVar[MutationName] = MutationName.UPDATE_ARTICLE
+
+    article_id: uuid.UUID
+    changes: dict[Literal["title", "body", "category_id", "tags"], FieldChange]
+
+
+class SetArticleStatusArgs(MutationArgs):
+    """Publish or unpublish; the latest intent wins (setting the status it has is no change)."""
+
+    NAME: ClassVar[MutationName] = MutationName.SET_ARTICLE_STATUS
+
+    article_id: uuid.UUID
+    status: ArticleStatus
+
+
 #: Mutation name -> its argument model, one entry per name (a test checks it).
 MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
     args.NAME: args
@@ -246,6 +300,9 @@ MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
         AssignArgs,
         AddCommentArgs,
         AddAttachmentArgs,
+        CreateArticleArgs,
+        UpdateArticleArgs,
+        SetArticleStatusArgs,
     )
 }
 

@@ -24,6 +24,9 @@ from pydantic import (
 )
 
 from ticketing.domain import (
+    ARTICLE_BODY_MAX_LENGTH,
+    ARTICLE_MAX_TAGS,
+    ARTICLE_TAG_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
     DEFAULT_PRIORITY,
     DESCRIPTION_MAX_LENGTH,
@@ -33,6 +36,7 @@ from ticketing.domain import (
     PRIORITY_KEY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     AgentVisibility,
+    ArticleStatus,
     Role,
     Status,
 )
@@ -116,6 +120,11 @@ RichText = Annotated[
 CommentText = Annotated[
     str,
     StringConstraints(min_length=1, max_length=COMMENT_MAX_LENGTH, pattern=_SAYS_SOMETHING),
+    AfterValidator(_storable),
+]
+ArticleBody = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=ARTICLE_BODY_MAX_LENGTH, pattern=_SAYS_SOMETHING),
     AfterValidator(_storable),
 ]
 Name = Annotated[str, _stripped(1, NAME_MAX_LENGTH), AfterValidator(_storable)]
@@ -368,6 +377,91 @@ class EventOut(BaseModel):
     old_value: str | None
     new_value: str | None
     created_at: dt.datetime
+
+
+# --- knowledge base -------------------------------------------------------------------------
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Tags as an article keeps them: stripped, lower-case, each once (in the place of its first
+    spelling), 1-40 characters each (before lower-casing), at most 20. The client normalizes
+    with this too, so an offline edit compares equal to what the server stores."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        cleaned = _storable(tag.strip())
+        if not cleaned or not has_visible(cleaned):
+            raise ValueError("a tag cannot be empty")
+        if len(cleaned) > ARTICLE_TAG_MAX_LENGTH:
+            raise ValueError(f"a tag has at most {ARTICLE_TAG_MAX_LENGTH} characters")
+        seen.setdefault(cleaned.lower(), None)
+    if len(seen) > ARTICLE_MAX_TAGS:
+        raise ValueError(f"an article has at most {ARTICLE_MAX_TAGS} tags")
+    return list(seen)
+
+
+def has_visible(text: str) -> bool:
+    """What :data:`_SAYS_SOMETHING` asks of required text."""
+    return re.fullmatch(_SAYS_SOMETHING, text) is not None
+
+
+#: One tag as sent (surrounding white space is dropped, then it is lower-cased).
+ArticleTag = Annotated[str, _stripped(1, ARTICLE_TAG_MAX_LENGTH), AfterValidator(_storable)]
+#: An article's tags as sent, normalized by :func:`normalize_tags`.
+ArticleTags = Annotated[list[ArticleTag], Field(max_length=ARTICLE_MAX_TAGS), AfterValidator(normalize_tags)]
+
+
+class ArticleCreate(Input):
+    id: uuid.UUID | None = Field(default=None, description="Client-made UUID (written offline).")
+    title: Title
+    body: ArticleBody = Field(description="Rich text (HTML), sanitized like comments.")
+    category_id: uuid.UUID | None = None
+    tags: ArticleTags = Field(default_factory=list)
+    status: ArticleStatus = ArticleStatus.DRAFT
+    source_ticket_id: uuid.UUID | None = Field(default=None, description="The ticket it came from.")
+
+
+class ArticlePatch(Input):
+    """Any subset of fields; ``category_id: null`` removes the category."""
+
+    title: Title | None = None
+    body: ArticleBody | None = None
+    category_id: uuid.UUID | None = None
+    tags: ArticleTags | None = None
+    status: ArticleStatus | None = None
+
+
+class ArticleOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    body: str
+    category_id: uuid.UUID | None
+    tags: list[str]
+    status: ArticleStatus
+    author_id: uuid.UUID
+    source_ticket_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class ArticleQuery(Input):
+    """Filters and page of ``GET /api/kb/articles``, most recently updated first."""
+
+    q: Annotated[SafeStr, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Words in the title or body (a case-insensitive substring)."
+    )
+    category_id: uuid.UUID | None = None
+    status: ArticleStatus | None = Field(default=None, description="Staff only; users see published.")
+    tag: Annotated[SafeStr, StringConstraints(max_length=ARTICLE_TAG_MAX_LENGTH)] | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleOut]
+    total: int
+    limit: int
+    offset: int
 
 
 # --- attachments ----------------------------------------------------------------------------

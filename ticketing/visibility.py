@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from ticketing.domain import AgentVisibility, Role
+from ticketing.domain import AgentVisibility, ArticleStatus, Role
 
 QUEUE = "queue"
 QUEUE_INTERNAL = "queue_internal"
@@ -85,6 +85,16 @@ def user_buckets(user_id: uuid.UUID, role: Role) -> frozenset[str]:
 def reference_buckets() -> frozenset[str]:
     """Categories and priorities: everyone needs them to file and read tickets."""
     return frozenset({DIRECTORY})
+
+
+def article_buckets(status: ArticleStatus | str) -> frozenset[str]:
+    """Every article is for support staff; a published one is for end users too.
+
+    Unpublishing moves an article out of ``kb_published``: the change log then writes a REMOVE
+    there, and users' caches let go of it."""
+    if ArticleStatus(status) == ArticleStatus.PUBLISHED:
+        return frozenset({KB_ALL, KB_PUBLISHED})
+    return frozenset({KB_ALL})
 
 
 def can_see(subscribed: frozenset[str], row_buckets: frozenset[str]) -> bool:

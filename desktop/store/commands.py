@@ -420,7 +420,15 @@ def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = Non
         if problem is None or problem.status != outbox.CONFLICT:
             raise ActionRefused("invalid", "Only a conflict can be applied again.")
         args = json.loads(problem.args)
-        ticket_id = str(args["ticket_id"])
+        if problem.name == MutationName.UPDATE_ARTICLE:
+            from desktop.store import article_commands  # noqa: PLC0415 - it builds on this module
+
+            article_id = str(args["article_id"])
+            fields = {name: change["new"] for name, change in args["changes"].items()}
+            mutation_id = article_commands.edit_in(conn, store, article_id, fields, _now(now))
+            conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
+            return article_id, mutation_id  # announced as a changed "ticket": the engine wakes
+        ticket_id = str(args.get("ticket_id"))
         if problem.name == MutationName.UPDATE_TICKET:
             fields = {name: change["new"] for name, change in args["changes"].items()}
             mutation_id = _edit(conn, store, ticket_id, fields, _now(now))

@@ -35,9 +35,17 @@ class ChangeSet:
     outbox: bool = False  # pending mutations or sync problems
     everything: bool = False  # the cache was reset
     queued: bool = False  # a user action queued a mutation (the sync engine wakes up)
+    articles: frozenset[str] = frozenset()  # knowledge-base articles
 
     def __bool__(self) -> bool:
-        return bool(self.tickets) or self.reference or self.outbox or self.everything or self.queued
+        return (
+            bool(self.tickets)
+            or bool(self.articles)
+            or self.reference
+            or self.outbox
+            or self.everything
+            or self.queued
+        )
 
 
 Listener = Callable[[ChangeSet], None]

@@ -229,6 +229,32 @@ _V6 = (
         "key" TEXT PRIMARY KEY, body TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
 )
 
+_V7 = (
+    # knowledge-base articles (issue 12), as ticketing.protocol.ENTITY_FIELDS["article"]
+    """CREATE TABLE articles (
+        id TEXT PRIMARY KEY, title TEXT, body TEXT, category_id TEXT, tags TEXT, status TEXT,
+        author_id TEXT, source_ticket_id TEXT, created_at TEXT, updated_at TEXT, version INTEGER)""",
+    "CREATE INDEX ix_articles_status_updated ON articles (status, updated_at, id)",
+    "CREATE INDEX ix_articles_category_updated ON articles (category_id, updated_at, id)",
+    "CREATE INDEX ix_articles_source_ticket ON articles (source_ticket_id, id)",
+    # the search index's second kind of document: an article's title and body (no comments)
+    """CREATE TRIGGER articles_search_on_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO search_stale SELECT 'article', new.id
+            WHERE NOT EXISTS (SELECT 1 FROM search_stale
+                WHERE kind = 'article' AND ref_id = new.id); END""",
+    """CREATE TRIGGER articles_search_on_update AFTER UPDATE OF id, title, body ON articles BEGIN
+        INSERT INTO search_stale SELECT 'article', old.id
+            WHERE NOT EXISTS (SELECT 1 FROM search_stale
+                WHERE kind = 'article' AND ref_id = old.id);
+        INSERT INTO search_stale SELECT 'article', new.id
+            WHERE NOT EXISTS (SELECT 1 FROM search_stale
+                WHERE kind = 'article' AND ref_id = new.id); END""",
+    """CREATE TRIGGER articles_search_on_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO search_stale SELECT 'article', old.id
+            WHERE NOT EXISTS (SELECT 1 FROM search_stale
+                WHERE kind = 'article' AND ref_id = old.id); END""",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
 #: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
@@ -236,6 +262,7 @@ _V6 = (
 #: - 2026-12-01, 4: full-text search over tickets and comments (issue 10: FTS5, ranked, snippets).
 #: - 2026-12-01, 5: an index for the created-date filter and sort (issue 10: filters under 50 ms).
 #: - 2026-12-01, 6: report snapshots for the Analytics tab offline (issue 11).
+#: - 2026-12-01, 7: knowledge-base articles, their indexes and search documents (issue 12).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "first cache schema", _V1),
     Migration(2, "indexes for the queue's sorts and filters", _V2),
@@ -243,6 +270,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "full-text search index", _V4),
     Migration(5, "index for the created-date filter and sort", _V5),
     Migration(6, "report snapshots for offline analytics", _V6),
+    Migration(7, "knowledge-base articles", _V7),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

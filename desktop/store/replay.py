@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from desktop.store.outbox import QueuedMutation
-from desktop.store.rows import Row, id_text, utc_text
+from desktop.store.rows import Row, id_text, tags_of, tags_text, utc_text
 from ticketing import workflow
 from ticketing.domain import Status
 from ticketing.protocol import (
@@ -27,10 +27,13 @@ from ticketing.protocol import (
     AddAttachmentArgs,
     AddCommentArgs,
     AssignArgs,
+    CreateArticleArgs,
     CreateTicketArgs,
     MutationArgs,
     MutationName,
+    SetArticleStatusArgs,
     TransitionStatusArgs,
+    UpdateArticleArgs,
     UpdateTicketArgs,
     mutation_name,
 )
@@ -41,11 +44,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class Family:
     """A ticket and the comments and attachments its mutations create (or hang files on);
-    ``None`` = no such row (yet)."""
+    ``None`` = no such row (yet). A knowledge-base article is a family of its own (keyed by its
+    id, with no ticket): its mutations touch that one row."""
 
     ticket: Row | None
     comments: dict[str, Row | None] = field(default_factory=dict)
     attachments: dict[str, Row | None] = field(default_factory=dict)
+    articles: dict[str, Row | None] = field(default_factory=dict)
 
 
 def ticket_state(ticket: Row) -> workflow.TicketState:
@@ -187,6 +192,51 @@ def _add_attachment(family: Family, args: AddAttachmentArgs, actor: workflow.Act
     }
 
 
+def _create_article(family: Family, args: CreateArticleArgs, actor: workflow.Actor, at: str) -> None:
+    article_id = str(args.id)
+    if family.articles.get(article_id) is not None or not actor.is_staff:
+        return  # the server's row has arrived (it is the truth), or the server will refuse
+    family.articles[article_id] = {
+        "id": article_id,
+        "title": args.title,
+        "body": args.body,
+        "category_id": id_text(args.category_id),
+        "tags": tags_text(args.tags),
+        "status": args.status.value,
+        "author_id": str(actor.id),
+        "source_ticket_id": id_text(args.source_ticket_id),
+        "created_at": at,
+        "updated_at": at,
+        "version": 0,
+    }
+
+
+def _update_article(family: Family, args: UpdateArticleArgs, actor: workflow.Actor, at: str) -> None:
+    article = family.articles.get(str(args.article_id))
+    if article is None or not actor.is_staff:
+        return
+    changed = False
+    for name, change in args.changes.items():
+        if name == "tags":
+            current: Any = tags_of(article["tags"])
+            base, new = list(change.base or []), list(change.new or [])
+        else:
+            current, base, new = article[name], _cache_value(change.base), _cache_value(change.new)
+        if workflow.merge_field(current, base, new) == workflow.FieldMerge.APPLY:
+            article[name] = tags_text(new) if name == "tags" else new
+            changed = True
+    if changed:
+        article["updated_at"] = at
+
+
+def _set_article_status(family: Family, args: SetArticleStatusArgs, actor: workflow.Actor, at: str) -> None:
+    article = family.articles.get(str(args.article_id))
+    if article is None or not actor.is_staff or article["status"] == args.status.value:
+        return
+    article["status"] = args.status.value
+    article["updated_at"] = at
+
+
 #: How the client replays each mutation over the server's rows (a test checks every name has one).
 REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -195,6 +245,9 @@ REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]
     MutationName.ASSIGN: _assign,
     MutationName.ADD_COMMENT: _add_comment,
     MutationName.ADD_ATTACHMENT: _add_attachment,
+    MutationName.CREATE_ARTICLE: _create_article,
+    MutationName.UPDATE_ARTICLE: _update_article,
+    MutationName.SET_ARTICLE_STATUS: _set_article_status,
 }
 
 
@@ -208,6 +261,7 @@ def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.
         ticket=None if family.ticket is None else dict(family.ticket),
         comments={key: None if row is None else dict(row) for key, row in family.comments.items()},
         attachments={key: None if row is None else dict(row) for key, row in family.attachments.items()},
+        articles={key: None if row is None else dict(row) for key, row in family.articles.items()},
     )
     for mutation in mutations:
         name = mutation_name(mutation.name)

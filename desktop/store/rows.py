@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -66,13 +67,30 @@ def _keep(value: Any) -> Any:
     return value
 
 
+def tags_text(value: Any) -> str:
+    """A list of tags as the cache stores it: JSON text (already text: kept)."""
+    return value if isinstance(value, str) else json.dumps(list(value), ensure_ascii=False)
+
+
+def tags_of(value: str | None) -> list[str]:
+    """The list of tags a cached ``tags`` value holds."""
+    return [] if not value else [str(tag) for tag in json.loads(value)]
+
+
+def _normalizer(name: str) -> Callable[[Any], Any]:
+    if name == "tags":
+        return tags_text
+    if name.endswith("_at"):
+        return _time
+    if name == "id" or name.endswith("_id"):
+        return _id
+    return _keep
+
+
 @functools.cache
 def _normalizers(entity: str) -> dict[str, Callable[[Any], Any]]:
     """Per known field of ``entity``, what makes its wire value the cache's value."""
-    return {
-        name: _time if name.endswith("_at") else _id if name == "id" or name.endswith("_id") else _keep
-        for name in ENTITY_FIELDS[entity]
-    }
+    return {name: _normalizer(name) for name in ENTITY_FIELDS[entity]}
 
 
 def from_wire(entity: str, row: dict[str, Any]) -> Row:

@@ -127,6 +127,23 @@ attachments = Table(
     Column("created_at", String),
 )
 
+#: Knowledge-base articles (migration 7): every one for staff, published ones for users.
+#: ``tags`` is the list as JSON text (``["vpn", "remote access"]``), normalized as the server
+#: keeps it (``ticketing.schemas.normalize_tags``).
+articles = Table(
+    "articles",
+    metadata,
+    _id(),
+    Column("title", String),
+    Column("body", Text),
+    Column("category_id", String),
+    Column("tags", Text),
+    Column("status", String),
+    Column("author_id", String),
+    Column("source_ticket_id", String),
+    *_versioned(),
+)
+
 #: Protocol entity name -> its table.
 ENTITY_TABLES: dict[str, Table] = {
     "user": users,
@@ -136,6 +153,7 @@ ENTITY_TABLES: dict[str, Table] = {
     "comment": comments,
     "ticket_event": ticket_events,
     "attachment": attachments,
+    "article": articles,
 }
 
 # --- sync bookkeeping -----------------------------------------------------------------------
@@ -270,3 +288,11 @@ TICKET_INDEXES: tuple[Index, ...] = (
 )
 ix_priorities_key = Index("ix_priorities_key", priorities.c.key)
 ix_sync_problems_ticket_id = Index("ix_sync_problems_ticket_id", sync_problems.c.ticket_id)
+
+#: migration 7: the knowledge base's lists (by status or category, newest change first) and a
+#: ticket's linked articles
+ARTICLE_INDEXES: tuple[Index, ...] = (
+    Index("ix_articles_status_updated", articles.c.status, articles.c.updated_at, articles.c.id),
+    Index("ix_articles_category_updated", articles.c.category_id, articles.c.updated_at, articles.c.id),
+    Index("ix_articles_source_ticket", articles.c.source_ticket_id, articles.c.id),
+)

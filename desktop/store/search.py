@@ -3,13 +3,14 @@
 The index is SQLite FTS5 (migration 4): ``search_index`` is an external-content index over
 ``search_docs``, which holds one plain-text document per searchable thing. A document has a
 ``kind``: ``'ticket'`` (title; description as plain text, never its tags; every comment the
-cache holds) is the only one now, and knowledge-base articles will be another kind in the same
-two tables (their own title and body, no comments), so one query can search both and a
-``kind`` condition tells them apart. The index is built from the cache alone, and a cache holds
+cache holds) or ``'article'`` (a knowledge-base article's title and body, no comments), in the
+same two tables, so one query can search both and a ``kind`` condition tells them apart (the
+ticket searches here ask for ``'ticket'`` only). The index is built from the cache alone, and a cache holds
 only what its account may see (a requester's never holds internal notes), so the index can hold
 nothing more.
 
 Upkeep: triggers on ``tickets`` and ``comments`` note every changed ticket in ``search_stale``
+(and triggers on ``articles`` every changed article)
 (whatever wrote it: a pull page, a local command, a replay, a removal), and :func:`refresh`
 rewrites those documents before the transaction commits (``Store.write`` and the migrations
 call it), in bulk, so an initial sync pays one pass per page rather than work per row.
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # the store and its queries use this module: no import cycle 
     from desktop.store.queries import TicketRow
 
 KIND_TICKET = "ticket"
+KIND_ARTICLE = "article"
 #: bm25 weights of the index's columns: title, body (the description), comments.
 WEIGHTS = (10.0, 4.0, 1.0)
 #: Around a matched word in a snippet; control characters that :func:`document_text` removes
@@ -177,11 +179,50 @@ _WRITE_DOC = (
 )
 
 
+_ARTICLE_ROWS = (
+    "SELECT id, title, body FROM articles WHERE id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'article' ORDER BY ref_id LIMIT 2000)"
+)
+_ARTICLE_DROP_GONE = (
+    "DELETE FROM search_docs WHERE kind = 'article' AND ref_id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'article' ORDER BY ref_id LIMIT 2000) "
+    "AND ref_id NOT IN (SELECT id FROM articles)"
+)
+_ARTICLE_DONE = (
+    "DELETE FROM search_stale WHERE kind = 'article' AND ref_id IN "
+    "(SELECT ref_id FROM search_stale WHERE kind = 'article' ORDER BY ref_id LIMIT 2000)"
+)
+_WRITE_ARTICLE = (
+    "INSERT INTO search_docs (kind, ref_id, title, body, comments) VALUES ('article', ?, ?, ?, '') "
+    "ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body "
+    "WHERE title IS NOT excluded.title OR body IS NOT excluded.body"
+)
+
+
 def refresh(conn: Connection) -> None:
-    """Rewrite the documents of the tickets changed since the last refresh (``search_stale``),
-    in batches. ``Store.write`` calls this before each commit, so the index is current in
-    every committed state, except while a pull's pages defer it to the last page."""
-    while conn.exec_driver_sql("SELECT 1 FROM search_stale LIMIT 1").first() is not None:
+    """Rewrite the documents of the tickets and articles changed since the last refresh
+    (``search_stale``), in batches. ``Store.write`` calls this before each commit, so the index
+    is current in every committed state, except while a pull's pages defer it to the last page."""
+    _refresh_tickets(conn)
+    _refresh_articles(conn)
+
+
+def _refresh_articles(conn: Connection) -> None:
+    while conn.exec_driver_sql("SELECT 1 FROM search_stale WHERE kind = 'article' LIMIT 1").first():
+        docs = [
+            (str(article_id), document_text(title, rich=False), document_text(body, rich=True))
+            for article_id, title, body in conn.exec_driver_sql(_ARTICLE_ROWS)
+        ]
+        conn.exec_driver_sql(_ARTICLE_DROP_GONE)
+        if docs:
+            conn.exec_driver_sql(_WRITE_ARTICLE, docs)
+        conn.exec_driver_sql(_ARTICLE_DONE)
+
+
+def _refresh_tickets(conn: Connection) -> None:
+    while (
+        conn.exec_driver_sql("SELECT 1 FROM search_stale WHERE kind = 'ticket' LIMIT 1").first() is not None
+    ):
         comments: dict[str, list[str]] = {}
         for ticket_id, content in conn.exec_driver_sql(_BATCH_COMMENTS):
             comments.setdefault(str(ticket_id), []).append(document_text(content, rich=True))
@@ -201,9 +242,11 @@ def refresh(conn: Connection) -> None:
 
 
 def rebuild(conn: Connection) -> None:
-    """Index every ticket again from the cache's rows (a repair; migration 4 does the same)."""
-    conn.exec_driver_sql("DELETE FROM search_docs WHERE kind = 'ticket'")
+    """Index every ticket and article again from the cache's rows (a repair; migration 4 does
+    the same for tickets)."""
+    conn.exec_driver_sql("DELETE FROM search_docs WHERE kind IN ('ticket', 'article')")
     conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale SELECT 'ticket', id FROM tickets")
+    conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale SELECT 'article', id FROM articles")
     refresh(conn)
 
 
@@ -217,6 +260,23 @@ _MATCHES = text(
     "FROM search_index CROSS JOIN search_docs ON search_docs.doc_id = search_index.rowid "
     "WHERE search_index MATCH :fts AND search_docs.kind = 'ticket'"
 )
+
+
+_ARTICLE_MATCHES = (
+    "SELECT search_docs.ref_id FROM search_index "
+    "CROSS JOIN search_docs ON search_docs.doc_id = search_index.rowid "
+    "WHERE search_index MATCH ? AND search_docs.kind = 'article' "
+    "ORDER BY bm25(search_index, 10.0, 4.0, 1.0), search_docs.ref_id"
+)
+
+
+def article_ids(conn: Connection, search: str) -> list[str]:
+    """The articles whose title or body has ``search``'s words, best first (title above body);
+    for the knowledge base's search (a later step builds its window on this)."""
+    parsed = parse(search)
+    if parsed.match is None:
+        return []
+    return [str(ref_id) for (ref_id,) in conn.exec_driver_sql(_ARTICLE_MATCHES, (parsed.match,))]
 
 
 @functools.lru_cache(maxsize=64)

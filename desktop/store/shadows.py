@@ -81,7 +81,10 @@ def shadowed_tickets(conn: Connection) -> set[str]:
 
 
 def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
-    """Write a ticket's visible rows as shadow + replay; drop the shadows once nothing is pending."""
+    """Write a ticket's visible rows as shadow + replay; drop the shadows once nothing is pending.
+
+    ``ticket_id`` names the family: a ticket, or an article (whose mutations are queued under
+    the article's id)."""
     found = conn.execute(
         select(schema.shadows.c.entity, schema.shadows.c.row_id, schema.shadows.c.row).where(
             schema.shadows.c.ticket_id == ticket_id
@@ -97,14 +100,18 @@ def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
         ticket=rows.get(("ticket", ticket_id)),
         comments={row_id: row for (entity, row_id), row in rows.items() if entity == "comment"},
         attachments={row_id: row for (entity, row_id), row in rows.items() if entity == "attachment"},
+        articles={row_id: row for (entity, row_id), row in rows.items() if entity == "article"},
     )
     mutations = outbox.for_ticket(conn, ticket_id)
     result = replay(family, mutations, actor)
-    _write(conn, "ticket", ticket_id, result.ticket)
+    if ("ticket", ticket_id) in rows:  # an article's family has no ticket
+        _write(conn, "ticket", ticket_id, result.ticket)
     for comment_id, comment in result.comments.items():
         _write(conn, "comment", comment_id, comment)
     for attachment_id, attachment in result.attachments.items():
         _write(conn, "attachment", attachment_id, attachment)
+    for article_id, article in result.articles.items():
+        _write(conn, "article", article_id, article)
     if not mutations:
         conn.execute(delete(schema.shadows).where(schema.shadows.c.ticket_id == ticket_id))
 

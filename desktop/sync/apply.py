@@ -52,6 +52,7 @@ class _PageWriter:
         self.conn = conn
         self.families = shadows.index(conn)  # shadowed rows -> their ticket; fixed during a page
         self.tickets: set[str] = set()
+        self.articles: set[str] = set()
         self.rebuild: set[str] = set()
         self.reference = False
         # puts wait here and are written in bulk; anything that reads the tables flushes first
@@ -59,8 +60,13 @@ class _PageWriter:
         self._merges: dict[str, list[dict[str, object]]] = {}
 
     def change_set(self, settled: bool) -> ChangeSet:
+        # a rebuilt family is a ticket, or an article with pending mutations (its own family)
+        articles = self.articles | {key for key in self.rebuild if ("article", key) in self.families}
         return ChangeSet(
-            tickets=frozenset(self.tickets | self.rebuild), reference=self.reference, outbox=settled
+            tickets=frozenset((self.tickets | self.rebuild) - articles),
+            articles=frozenset(articles),
+            reference=self.reference,
+            outbox=settled,
         )
 
     def _note(self, entity: str, row_id: str, row: dict[str, object] | None) -> None:
@@ -68,6 +74,8 @@ class _PageWriter:
             self.reference = True
         elif entity == "ticket":
             self.tickets.add(row_id)
+        elif entity == "article":
+            self.articles.add(row_id)
         else:
             if row is None:  # a removal: the ticket is in the row we still hold
                 row = records.read(self.conn, entity, row_id)

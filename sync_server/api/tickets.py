@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from sync_server.api.deps import PrincipalDep, SessionDep, errors
 from sync_server.api.limits import limit
 from sync_server.services.helpdesk import ticket_queries, tickets
+from sync_server.services.knowledge import article_queries, articles
 from sync_server.services.rate_limits import RateAction
 from ticketing.schemas import (
+    ArticleOut,
     CommentCreate,
     CommentOut,
     EventOut,
@@ -92,3 +94,9 @@ def list_events(key: TicketKey, session: SessionDep, principal: PrincipalDep) ->
     """The ticket's history: who changed status, priority, assignee or category, and when."""
     ticket = tickets.find_ticket(session, principal, key)
     return ticket_queries.list_events(session, principal, ticket.id)
+
+
+@router.get("/{key}/articles", response_model=list[ArticleOut])
+def list_linked_articles(key: TicketKey, session: SessionDep, principal: PrincipalDep) -> list[ArticleOut]:
+    """The knowledge-base articles made from this ticket (published ones only for end users)."""
+    return [article_queries.article_out(a) for a in articles.linked_articles(session, principal, key)]

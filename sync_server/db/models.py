@@ -30,10 +30,10 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ticketing.domain import FIRST_TICKET_NUMBER, Role, Status
+from ticketing.domain import FIRST_TICKET_NUMBER, ArticleStatus, Role, Status
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -237,6 +237,27 @@ class TicketEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
+class Article(TimestampMixin, Base):
+    """A knowledge-base article: staff write drafts and publish them; users read published ones."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(ArticleStatus)})", name="status"),
+        Index("ix_articles_status_updated", "status", "updated_at", "id"),
+        Index("ix_articles_category_updated", "category_id", "updated_at", "id"),
+        Index("ix_articles_tags", "tags", postgresql_using="gin"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("categories.id"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    status: Mapped[str] = mapped_column(String(16), server_default=ArticleStatus.DRAFT.value)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    source_ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+
+
 class Setting(Base):
     """One admin setting group (``agent_visibility``, ``smtp``...) as a JSON document."""
 
@@ -291,6 +312,7 @@ SYNCED_MODELS: tuple[type[Base], ...] = (
     Comment,
     Attachment,
     TicketEvent,
+    Article,
 )
 
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Category, User
+from sync_server.db.models import Category, Ticket, User
 from sync_server.services import clock
 from sync_server.services.helpdesk import catalog, tickets
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
-from ticketing.domain import AgentVisibility, Role, Status
-from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch, UserCreate
+from sync_server.services.knowledge import articles
+from ticketing.domain import AgentVisibility, ArticleStatus, Role, Status
+from ticketing.schemas import ArticleCreate, CommentCreate, TicketCreate, TicketPatch, UserCreate
 
 #: (name, email, password, role) of every demo account; the first three are the README's.
 DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
@@ -357,6 +358,7 @@ def seed_demo(session: Session) -> bool:
                 categories=categories,
                 story_clock=story_clock,
             )
+    _seed_articles(session, agents[0], categories)
     return True
 
 
@@ -397,3 +399,30 @@ def _tell(
     if story.status == Status.CLOSED:
         story_clock.wait(2, 48)
         tickets.update_ticket(session, _principal(requester), key, TicketPatch(status=Status.CLOSED))
+
+
+def _seed_articles(session: Session, agent: User, categories: dict[str, uuid.UUID]) -> None:
+    """A knowledge base in use: drafts from the first solved tickets (still drafts: they quote
+    their requesters' words, which an agent rewrites before publishing) and one published
+    article written from scratch."""
+    staff = _principal(agent)
+    solved = session.scalars(
+        select(Ticket.id)
+        .where(Ticket.status.in_([Status.RESOLVED.value, Status.CLOSED.value]))
+        .order_by(Ticket.number)
+        .limit(2)
+    ).all()
+    for ticket_id in solved:
+        articles.article_from_ticket(session, staff, str(ticket_id))
+    body = (
+        "<p>Open <b>Settings → Account</b>, choose <i>Change password</i> and follow the steps."
+        " The new password works everywhere within five minutes.</p>"
+    )
+    data = ArticleCreate(
+        title="How to reset your password",
+        body=body,
+        category_id=categories.get("Login Issue"),
+        tags=["password", "account"],
+        status=ArticleStatus.PUBLISHED,
+    )
+    articles.create_article(session, staff, data)

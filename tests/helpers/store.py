@@ -86,6 +86,17 @@ def event_row(
     )
 
 
+def article_row(author: uuid.UUID, **fields: Any) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "title": "Printer jams",
+        "body": "<p>Open the <b>tray</b>.</p>",
+        "tags": ["printer", "hardware"],
+        "status": "published",
+        "author_id": author,
+    }
+    return _row("article", **{**defaults, **fields})
+
+
 def put(bucket: str, entity: str, row: dict[str, Any], fields: Iterable[str] | None = None) -> Change:
     """A PUT as ``bucket`` carries it (only ``fields`` of the row, if given)."""
     carried = {k: v for k, v in row.items() if fields is None or k in fields}

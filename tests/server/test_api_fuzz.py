@@ -81,7 +81,13 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
             "rich text whose markup sanitizes to nothing (`<Wv...`, a lone tag) is refused as empty;"
             " the schema can say 'not only white space' but not what an HTML sanitizer keeps",
         )
-        for operation in ("POST /api/tickets", "PATCH /api/tickets/{key}", "POST /api/tickets/{key}/comments")
+        for operation in (
+            "POST /api/tickets",
+            "PATCH /api/tickets/{key}",
+            "POST /api/tickets/{key}/comments",
+            "POST /api/kb/articles",
+            "PATCH /api/kb/articles/{article_id}",
+        )
     ),
     *(
         (
@@ -194,8 +200,14 @@ def _build(engine: Engine, identity: str) -> Target:
     assert agent.post(f"/api/tickets/{key}/comments", json={"content": "Which model?"}).status_code == 201
     note = {"content": "dead", "is_internal": True}
     assert agent.post(f"/api/tickets/{key}/comments", json=note).status_code == 201
+    article = admin.post(
+        "/api/kb/articles", json={"title": "Reboot", "body": "<p>x</p>", "status": "published"}
+    )
+    assert article.status_code == 201, article.text
     real_paths = {
         "key": key,
+        "ticket_key": key,
+        "article_id": article.json()["id"],
         # never the caller's own id: a password reset there would end the session under test
         "user_id": user.id if identity == "admin" else admin.id,
         "category_id": first["category_id"],
@@ -265,8 +277,16 @@ def _assert_json_error(case: Any, response: Any) -> None:
     assert set(body) <= set(ApiError.model_fields), where
 
 
+#: Operations a plain user is refused outright besides those: writing the knowledge base.
+STAFF_ONLY = frozenset(
+    {
+        "POST /api/kb/articles",
+        "PATCH /api/kb/articles/{article_id}",
+        "POST /api/kb/articles/from-ticket/{ticket_key}",
+    }
+)
 #: Operations an identity is refused outright (tests/server/test_api_permissions.py): fuzzed as admin.
-REFUSED = {"admin": frozenset(), "agent": ADMIN_ONLY, "user": ADMIN_ONLY}
+REFUSED = {"admin": frozenset(), "agent": ADMIN_ONLY, "user": ADMIN_ONLY | STAFF_ONLY}
 #: Operations each identity must reach with a success, so that the run is known to get past
 #: authentication and validation into the services.
 MUST_SUCCEED = {

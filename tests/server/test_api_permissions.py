@@ -110,6 +110,20 @@ MATRIX: tuple[tuple[str, str, str, Any, tuple[int, ...]], ...] = (
         {"notifications": {"ticket_created": False}},       (401, 403,  403,  403,  403,    403,     200)),
     ("read audit log",            "GET",   "/api/admin/audit",           None,
                                                             (401, 403,  403,  403,  403,    403,     200)),
+    ("list articles",             "GET",   "/api/kb/articles",           None,
+                                                            (401, 200,  200,  200,  200,    200,     200)),
+    ("write article",             "POST",  "/api/kb/articles",
+        {"title": "How to", "body": "<p>steps</p>"},        (401, 403,  403,  201,  201,    201,     201)),
+    ("read published article",    "GET",   "/api/kb/articles/{published}", None,
+                                                            (401, 200,  200,  200,  200,    200,     200)),
+    ("read draft article",        "GET",   "/api/kb/articles/{draft}",   None,
+                                                            (401, 404,  404,  200,  200,    200,     200)),
+    ("edit article",              "PATCH", "/api/kb/articles/{published}", {"title": "Edited"},
+                                                            (401, 403,  403,  200,  200,    200,     200)),
+    ("publish article",           "PATCH", "/api/kb/articles/{draft}",   {"status": "published"},
+                                                            (401, 403,  403,  200,  200,    200,     200)),
+    ("list a ticket's articles",  "GET",   T + "/articles",              None,
+                                                            (401, 200,  404,  200,  404,    200,     200)),
     ("volume report",             "GET",   "/api/reports/volume",        None,
                                                             (401, 403,  403,  403,  403,    403,     200)),
     ("backlog report",            "GET",   "/api/reports/backlog",       None,
@@ -140,6 +154,8 @@ class World:
     internal_note: str
     category_id: str
     priority_id: str
+    draft_id: str = ""
+    published_id: str = ""
 
     def account(self, principal: str) -> Account | None:
         """The logged-in account behind a principal; visibility is set by :func:`act_as`."""
@@ -179,6 +195,13 @@ def world(migrated_engine: Engine) -> World:
     assert reply.status_code == note.status_code == 201
     other_ticket = submit(accounts["other"], "Mouse is sticky")
     priorities = accounts["admin"].get("/api/priorities").json()
+    articles = {
+        status: accounts["admin"].post(
+            "/api/kb/articles", json={"title": f"A {status} one", "body": "<p>x</p>", "status": status}
+        )
+        for status in ("draft", "published")
+    }
+    assert all(response.status_code == 201 for response in articles.values())
     return World(
         app,
         client,
@@ -190,6 +213,8 @@ def world(migrated_engine: Engine) -> World:
         note.json()["id"],
         category_id=accounts["admin"].get("/api/categories").json()[0]["id"],
         priority_id=next(p["id"] for p in priorities if p["key"] == "Low"),
+        draft_id=articles["draft"].json()["id"],
+        published_id=articles["published"].json()["id"],
     )
 
 
@@ -226,6 +251,8 @@ def _placeholders(world: World, account: Account | None) -> dict[str, str]:
         "someone": someone,
         "category": world.category_id,
         "priority": world.priority_id,
+        "draft": world.draft_id,
+        "published": world.published_id,
     }
 
 

@@ -30,13 +30,19 @@ from sync_server.db.session import make_session_factory
 from sync_server.services.helpdesk import tickets
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
-from sync_server.services.sync.readable import readable_comments, readable_events, readable_tickets
+from sync_server.services.knowledge import articles
+from sync_server.services.sync.readable import (
+    readable_articles,
+    readable_comments,
+    readable_events,
+    readable_tickets,
+)
 from tests.helpers.api import Account, login, submit
 from ticketing import visibility as vis
 from ticketing import workflow
-from ticketing.domain import AgentVisibility, Role, Status
+from ticketing.domain import AgentVisibility, ArticleStatus, Role, Status
 from ticketing.protocol import ENTITY_FIELDS
-from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch, UserCreate
+from ticketing.schemas import ArticleCreate, CommentCreate, TicketCreate, TicketPatch, UserCreate
 from ticketing.workflow import Actor, TicketState
 
 # --- (a) the pure rules ---------------------------------------------------------------------
@@ -277,6 +283,11 @@ def _build_mixed(session: Session) -> Mixed:
         if count % 3 == 0:
             tickets.update_ticket(session, staff, key, TicketPatch(status=Status.ON_HOLD, priority="High"))
         count += 1
+    for n, status in enumerate((ArticleStatus.DRAFT, ArticleStatus.PUBLISHED, ArticleStatus.PUBLISHED)):
+        made = articles.create_article(
+            session, Principal(a1, AgentVisibility.ASSIGNED), ArticleCreate(title=f"a{n}", body="<p>b</p>")
+        )
+        articles.set_status(session, staff, made.id, status)
     return Mixed(users, count)
 
 
@@ -289,6 +300,7 @@ def test_read_helpers_return_exactly_what_the_buckets_allow(engine: Engine) -> N
         }
         comments = session.execute(text("SELECT id, ticket_id, is_internal FROM comments")).all()
         events = session.execute(text("SELECT id, ticket_id FROM ticket_events")).all()
+        kb = session.execute(text("SELECT id, status FROM articles")).all()
         assert len(owners) == mixed.ticket_count == 12
         assert sum(c.is_internal for c in comments) == 12
 
@@ -310,6 +322,12 @@ def test_read_helpers_return_exactly_what_the_buckets_allow(engine: Engine) -> N
             got_tickets = {t.id for t in session.scalars(readable_tickets(principal))}
             got_comments = {c.id for c in session.scalars(readable_comments(principal))}
             got_events = {e.id for e in session.scalars(readable_events(principal))}
+            want_articles = {
+                a.id for a in kb if vis.can_see(subscribed, vis.article_buckets(ArticleStatus(a.status)))
+            }
+            got_articles = {a.id for a in session.scalars(readable_articles(principal))}
+            assert got_articles == want_articles, user.email
+            assert len(got_articles) == (2 if user.role == Role.USER else 3), user.email
             who = f"{user.email} ({setting})"
             assert got_tickets == want_tickets, who
             assert got_comments == want_comments, who
@@ -335,6 +353,7 @@ TABLES = {
     "ticket": "tickets",
     "comment": "comments",
     "ticket_event": "ticket_events",
+    "article": "articles",
 }
 Key = tuple[str, uuid.UUID]
 
@@ -364,6 +383,8 @@ def _buckets_now(conn: Connection) -> dict[Key, frozenset[str]]:
         buckets[("comment", r.id)] = vis.comment_buckets(*owners[r.ticket_id], r.is_internal)
     for r in conn.execute(text("SELECT id, ticket_id FROM ticket_events")):
         buckets[("ticket_event", r.id)] = vis.ticket_buckets(*owners[r.ticket_id])
+    for r in conn.execute(text("SELECT id, status FROM articles")):
+        buckets[("article", r.id)] = vis.article_buckets(r.status)
     return buckets
 
 
@@ -449,6 +470,14 @@ def test_the_change_log_follows_every_row_into_and_out_of_its_buckets(engine: En
         lambda: ann.post(f"/api/tickets/{t2}/comments", json={"content": "ordered", "is_internal": True}), 201
     )
     step(lambda: vic.patch(f"/api/tickets/{t2}", json={"status": "Closed"}))
+    # knowledge base: written by an agent under "assigned" visibility, published, unpublished
+    article = step(lambda: ann.post(f"/api/kb/articles/from-ticket/{t2}"), 201).json()
+    kb = f"/api/kb/articles/{article['id']}"
+    step(lambda: uma.patch(kb, json={"status": "published"}), 403)
+    step(lambda: ann.patch(kb, json={"status": "published", "tags": ["mouse"]}))
+    step(lambda: admin.patch(kb, json={"title": "Sticky mouse"}))
+    step(lambda: ann.patch(kb, json={"status": "draft"}))
+    kept = step(lambda: admin.post("/api/kb/articles", json=_article("Kept", "published")), 201).json()
     # reference data and accounts
     category = step(lambda: admin.post("/api/categories", json={"name": "Furniture"}), 201).json()
     step(lambda: admin.patch(f"/api/categories/{category['id']}", json={"name": "Desks", "is_active": False}))
@@ -464,7 +493,7 @@ def test_the_change_log_follows_every_row_into_and_out_of_its_buckets(engine: En
     step(lambda: admin.patch(f"/api/users/{ben.id}", json={"role": "user"}))  # Ben leaves the staff
     step(lambda: admin.patch(f"/api/users/{vic.id}", json={"is_active": False}))
     step(lambda: uma.patch("/api/me", json={"name": "Uma Renamed", "notify_email": False}))
-    assert watch.steps == 24
+    assert watch.steps == 30
 
     with engine.connect() as conn:
         now = _buckets_now(conn)
@@ -487,6 +516,10 @@ def test_the_change_log_follows_every_row_into_and_out_of_its_buckets(engine: En
     assert _op(ops, note_key, vis.requester_bucket(uuid.UUID(uma.id))) is None
     assert _op(ops, ("user", uuid.UUID(ben.id)), vis.DIRECTORY) == "REMOVE"
     assert _op(ops, ("user", uuid.UUID(new["id"])), vis.DIRECTORY) == "PUT"
+    unpublished = ("article", uuid.UUID(article["id"]))
+    assert _op(ops, unpublished, vis.KB_PUBLISHED) == "REMOVE"
+    assert _op(ops, unpublished, vis.KB_ALL) == "PUT"
+    assert _op(ops, ("article", uuid.UUID(kept["id"])), vis.KB_PUBLISHED) == "PUT"
     for event_id in early_events:
         assert (
             _op(ops, ("ticket_event", uuid.UUID(event_id)), vis.assignee_bucket(uuid.UUID(ann.id)))
@@ -532,3 +565,7 @@ def test_reading_through_the_api_matches_the_helpers(engine: Engine, setting: Ag
         assert shown == {mine["number"]}
     else:
         assert shown == {mine["number"], other["number"]}
+
+
+def _article(title: str, status: str) -> dict[str, Any]:
+    return {"title": title, "body": "<p>steps</p>", "status": status}

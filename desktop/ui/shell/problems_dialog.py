@@ -37,6 +37,9 @@ ACTION_NAMES: dict[MutationName, str] = {
     MutationName.ASSIGN: "Assignment",
     MutationName.ADD_COMMENT: "Reply",
     MutationName.ADD_ATTACHMENT: "Attachment",
+    MutationName.CREATE_ARTICLE: "New article",
+    MutationName.UPDATE_ARTICLE: "Article edit",
+    MutationName.SET_ARTICLE_STATUS: "Article publishing",
 }
 
 
@@ -53,7 +56,7 @@ def details_html(problem: queries.Problem) -> str:
     parts = [f"<p><b>{escape(describe(problem))}</b></p>"]
     if problem.created_at is not None:
         parts.append(f"<p>Made {escape(local_time(problem.created_at))}</p>")
-    if problem.name == MutationName.UPDATE_TICKET:
+    if problem.name in (MutationName.UPDATE_TICKET, MutationName.UPDATE_ARTICLE):
         for field, change in dict(problem.args.get("changes", {})).items():
             server = (problem.server_values or {}).get(field)
             parts.append(
@@ -61,8 +64,10 @@ def details_html(problem: queries.Problem) -> str:
                 + (f", server <i>{escape(str(server))}</i>" if server is not None else "")
                 + "</p>"
             )
-    elif problem.name in (MutationName.ADD_COMMENT, MutationName.CREATE_TICKET):
-        text = problem.args.get("content") or problem.args.get("description") or ""
+    elif problem.name in (MutationName.ADD_COMMENT, MutationName.CREATE_TICKET, MutationName.CREATE_ARTICLE):
+        text = (
+            problem.args.get("content") or problem.args.get("description") or problem.args.get("body") or ""
+        )
         title = problem.args.get("title")
         if title:
             parts.append(f"<p>Title: {escape(str(title))}</p>")

@@ -16,27 +16,38 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Comment, Ticket
+from sync_server.db.models import Article, Comment, Ticket
 from sync_server.errors import Conflict, Invalid
 from sync_server.services.files import attachments
 from sync_server.services.helpdesk import tickets
 from sync_server.services.identity.principal import Principal
+from sync_server.services.knowledge import articles
 from ticketing import workflow
 from ticketing.protocol import (
     MUTATION_ARGS,
     AddAttachmentArgs,
     AddCommentArgs,
     AssignArgs,
+    CreateArticleArgs,
     CreateTicketArgs,
     Mutation,
     MutationArgs,
     MutationName,
     MutationStatus,
+    SetArticleStatusArgs,
     TransitionStatusArgs,
+    UpdateArticleArgs,
     UpdateTicketArgs,
     mutation_name,
 )
-from ticketing.schemas import AttachmentCreate, CommentCreate, TicketCreate, TicketPatch
+from ticketing.schemas import (
+    ArticleCreate,
+    ArticlePatch,
+    AttachmentCreate,
+    CommentCreate,
+    TicketCreate,
+    TicketPatch,
+)
 
 
 @dataclass
@@ -132,6 +143,54 @@ def _add_attachment(session: Session, principal: Principal, args: AddAttachmentA
     return Outcome()
 
 
+def _create_article(session: Session, principal: Principal, args: CreateArticleArgs) -> Outcome:
+    existing = session.get(Article, args.id)
+    if existing is not None:
+        if existing.author_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("An article with this id already exists.", code="duplicate_id")
+    data = ArticleCreate.model_validate(args.model_dump())
+    articles.create_article(session, principal, data, written_offline=True)
+    return Outcome()
+
+
+def _update_article(session: Session, principal: Principal, args: UpdateArticleArgs) -> Outcome:
+    articles.require_staff(principal)
+    article = articles.find_article(session, principal, args.article_id, lock=True)
+    apply: dict[str, Any] = {}
+    conflicts: dict[str, Any] = {}
+    for name, change in args.changes.items():
+        current = _comparable(getattr(article, name))
+        new = change.new
+        if name == "tags":  # compared as the server keeps them (normalized)
+            new = ArticlePatch.model_validate({"tags": change.new}).tags
+            base = ArticlePatch.model_validate({"tags": change.base or []}).tags
+        else:
+            base = change.base
+        merge = workflow.merge_field(current, _comparable(base), _comparable(new))
+        if merge == workflow.FieldMerge.APPLY:
+            apply[name] = new
+        elif merge == workflow.FieldMerge.CONFLICT:
+            conflicts[name] = current
+    if apply:
+        articles.update_article(session, principal, article.id, ArticlePatch.model_validate(apply))
+    if conflicts:
+        fields = ", ".join(sorted(conflicts))
+        return Outcome(
+            "conflict", "field_conflict", f"Someone else changed {fields} meanwhile.", server_values=conflicts
+        )
+    return Outcome()
+
+
+def _set_article_status(session: Session, principal: Principal, args: SetArticleStatusArgs) -> Outcome:
+    articles.require_staff(principal)
+    article = articles.find_article(session, principal, args.article_id, lock=True)
+    if article.status == args.status.value:
+        return Outcome(code="no_change")
+    articles.set_status(session, principal, article.id, args.status)
+    return Outcome()
+
+
 #: How the server applies each mutation (a test checks that every name has one).
 APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -140,6 +199,9 @@ APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.ASSIGN: _assign,
     MutationName.ADD_COMMENT: _add_comment,
     MutationName.ADD_ATTACHMENT: _add_attachment,
+    MutationName.CREATE_ARTICLE: _create_article,
+    MutationName.UPDATE_ARTICLE: _update_article,
+    MutationName.SET_ARTICLE_STATUS: _set_article_status,
 }
 
 

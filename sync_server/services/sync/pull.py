@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import (
+    Article,
     Attachment,
     Base,
     Category,
@@ -62,6 +63,7 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "comment": Comment,
     "ticket_event": TicketEvent,
     "attachment": Attachment,
+    "article": Article,
 }
 
 _COUNT = text(

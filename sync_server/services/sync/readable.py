@@ -1,6 +1,6 @@
 """What a principal may read, written once per entity and derived from its sync buckets.
 
-Every endpoint that returns tickets, comments, attachments or history starts from these
+Every endpoint that returns tickets, comments, attachments, history or articles starts from these
 statements, so a role's view through the REST API is exactly its view through sync.
 """
 
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
-from sync_server.db.models import Attachment, Comment, Ticket, TicketEvent
+from sync_server.db.models import Article, Attachment, Comment, Ticket, TicketEvent
 from sync_server.services.identity.principal import Principal
 from ticketing import visibility
+from ticketing.domain import ArticleStatus
 
 
 def ticket_condition(buckets: frozenset[str]) -> ColumnElement[bool]:
@@ -83,3 +84,16 @@ def readable_attachments(principal: Principal) -> Select[Attachment]:
         .join(Ticket, Ticket.id == Attachment.ticket_id)
         .where(attachment_condition(principal))
     )
+
+
+def article_condition(buckets: frozenset[str]) -> ColumnElement[bool]:
+    """Rows of ``articles`` in at least one of ``buckets`` (see ``visibility.article_buckets``)."""
+    if visibility.KB_ALL in buckets:
+        return true()
+    if visibility.KB_PUBLISHED in buckets:
+        return Article.status == ArticleStatus.PUBLISHED.value
+    return false()
+
+
+def readable_articles(principal: Principal) -> Select[Article]:
+    return select(Article).where(article_condition(principal.buckets))
