@@ -142,6 +142,19 @@ class Ticket(TimestampMixin, Base):
         Index("ix_tickets_status_updated", "status", "updated_at"),
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_resolved_at", "resolved_at"),
+        # the agents report: tickets grouped by assignee and by resolver, read from the index
+        Index(
+            "ix_tickets_assignee_created",
+            "assignee_id",
+            "created_at",
+            postgresql_include=["first_response_at", "category_id", "priority"],
+        ),
+        Index(
+            "ix_tickets_resolver_resolved",
+            "resolved_by_id",
+            "resolved_at",
+            postgresql_include=["created_at", "status", "category_id", "priority"],
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -164,7 +177,7 @@ class Ticket(TimestampMixin, Base):
     #: how often the ticket went from Resolved or Closed back to an active status
     reopen_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     #: who set the latest Resolved (kept through a reopen)
-    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     #: the title's words for the reports' terms (``report_words``: no stop words, no stems), kept
     #: by PostgreSQL; never read with the ticket
     title_words: Mapped[str | None] = mapped_column(
@@ -225,6 +238,15 @@ class TicketEvent(Base):
             "ticket_id",
             "created_at",
             postgresql_where=text("field = 'status'"),
+        ),
+        #: the latest resolution of a ticket before a moment (which resolution a reopen undid)
+        Index(
+            "ix_ticket_events_resolutions",
+            "ticket_id",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_include=["actor_id"],
+            postgresql_where=text("field = 'status' AND new_value = 'Resolved'"),
         ),
     )
 
