@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from bench.dataset import WORDS
 from bench.server_load import drop_database, fresh_database
 from sync_server.app import create_app
 from sync_server.db.session import make_engine, make_session_factory
@@ -35,21 +36,6 @@ from sync_server.settings import sqlalchemy_url
 from ticketing.domain import DEFAULT_PRIORITIES, Role, new_id
 from ticketing.schemas import UserCreate
 
-WORDS = [
-    "printer",
-    "laptop",
-    "vpn",
-    "password",
-    "outlook",
-    "monitor",
-    "dock",
-    "wifi",
-    "teams",
-    "excel",
-    "login",
-    "badge",
-    "scanner",
-]
 REPORTS = ("volume", "backlog", "resolution", "agents", "categories")
 PASSWORD = "bench-password-1"
 
