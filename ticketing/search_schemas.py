@@ -38,7 +38,8 @@ class SearchQuery(Input):
         description='Words (all must match), `"a phrase"`, `-word` to exclude, `or`; the last'
         " word also matches as a prefix. `#1042` or `TKT-1042` finds that ticket first. Filters"
         " of tickets and comments: `status:open` (`open`, `in-progress`, `on-hold`, `resolved`,"
-        " `closed`), `priority:<key>`, `assignee:me`; another `key:value` is a plain word."
+        " `closed`), `priority:<key>`, `assignee:me` (alone, they list the tickets they keep;"
+        " any filter leaves articles out); another `key:value` is a plain word."
     )
     kind: SearchKind | None = Field(default=None, description="Only hits of this kind.")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)

@@ -181,6 +181,12 @@ def test_status_priority_and_assignee_filters(people: dict[str, Account]) -> Non
     assert ids(people["other_agent"], "scanner assignee:me") == set()
     assert len(ids(user, "scanner")) == 4  # with the article, which any filter leaves out
     assert ids(user, "scanner colour:blue") == set()  # an unknown key:value is a plain word
+    # filters alone list the tickets they keep (no comments: nothing to match in them)
+    assert ids(user, "status:in-progress") == {working["id"]}
+    assert ids(agent, "assignee:me priority:high") == {working["id"]}
+    assert ids(user, "status:open") == {open_one["id"]}
+    assert ids(people["other"], "status:open") == set()
+    assert hits(user, "status:in-progress")[0]["snippet"] == "It jams on page two."
 
 
 def test_bad_filter_values_cursors_and_limits_are_422(people: dict[str, Account]) -> None:

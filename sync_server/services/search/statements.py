@@ -83,6 +83,13 @@ def _tickets(parsed: ParsedQuery, principal: Principal, query: ColumnElement[obj
     ).where(*conditions, *_ticket_filters(parsed, principal))
 
 
+def _filtered(parsed: ParsedQuery, principal: Principal) -> _Hits:
+    """Filters without words (``status:open assignee:me``): the tickets they keep, all alike."""
+    return select(
+        _kind(SearchKind.TICKET), Ticket.id.label("id"), cast(literal(0.0), Float).label("rank")
+    ).where(ticket_condition(principal.buckets), *_ticket_filters(parsed, principal))
+
+
 def _jump(parsed: ParsedQuery, principal: Principal) -> _Hits:
     return select(
         _kind(SearchKind.TICKET),
@@ -128,6 +135,8 @@ def hits(
             parts.append(_comments(parsed, principal, query))
         if SearchKind.ARTICLE in wanted and not parsed.filters_tickets:
             parts.append(_articles(principal, query))
+    elif parsed.filters_tickets and SearchKind.TICKET in wanted:
+        parts.append(_filtered(parsed, principal))
     if not parts:
         return None
     united: CompoundSelect[str, uuid.UUID, float] | _Hits = union_all(*parts) if len(parts) > 1 else parts[0]
