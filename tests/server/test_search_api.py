@@ -15,9 +15,10 @@ from sqlalchemy import Engine, text
 from sync_server.db.models import User
 from sync_server.db.session import make_session_factory
 from sync_server.services.identity.principal import Principal
+from sync_server.services.search import cursor as search_cursor
 from sync_server.services.search import statements, syntax
 from tests.helpers.api import Account, assert_error, login, submit
-from ticketing.domain import AgentVisibility, Role
+from ticketing.domain import AgentVisibility, Role, Status
 from ticketing.search_schemas import SearchKind
 
 
@@ -273,3 +274,33 @@ def test_the_ticket_search_uses_the_gin_index(people: dict[str, Account], engine
         session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(session.scalars(text(f"EXPLAIN {sql}")))
     assert "ix_tickets_search" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("q", "words", "prefix"),
+    [
+        ("printer jam", "printer", "jam"),
+        ('"paper jam"', '"paper jam"', None),
+        ("printer -jam", "printer -jam", None),
+        ("printer or scanner", "printer or scanner", None),
+        ("status:open printer", "", "printer"),
+        ("colour:blue", "colour:blue", None),
+    ],
+)
+def test_the_query_syntax(q: str, words: str, prefix: str | None) -> None:
+    parsed = syntax.parse(q, {"high": "High"})
+    assert (parsed.words, parsed.prefix) == (words, prefix)
+
+
+def test_filters_and_numbers_are_parsed_out() -> None:
+    parsed = syntax.parse('Status:"On Hold" priority:HIGH assignee:Me vpn', {"high": "High"})
+    assert (parsed.status, parsed.priority, parsed.assignee_me) == (Status.ON_HOLD, "High", True)
+    assert syntax.parse("#1042", {}).ticket_number == 1042
+    assert syntax.parse(" TKT-7 ", {}).ticket_number == 7
+    assert syntax.parse("1042", {}).ticket_number is None  # a bare number is a word
+    assert syntax.parse("TKT-7 printer", {}).ticket_number is None
+
+
+def test_a_cursor_round_trips_exactly() -> None:
+    position = search_cursor.Position(0.1 + 0.2, SearchKind.COMMENT, uuid.uuid4())
+    assert search_cursor.decode(search_cursor.encode(position)) == position
