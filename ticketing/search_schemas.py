@@ -3,7 +3,8 @@ and the client (to show the hits).
 
 A snippet is plain text escaped as HTML (``&lt;``, ``&amp;``...) in which the matched words
 are wrapped in ``<mark>`` and ``</mark>``: those two tags are the only markup it ever holds,
-so a client may show it as HTML, or unescape it after taking the marks out.
+so a client may show it as HTML, or unescape it after taking the marks out. Titles are plain
+text, as everywhere else in the API.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ class SearchResult(BaseModel):
     ticket_number: str | None = Field(
         description="`TKT-1042`: the ticket's number, or the commented ticket's; null for articles."
     )
-    title: str = Field(description="The ticket's or article's title (a comment's ticket's title).")
+    title: str = Field(
+        description="The ticket's or article's title (a comment's ticket's title): plain text, as"
+        " in the ticket's own answer, to be escaped by whoever shows it as HTML."
+    )
     snippet: str = Field(description="Escaped plain text with the matches in `<mark>...</mark>`.")
     rank: float
 
