@@ -14,7 +14,6 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
-    false,
     func,
     literal,
     or_,
@@ -149,7 +148,6 @@ def hits(
                 and_(
                     page.c.rank == after.rank, tuple_(page.c.kind, page.c.id) > (after.kind.value, after.id)
                 ),
-                false(),
             )
         )
     return statement.order_by(page.c.rank.desc(), page.c.kind, page.c.id).limit(limit)
