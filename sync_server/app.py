@@ -33,6 +33,7 @@ from sync_server.api import (
     contract,
     kb,
     reports,
+    search,
     settings_api,
     sync,
     tickets,
@@ -217,7 +218,19 @@ def create_app(
     )
     install_error_handlers(app)
     install_protocol_gate(app)
-    for module in (auth, users, tickets, attachments, catalog, settings_api, sync, audit, reports, kb):
+    for module in (
+        auth,
+        users,
+        tickets,
+        attachments,
+        catalog,
+        settings_api,
+        sync,
+        audit,
+        reports,
+        kb,
+        search,
+    ):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from sync_server.db import search_vectors
 from ticketing.domain import FIRST_TICKET_NUMBER, ArticleStatus, Role, Status
 
 NAMING = {
@@ -155,6 +156,7 @@ class Ticket(TimestampMixin, Base):
             "resolved_at",
             postgresql_include=["created_at", "status", "category_id", "priority"],
         ),
+        Index("ix_tickets_search", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -185,6 +187,11 @@ class Ticket(TimestampMixin, Base):
         Computed("to_tsvector('report_words'::regconfig, (title)::text)", persisted=True),
         deferred=True,
     )
+    #: what ``GET /api/search`` matches (title weight A, the tag-stripped description B), kept
+    #: by PostgreSQL; never read with the ticket
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, Computed(search_vectors.TICKET_VECTOR, persisted=True), deferred=True
+    )
 
 
 class Comment(Base):
@@ -194,6 +201,7 @@ class Comment(Base):
     #: a staff member's comments by time, with what the reports count of them
     __table_args__ = (
         Index("ix_comments_author_created", "author_id", "created_at", postgresql_include=["is_internal"]),
+        Index("ix_comments_search", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -202,6 +210,10 @@ class Comment(Base):
     content: Mapped[str] = mapped_column(Text)
     is_internal: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    #: the tag-stripped content for ``GET /api/search``, kept by PostgreSQL, never read with the row
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, Computed(search_vectors.COMMENT_VECTOR, persisted=True), deferred=True
+    )
 
 
 class Attachment(Base):
@@ -268,6 +280,7 @@ class Article(TimestampMixin, Base):
         Index("ix_articles_status_updated", "status", "updated_at", "id"),
         Index("ix_articles_category_updated", "category_id", "updated_at", "id"),
         Index("ix_articles_tags", "tags", postgresql_using="gin"),
+        Index("ix_articles_search", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -278,6 +291,10 @@ class Article(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), server_default=ArticleStatus.DRAFT.value)
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     source_ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    #: title (A) and tag-stripped body (B) for ``GET /api/search``, kept by PostgreSQL
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR, Computed(search_vectors.ARTICLE_VECTOR, persisted=True), deferred=True
+    )
 
 
 class Setting(Base):

@@ -124,6 +124,8 @@ MATRIX: tuple[tuple[str, str, str, Any, tuple[int, ...]], ...] = (
                                                             (401, 403,  403,  200,  200,    200,     200)),
     ("list a ticket's articles",  "GET",   T + "/articles",              None,
                                                             (401, 200,  404,  200,  404,    200,     200)),
+    ("search",                    "GET",   "/api/search?q=laptop",       None,
+                                                            (401, 200,  200,  200,  200,    200,     200)),
     ("volume report",             "GET",   "/api/reports/volume",        None,
                                                             (401, 403,  403,  403,  403,    403,     200)),
     ("backlog report",            "GET",   "/api/reports/backlog",       None,
@@ -300,6 +302,27 @@ def test_each_principal_lists_only_the_tickets_it_may_see(scene: World) -> None:
     assert _numbers(scene.accounts["agent"]) == set()
     assert _numbers(scene.accounts["assignee"]) == {mine}
     assert _numbers(scene.admin) == {mine, theirs}
+
+
+def _found(account: Account, q: str) -> set[tuple[str, str]]:
+    response = account.get("/api/search", params={"q": q})
+    assert response.status_code == 200, response.text
+    return {(h["kind"], h["id"]) for h in response.json()["results"]}
+
+
+def test_each_principal_finds_only_what_it_may_read(scene: World) -> None:
+    ticket, note = ("ticket", scene.ticket["id"]), ("comment", scene.internal_note)
+    draft, published = ("article", scene.draft_id), ("article", scene.published_id)
+    assert _found(scene.accounts["owner"], "laptop") == {ticket}
+    assert _found(scene.accounts["other"], "laptop") == set()
+    assert _found(scene.accounts["owner"], "board dead") == set()
+    assert _found(scene.accounts["agent"], "board dead") == {note}
+    assert _found(scene.accounts["owner"], "one") == {published}
+    assert _found(scene.accounts["agent"], "one") == {draft, published}
+    act_as(scene, "limited")
+    assert _found(scene.accounts["agent"], "laptop") == set()
+    assert _found(scene.accounts["assignee"], "laptop boot") == {ticket}
+    assert _found(scene.accounts["assignee"], "board dead") == {note}
 
 
 def test_another_users_ticket_is_not_found_rather_than_forbidden(scene: World) -> None:

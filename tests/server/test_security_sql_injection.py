@@ -1,7 +1,7 @@
 """SQL injection: classic payloads in every text field (titles, descriptions, comments, names,
 emails, passwords, category and priority names, settings, the search box) and in every filter,
 sort and paging parameter of the ticket and audit queries, the ticket key in the path, and the
-sync endpoints.
+sync endpoints, and the full-text search's words, filters, cursor and limit.
 
 Every answer is a 2xx or a 4xx with the API's JSON error; afterwards every table still exists,
 the row counts are exactly what the accepted requests made, valid text is stored verbatim, and
@@ -238,6 +238,28 @@ def test_query_parameters_and_paths_are_data_never_syntax(client: TestClient, en
             assert json_error_or_success(admin.get("/api/admin/audit", params=params)).status_code == 422
         assert json_error_or_success(admin.get("/api/users", params={"role": payload})).status_code == 422
 
+    assert row_counts(engine) == before
+
+
+def test_full_text_search_with_injection_strings(client: TestClient, engine: Engine) -> None:
+    """``GET /api/search``: payloads as words, as filter values, as the kind, the cursor and the
+    limit; the words are data (a payload's own words find the ticket that holds it)."""
+    user = login(client, engine, "uma@example.com", Role.USER)
+    other = login(client, engine, "otto@example.com", Role.USER)
+    category = first_category(user)
+    body = {"title": "Quokka printer", "description": "<p>'; DROP TABLE tickets; --</p>"}
+    assert user.post("/api/tickets", json={**body, "category_id": category}).status_code == 201
+    before = row_counts(engine)
+    for payload in PAYLOADS:
+        for q in (payload, f"quokka {payload}", f"status:{payload}", f"priority:{payload}", f"#{payload}"):
+            json_error_or_success(user.get("/api/search", params={"q": q}))
+            found = json_error_or_success(other.get("/api/search", params={"q": q}))
+            assert found.status_code == 422 or found.json()["results"] == [], q
+        for params in ({"kind": payload}, {"cursor": payload}, {"limit": payload}):
+            response = json_error_or_success(user.get("/api/search", params={"q": "printer", **params}))
+            assert response.status_code == 422, params
+    found = json_error_or_success(user.get("/api/search", params={"q": "drop table tickets"}))
+    assert [hit["title"] for hit in found.json()["results"]] == ["Quokka printer"]
     assert row_counts(engine) == before
 
 

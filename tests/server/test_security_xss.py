@@ -3,7 +3,7 @@ the OWASP XSS filter-evasion cheat sheet) sent as ticket descriptions and commen
 and through a sync push. What the server stores and serves, what a pull delivers, and what
 the desktop renders (timeline) or writes from its editor are parsed with ``html.parser``: no
 element or attribute outside the allowlist, no URL that could run anything, no comment or
-declaration a browser might still interpret.
+declaration a browser might still interpret; a search snippet holds no element but ``<mark>``.
 """
 
 from __future__ import annotations
@@ -179,6 +179,24 @@ def test_rest_stores_and_serves_nothing_executable(world: World, payload: str) -
         assert_clean(stored, payload, "comments.content")
     for comment in world.agent.get(f"/api/tickets/{ticket['id']}/comments").json():
         assert_clean(comment["content"], payload, "GET comments")
+    # search snippets are escaped text: their only elements are the <mark>s around matches
+    mine = [h for h in _search_all(world.agent, "reply") if h["ticket_number"] == ticket["number"]]
+    assert len(mine) == 2  # the reply and the internal note
+    for hit in mine:
+        assert {tag for tag in inspect(hit["snippet"]).tags} <= {("mark", ())}, (hit["snippet"], payload)
+
+
+def _search_all(account: Account, q: str) -> list[dict[str, Any]]:
+    """Every page of ``GET /api/search`` for ``q`` (comments only)."""
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"q": q, "kind": "comment", "limit": 100}
+    while True:
+        response = account.get("/api/search", params=params)
+        assert response.status_code == 200, response.text
+        found += response.json()["results"]
+        if response.json()["next_cursor"] is None:
+            return found
+        params["cursor"] = response.json()["next_cursor"]
 
 
 # --- sync push and pull -------------------------------------------------------------------------------

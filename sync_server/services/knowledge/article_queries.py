@@ -1,7 +1,7 @@
 """Reading articles for the REST API, always through ``readable_articles``.
 
-``q`` is a case-insensitive substring of the title or body (ILIKE) for now; the server's
-full-text search (issue 12, ``/api/search``) is a later step.
+``q`` is a case-insensitive substring of the title or body (ILIKE), a filter of the list;
+ranked full-text search is ``GET /api/search`` (``sync_server/services/search``).
 """
 
 from __future__ import annotations

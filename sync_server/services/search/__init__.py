@@ -1,0 +1,1 @@
+"""Full-text search over tickets, comments and articles (``GET /api/search``)."""
