@@ -62,7 +62,8 @@ def find_ticket(session: Session, principal: Principal, key: str, *, lock: bool 
     return ticket
 
 
-def _clean_rich_text(text: str, what: str) -> str:
+def clean_rich_text(text: str, what: str) -> str:
+    """Sanitized rich text, or a 422 naming ``what`` when nothing readable is left."""
     cleaned = sanitize_html(text)
     if not has_content(cleaned):
         raise Invalid(
@@ -115,7 +116,7 @@ def create_ticket(
     ticket = Ticket(
         id=ticket_id,
         title=data.title,
-        description=_clean_rich_text(data.description, "description"),
+        description=clean_rich_text(data.description, "description"),
         status=Status.OPEN.value,
         reopen_count=0,
         priority=data.priority,
@@ -199,7 +200,7 @@ def update_ticket(session: Session, principal: Principal, key: str, patch: Ticke
             continue
         _checked(workflow.check_edit, actor, state_of(ticket), field)
         if field == "description":
-            value = _clean_rich_text(value, "description")
+            value = clean_rich_text(value, "description")
         elif field == "category_id" and value != ticket.category_id:
             catalog.active_category(session, value)
         elif field == "priority" and value != ticket.priority:
@@ -276,7 +277,7 @@ def add_comment(session: Session, principal: Principal, key: str, data: CommentC
         id=comment_id,
         ticket_id=ticket.id,
         author_id=actor.id,
-        content=_clean_rich_text(data.content, "content"),
+        content=clean_rich_text(data.content, "content"),
         is_internal=data.is_internal,
         created_at=now,
     )

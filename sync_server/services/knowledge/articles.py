@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import Article, Comment, Ticket, User
-from sync_server.errors import Conflict, Forbidden, Invalid, NotFound
+from sync_server.errors import Conflict, Forbidden, NotFound
 from sync_server.services import clock
 from sync_server.services.helpdesk import catalog, tickets
 from sync_server.services.identity.principal import Principal
@@ -23,7 +23,6 @@ from sync_server.services.sync import changelog
 from sync_server.services.sync.readable import readable_articles
 from ticketing import knowledge
 from ticketing.domain import ArticleStatus, Role, new_id
-from ticketing.richtext import has_content, sanitize_html
 from ticketing.schemas import ArticleCreate, ArticlePatch
 from ticketing.visibility import article_buckets
 
@@ -46,15 +45,6 @@ def find_article(
     if article is None:
         raise NotFound(f"No article {article_id}.")
     return article
-
-
-def _body(text: str) -> str:
-    cleaned = sanitize_html(text)
-    if not has_content(cleaned):
-        raise Invalid(
-            "The body cannot be empty.", code="invalid", fields=[{"field": "body", "message": "required"}]
-        )
-    return cleaned
 
 
 def _source_ticket(session: Session, principal: Principal, ticket_id: uuid.UUID) -> None:
@@ -85,7 +75,7 @@ def create_article(
     article = Article(
         id=article_id,
         title=data.title,
-        body=_body(data.body),
+        body=tickets.clean_rich_text(data.body, "body"),
         category_id=data.category_id,
         tags=list(data.tags),
         status=data.status.value,
@@ -115,7 +105,7 @@ def update_article(
         if name not in fields or value is None:
             continue
         if name == "body":
-            value = _body(value)
+            value = tickets.clean_rich_text(value, "body")
         elif name == "status":
             value = ArticleStatus(value).value
         elif name == "tags":

@@ -81,23 +81,35 @@ def _create_ticket(session: Session, principal: Principal, args: CreateTicketArg
 
 def _update_ticket(session: Session, principal: Principal, args: UpdateTicketArgs) -> Outcome:
     ticket = tickets.find_ticket(session, principal, str(args.ticket_id), lock=True)
-    apply: dict[str, Any] = {}
-    conflicts: dict[str, Any] = {}
-    for name, change in args.changes.items():
-        current = _comparable(getattr(ticket, name))
-        merge = workflow.merge_field(current, _comparable(change.base), _comparable(change.new))
-        if merge == workflow.FieldMerge.APPLY:
-            apply[name] = change.new
-        elif merge == workflow.FieldMerge.CONFLICT:
-            conflicts[name] = current
+    edits: dict[str, tuple[Any, Any]] = {name: (c.base, c.new) for name, c in args.changes.items()}
+    apply, conflicts = _merge_fields(ticket, edits)
     if apply:
         tickets.update_ticket(session, principal, str(ticket.id), TicketPatch.model_validate(apply))
-    if conflicts:
-        fields = ", ".join(sorted(conflicts))
-        return Outcome(
-            "conflict", "field_conflict", f"Someone else changed {fields} meanwhile.", server_values=conflicts
-        )
-    return Outcome()
+    return _field_conflict(conflicts)
+
+
+def _merge_fields(row: object, edits: dict[str, tuple[Any, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The protocol's field merge of ``{field: (base, new)}`` against ``row``: the values to
+    write, and the server's values of the fields someone else changed meanwhile."""
+    apply: dict[str, Any] = {}
+    conflicts: dict[str, Any] = {}
+    for name, (base, new) in edits.items():
+        current = _comparable(getattr(row, name))
+        merge = workflow.merge_field(current, _comparable(base), _comparable(new))
+        if merge == workflow.FieldMerge.APPLY:
+            apply[name] = new
+        elif merge == workflow.FieldMerge.CONFLICT:
+            conflicts[name] = current
+    return apply, conflicts
+
+
+def _field_conflict(conflicts: dict[str, Any]) -> Outcome:
+    if not conflicts:
+        return Outcome()
+    fields = ", ".join(sorted(conflicts))
+    return Outcome(
+        "conflict", "field_conflict", f"Someone else changed {fields} meanwhile.", server_values=conflicts
+    )
 
 
 def _transition(session: Session, principal: Principal, args: TransitionStatusArgs) -> Outcome:
@@ -157,29 +169,17 @@ def _create_article(session: Session, principal: Principal, args: CreateArticleA
 def _update_article(session: Session, principal: Principal, args: UpdateArticleArgs) -> Outcome:
     articles.require_staff(principal)
     article = articles.find_article(session, principal, args.article_id, lock=True)
-    apply: dict[str, Any] = {}
-    conflicts: dict[str, Any] = {}
-    for name, change in args.changes.items():
-        current = _comparable(getattr(article, name))
-        new = change.new
-        if name == "tags":  # compared as the server keeps them (normalized)
-            new = ArticlePatch.model_validate({"tags": change.new}).tags
-            base = ArticlePatch.model_validate({"tags": change.base or []}).tags
-        else:
-            base = change.base
-        merge = workflow.merge_field(current, _comparable(base), _comparable(new))
-        if merge == workflow.FieldMerge.APPLY:
-            apply[name] = new
-        elif merge == workflow.FieldMerge.CONFLICT:
-            conflicts[name] = current
+    edits: dict[str, tuple[Any, Any]] = {name: (c.base, c.new) for name, c in args.changes.items()}
+    if "tags" in edits:  # compared as the server keeps them (normalized)
+        base, new = edits["tags"]
+        edits["tags"] = (
+            ArticlePatch.model_validate({"tags": base or []}).tags,
+            ArticlePatch.model_validate({"tags": new}).tags,
+        )
+    apply, conflicts = _merge_fields(article, edits)
     if apply:
         articles.update_article(session, principal, article.id, ArticlePatch.model_validate(apply))
-    if conflicts:
-        fields = ", ".join(sorted(conflicts))
-        return Outcome(
-            "conflict", "field_conflict", f"Someone else changed {fields} meanwhile.", server_values=conflicts
-        )
-    return Outcome()
+    return _field_conflict(conflicts)
 
 
 def _set_article_status(session: Session, principal: Principal, args: SetArticleStatusArgs) -> Outcome:
