@@ -82,6 +82,10 @@ class Role(enum.StrEnum):
         return self in (Role.AGENT, Role.ADMIN)
 
 
+#: The support staff's roles, as stored (for queries that pick staff by role).
+STAFF_ROLES: tuple[str, ...] = tuple(role.value for role in Role if role.is_staff)
+
+
 class AgentVisibility(enum.StrEnum):
     """The admin setting that decides which tickets agents see."""
 

@@ -21,7 +21,7 @@ from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from desktop.store.rows import Row, id_text, tags_of
 from ticketing import knowledge
-from ticketing.domain import ArticleStatus, Role, Status, new_id
+from ticketing.domain import STAFF_ROLES, ArticleStatus, Status, new_id
 from ticketing.protocol import CreateArticleArgs, MutationArgs, SetArticleStatusArgs, UpdateArticleArgs
 from ticketing.schemas import normalize_tags
 
@@ -110,7 +110,7 @@ def _solution(conn: Connection, ticket_id: str) -> str | None:
     replies = (
         select(c.c.content)
         .join(u, u.c.id == c.c.author_id)
-        .where(c.c.ticket_id == ticket_id, c.c.is_internal.is_(False), u.c.role.in_([Role.AGENT, Role.ADMIN]))
+        .where(c.c.ticket_id == ticket_id, c.c.is_internal.is_(False), u.c.role.in_(STAFF_ROLES))
         .order_by(c.c.created_at.desc(), c.c.id.desc())
         .limit(1)
     )

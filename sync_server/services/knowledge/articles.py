@@ -22,7 +22,7 @@ from sync_server.services.identity.principal import Principal
 from sync_server.services.sync import changelog
 from sync_server.services.sync.readable import readable_articles
 from ticketing import knowledge
-from ticketing.domain import ArticleStatus, Role, new_id
+from ticketing.domain import STAFF_ROLES, ArticleStatus, new_id
 from ticketing.schemas import ArticleCreate, ArticlePatch
 from ticketing.visibility import article_buckets
 
@@ -142,7 +142,7 @@ def _resolving_reply(session: Session, ticket: Ticket) -> Comment | None:
         .where(
             Comment.ticket_id == ticket.id,
             Comment.is_internal.is_(False),
-            User.role.in_([Role.AGENT.value, Role.ADMIN.value]),
+            User.role.in_(STAFF_ROLES),
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(1)

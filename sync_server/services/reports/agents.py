@@ -20,12 +20,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sync_server.services.reports.filters import RESOLVED_STATUSES, ReportFilter, minutes
+from ticketing.domain import STAFF_ROLES
 from ticketing.report_schemas import AgentRow, AgentsReport
 
 
 def agents(session: Session, f: ReportFilter, *, only: uuid.UUID | None = None) -> AgentsReport:
     """Every staff member's row, or only ``only``'s (what an agent may see)."""
-    params = f.params() | {"only": only}
+    params = f.params() | {"only": only, "staff_roles": list(STAFF_ROLES)}
     only_sql = " AND u.id = :only" if only is not None else ""
     comment_join = "JOIN tickets AS t ON t.id = c.ticket_id" if f.filters_tickets else ""
     event_join = "JOIN tickets AS t ON t.id = e.ticket_id" if f.filters_tickets else ""
@@ -33,7 +34,7 @@ def agents(session: Session, f: ReportFilter, *, only: uuid.UUID | None = None) 
     WITH
     staff AS (
         SELECT u.id, u.name FROM users AS u
-        WHERE u.is_active AND u.role IN ('agent', 'admin'){only_sql}
+        WHERE u.is_active AND u.role = ANY(:staff_roles){only_sql}
     ),
     assigned AS (
         SELECT t.assignee_id AS agent_id, count(*) AS n,
