@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     Strict,
     StringConstraints,
+    field_validator,
 )
 
 from ticketing.domain import (
@@ -399,6 +400,15 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return list(seen)
 
 
+def normalize_tag(tag: str) -> str:
+    """One tag as :func:`normalize_tags` keeps it, so a filter compares equal to stored tags."""
+    return normalize_tags([tag])[0]
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def has_visible(text: str) -> bool:
     """What :data:`_SAYS_SOMETHING` asks of required text."""
     return re.fullmatch(_SAYS_SOMETHING, text) is not None
@@ -452,8 +462,16 @@ class ArticleQuery(Input):
     )
     category_id: uuid.UUID | None = None
     status: ArticleStatus | None = Field(default=None, description="Staff only; users see published.")
-    tag: Annotated[SafeStr, StringConstraints(max_length=ARTICLE_TAG_MAX_LENGTH)] | None = None
+    tag: Annotated[str | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, description="A tag, compared as tags are stored (case and spaces ignored)."
+    )
     limit: int = Field(default=50, ge=1, le=500)
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_as_stored(cls, tag: str | None) -> str | None:
+        return None if tag is None else normalize_tag(tag)
+
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
 

@@ -27,8 +27,8 @@ def _conditions(f: ArticleQuery) -> list[ColumnElement[bool]]:
         conditions.append(Article.status == f.status.value)
     if f.category_id is not None:
         conditions.append(Article.category_id == f.category_id)
-    if f.tag is not None and f.tag.strip():
-        conditions.append(Article.tags.contains([f.tag.strip().lower()]))
+    if f.tag is not None:
+        conditions.append(Article.tags.contains([f.tag]))
     if f.q and f.q.strip():
         pattern = _like_pattern(f.q.strip())
         conditions.append(
