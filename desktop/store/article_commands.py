@@ -123,9 +123,18 @@ def _solution(conn: Connection, ticket_id: str) -> str | None:
     return None if found is None else str(found)
 
 
+def _active_category(conn: Connection, category_id: str | None) -> uuid.UUID | None:
+    """The ticket's category for its article, unless it was deactivated (as on the server)."""
+    if category_id is None:
+        return None
+    active = conn.scalar(select(schema.categories.c.is_active).where(schema.categories.c.id == category_id))
+    return uuid.UUID(category_id) if active else None
+
+
 def create_from_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = None) -> str:
     """A draft from a Resolved or Closed ticket in the cache: its title, its description and the
-    resolving agent's last public reply, linked to the ticket (offline, like the server's
+    resolving agent's last public reply, in the ticket's category while it is active, linked to
+    the ticket (offline, like the server's
     ``POST /api/kb/articles/from-ticket``); the new article's id."""
     with _refusals(), store.write() as conn:
         _staff_only(conn, store)
@@ -140,6 +149,7 @@ def create_from_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = No
             body=_rich_text(
                 knowledge.draft_body(ticket["description"], _solution(conn, ticket["id"])), "body"
             ),
+            category_id=_active_category(conn, ticket.get("category_id")),
             source_ticket_id=uuid.UUID(ticket["id"]),
         )
         article_id = str(args.id)

@@ -144,6 +144,7 @@ def test_an_article_from_a_solved_ticket(people: dict[str, Account], engine: Eng
     assert article["status"] == "draft"
     assert article["title"] == "VPN drops every hour"
     assert article["source_ticket_id"] == ticket["id"]
+    assert article["category_id"] == ticket["category_id"]
     assert article["author_id"] == admin.id
     assert "It drops at :00." in article["body"]
     assert "Set MTU to 1400" in article["body"]  # the resolver's (Alice's) last public reply
@@ -158,7 +159,13 @@ def test_an_article_from_a_solved_ticket(people: dict[str, Account], engine: Eng
 
     closed = submit(user, "Closed one")
     _solve(engine, closed["id"], "Closed")
-    assert agent.post(f"/api/kb/articles/from-ticket/{closed['id']}").status_code == 201
+    with engine.begin() as conn:  # a category deactivated since: the draft has none
+        conn.execute(
+            text("UPDATE categories SET is_active = false WHERE id = :id"), {"id": closed["category_id"]}
+        )
+    from_closed = agent.post(f"/api/kb/articles/from-ticket/{closed['id']}")
+    assert from_closed.status_code == 201, from_closed.text
+    assert from_closed.json()["category_id"] is None
     assert_error(agent.post(f"/api/kb/articles/from-ticket/{uuid.uuid4()}"), 404)
 
 

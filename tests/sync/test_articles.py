@@ -177,9 +177,10 @@ def test_a_draft_from_a_ticket_written_offline_reads_like_the_servers(desk: Desk
     offline = admin.request("GET", f"/api/kb/articles/{article_id}")
     online = agent.request("POST", f"/api/kb/articles/from-ticket/{ticket['id']}")
     assert "Empty the trash" in online["body"] and "Admin was here" not in online["body"]
-    assert (offline["title"], offline["body"], offline["source_ticket_id"]) == (
+    assert (offline["title"], offline["body"], offline["source_ticket_id"], offline["category_id"]) == (
         online["title"],
         online["body"],
         ticket["id"],
+        ticket["category_id"],
     )
     assert offline["status"] == "draft"

@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Article, Comment, Ticket, User
+from sync_server.db.models import Article, Category, Comment, Ticket, User
 from sync_server.errors import Conflict, Forbidden, NotFound
 from sync_server.services import clock
 from sync_server.services.helpdesk import catalog, tickets
@@ -156,14 +156,21 @@ def _resolving_reply(session: Session, ticket: Ticket) -> Comment | None:
 
 def article_from_ticket(session: Session, principal: Principal, ticket_key: str) -> Article:
     """A draft from a Resolved or Closed ticket: its title, its description and the resolving
-    agent's last public reply, linked to the ticket."""
+    agent's last public reply, in the ticket's category (while that is active), linked to the
+    ticket."""
     require_staff(principal)
     ticket = tickets.find_ticket(session, principal, ticket_key)
     if not knowledge.may_become_article(ticket.status):
         raise Conflict("Only a Resolved or Closed ticket can become an article.", code="not_solved")
     reply = _resolving_reply(session, ticket)
     body = knowledge.draft_body(ticket.description, None if reply is None else reply.content)
-    data = ArticleCreate(title=ticket.title, body=body, source_ticket_id=ticket.id)
+    category = session.get(Category, ticket.category_id) if ticket.category_id is not None else None
+    data = ArticleCreate(
+        title=ticket.title,
+        body=body,
+        category_id=category.id if category is not None and category.is_active else None,
+        source_ticket_id=ticket.id,
+    )
     return create_article(session, principal, data)
 
 
