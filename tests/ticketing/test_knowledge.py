@@ -55,5 +55,10 @@ def test_an_article_link_is_written_in_one_place_and_read_back() -> None:
     url = knowledge.article_url(article_id)
     assert url == f"ticketdesk://article/{article_id}"
     assert knowledge.parse_article_url(url) == str(article_id)
-    for other in ("https://example.com/article/x", "ticketdesk://article/not-an-id", "ticketdesk://ticket/1", ""):
+    for other in (
+        "https://example.com/article/x",
+        "ticketdesk://article/not-an-id",
+        "ticketdesk://ticket/1",
+        "",
+    ):
         assert knowledge.parse_article_url(other) is None

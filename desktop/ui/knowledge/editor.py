@@ -89,6 +89,8 @@ class ArticleEditor(QDialog):
         super().__init__(parent)
         self._context = context
         self.view = view
+        #: The article's id once it exists (a new article gets one from its first save).
+        self._article_id = None if view is None else view.article.id
         self.setWindowTitle("New article" if view is None else f"Edit article — {view.article.title}")
         self.resize(760, 640)
         self.title = QLineEdit()
@@ -164,7 +166,7 @@ class ArticleEditor(QDialog):
 
     @property
     def article_id(self) -> str | None:
-        return None if self.view is None else self.view.article.id
+        return self._article_id
 
     @property
     def quotes_a_ticket(self) -> bool:
@@ -250,6 +252,7 @@ class ArticleEditor(QDialog):
         self._set_busy(True)
 
         def done(article_id: str) -> None:
+            self._article_id = article_id
             self._set_busy(False)
             self._show(Outcome.done(done_text))
             self._reload(article_id)
