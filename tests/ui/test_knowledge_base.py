@@ -259,6 +259,7 @@ def test_staff_write_edit_and_publish_offline_through_the_outbox(
     editor.save_button.click()
     qtbot.waitUntil(lambda: len(queued(agent, article_id)) == 2)
     assert queued(agent, article_id)[1].name == MutationName.UPDATE_ARTICLE
+    qtbot.waitUntil(editor.publish_button.isEnabled)  # one action at a time: the save is done
 
     assert not editor.warning.isVisibleTo(editor)  # not from a ticket: publishing needs no warning
     editor.publish_button.click()
