@@ -4,9 +4,11 @@ filter, for staff a status filter, and the articles found."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QStackedWidget,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.formatting import local_time
+from desktop.palette import DRAFT_PILL
 from desktop.store.rows import stored_time
 from desktop.ui.knowledge.loader import Library, LibraryQuery
 from ticketing.domain import ArticleStatus
@@ -77,7 +80,11 @@ class ArticleLibrary(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.setHeaderLabels(list(COLUMNS))
         self.list.setColumnHidden(STATUS_COLUMN, not staff)
-        self.list.setColumnWidth(0, 260)
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.empty = QLabel()
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -149,6 +156,8 @@ class ArticleLibrary(QWidget):
             )
             item.setText(3, local_time(stored_time(article.updated_at)))
             item.setData(0, ID_ROLE, article.id)
+            if not article.is_published:
+                item.setForeground(STATUS_COLUMN, QBrush(QColor(DRAFT_PILL.background)))
             item.setToolTip(0, article.title)
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
