@@ -370,6 +370,12 @@ def test_the_ticket_lists_its_articles_as_links_that_open_them(
     qtbot.waitUntil(lambda: kb.reader.article_id == articles["vpn"]["id"])
     assert kb.reader.source.isVisibleTo(kb) and "TKT-1002" in kb.reader.source.text()
     assert kb.library.current_id == articles["vpn"]["id"]
+
+    qtbot.waitUntil(lambda: console.model.row_of(tickets["open"]["id"]) is not None)
+    console.select_ticket(tickets["open"]["id"])
+    qtbot.waitUntil(lambda: console.detail.ticket_id == tickets["open"]["id"])
+    kb.reader.source.linkActivated.emit(f"ticket:{tickets['resolved']['id']}")  # "From ticket TKT-1002"
+    qtbot.waitUntil(lambda: console.detail.ticket_id == tickets["resolved"]["id"])
     console.close_for_app()
 
 

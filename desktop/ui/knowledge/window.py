@@ -8,8 +8,9 @@ it works offline; the window reads again when the cache announces a change of ar
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
+from typing_extensions import override
 
 from desktop.store.database import ChangeSet
 from desktop.store.queries import CategoryRow
@@ -37,6 +38,7 @@ class KnowledgeBaseWindow(QMainWindow):
         self._list_generation = 0
         self._article_generation = 0
         self._wanted: str | None = None  # the article to show once read (open_article, selection)
+        self._stale = False  # the cache changed while the window was hidden
         self.editors: dict[str | None, ArticleEditor] = {}  # by article id; None: a new one
         self.setWindowTitle("Knowledge base — Ticketdesk")
         self.resize(1100, 700)
@@ -237,8 +239,20 @@ class KnowledgeBaseWindow(QMainWindow):
         self.library.search.setFocus()
         self.library.search.selectAll()
 
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.reload()
+            if self._wanted is not None:
+                self._show_article(self._wanted)
+
     @Slot(object)
     def _on_sync_data_changed(self, change: ChangeSet) -> None:
+        if not self.isVisible():  # closed: read again when shown
+            self._stale = self._stale or bool(change)
+            return
         if change.articles or change.everything or change.reference or change.outbox:
             self.reload()  # outbox: an article's "pending sync" mark may have gone
             if self._wanted is not None and (
