@@ -223,6 +223,7 @@ def test_knowledge_base_its_editor_and_the_link_picker(qtbot: QtBot, console: Ag
     qtbot.waitUntil(lambda: kb.library.library is not None)
     faults = walk(qtbot, kb)
     editor = kb.new_article()
+    assert editor is not None
     faults += walk(qtbot, editor)
     editor.close()
     picker = console.detail.pick_article_link()

@@ -185,6 +185,11 @@ def test_a_user_reads_published_articles_only_and_sees_no_editor_controls(
     assert not window.reader.source.isVisibleTo(window)  # the source ticket is for staff
     assert not window.reader.status.isVisibleTo(window)
     assert not window.edit_action.isEnabled()
+    assert window.new_article() is None  # even asked directly, a user gets no editor
+    window.edit_article(articles["printer"]["id"])
+    qtbot.waitUntil(lambda: window.reader.article_id == articles["printer"]["id"])
+    user.tasks.wait()
+    assert window.editors == {}
 
 
 def test_search_and_filters_narrow_the_list_from_the_cache(
@@ -234,6 +239,7 @@ def test_staff_write_edit_and_publish_offline_through_the_outbox(
 ) -> None:
     window = kb_window(qtbot, agent)
     editor = window.new_article()
+    assert editor is not None
     qtbot.addWidget(editor)
     editor.body.edit.setPlainText("Hold the power button for ten seconds.")
     editor.save_button.click()  # no title: refused, the text stays
@@ -276,6 +282,7 @@ def test_staff_write_edit_and_publish_offline_through_the_outbox(
 def test_a_bad_tag_is_explained_and_nothing_is_queued(qtbot: QtBot, agent: AppContext) -> None:
     window = kb_window(qtbot, agent)
     editor = window.new_article()
+    assert editor is not None
     qtbot.addWidget(editor)
     editor.title.setText("Too long a tag")
     editor.tags.setText("x" * 41)

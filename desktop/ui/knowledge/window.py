@@ -147,15 +147,19 @@ class KnowledgeBaseWindow(QMainWindow):
 
     # --- writing (staff) ---------------------------------------------------------------------
 
-    def new_article(self) -> ArticleEditor:
-        """Open the editor on a new article."""
+    def new_article(self) -> ArticleEditor | None:
+        """Open the editor on a new article (staff; ``None`` for anyone else)."""
+        if not self._staff:
+            return None
         library = self.library.library
         return self._open_editor(None, None, library.categories if library is not None else [])
 
     def edit_article(self, article_id: str) -> None:
         """Open the editor on ``article_id`` once it is read (raised if already open); the
-        reader shows it too."""
+        reader shows it too. Only staff get an editor; anyone else just reads the article."""
         self.open_article(article_id)
+        if not self._staff:
+            return
         if article_id in self.editors:
             self._raise(self.editors[article_id])
             return
@@ -225,13 +229,12 @@ class KnowledgeBaseWindow(QMainWindow):
 
     @Slot()
     def _on_new_action_triggered(self) -> None:
-        if self._staff:
-            self.new_article()
+        self.new_article()
 
     @Slot()
     def _on_edit_action_triggered(self) -> None:
         article_id = self.reader.article_id
-        if self._staff and article_id is not None:
+        if article_id is not None:
             self.edit_article(article_id)
 
     @Slot()
