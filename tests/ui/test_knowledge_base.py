@@ -370,6 +370,7 @@ def test_the_ticket_lists_its_articles_as_links_that_open_them(
         console.detail.show_ticket(tickets["resolved"]["id"])
     assert console.detail.articles.article_ids() == [articles["vpn"]["id"]]
     assert "Renewing the VPN certificate" in console.detail.articles.links.text()
+    assert article_url(articles["vpn"]["id"]) in console.detail.articles.links.text()
 
     console.detail.articles.links.linkActivated.emit(article_url(articles["vpn"]["id"]))
     kb = console.knowledge_base
