@@ -39,16 +39,20 @@ class Library:
         return next((c.name for c in self.categories if c.id == category_id), "")
 
 
+def _ranked(store: Store, articles: list[ArticleRow], words: str) -> list[ArticleRow]:
+    """Those of ``articles`` whose title or body has ``words`` (the cache's full-text index),
+    best match first."""
+    rank = {article_id: n for n, article_id in enumerate(article_queries.matching_ids(store, words))}
+    return sorted((a for a in articles if a.id in rank), key=lambda a: rank[a.id])
+
+
 def load_library(store: Store, query: LibraryQuery) -> Library:
     articles = article_queries.list_articles(store, status=query.status)
     any_articles = bool(articles) or (query.status is not None and bool(article_queries.list_articles(store)))
     if query.category_id is not None:
         articles = [a for a in articles if a.category_id == query.category_id]
     if query.search.strip():
-        rank = {
-            article_id: n for n, article_id in enumerate(article_queries.matching_ids(store, query.search))
-        }
-        articles = sorted((a for a in articles if a.id in rank), key=lambda a: rank[a.id])
+        articles = _ranked(store, articles, query.search)
     categories = queries.categories(store, include_inactive=True)
     return Library(query, articles, categories, any_articles)
 
@@ -82,6 +86,5 @@ def load_picks(store: Store, words: str) -> list[ArticleRow]:
     published before drafts, then best match (or newest change) first."""
     articles = article_queries.list_articles(store)
     if words.strip():
-        rank = {article_id: n for n, article_id in enumerate(article_queries.matching_ids(store, words))}
-        articles = sorted((a for a in articles if a.id in rank), key=lambda a: rank[a.id])
+        articles = _ranked(store, articles, words)
     return sorted(articles, key=lambda a: not a.is_published)  # stable: keeps the order within each
