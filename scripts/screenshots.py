@@ -138,6 +138,19 @@ def user_shots(window: UserPortal, shots: Shots) -> None:
     shots.save(form, "new_ticket_validation.png")
     form._on_discard_button_clicked()
     form.hide()
+    knowledge_shot(window, shots)
+
+
+def knowledge_shot(window: UserPortal, shots: Shots) -> None:
+    """The knowledge base as a user reads it: published articles only, no editor controls."""
+    kb = window.open_knowledge_base()
+    kb.resize(QSize(1100, 620))
+    wait_until(lambda: bool(kb.library.article_ids()), 60)
+    kb.open_article(kb.library.article_ids()[0])
+    wait_until(lambda: kb.reader.article_id is not None)
+    settle(0.5)
+    shots.save(kb, "knowledge-base-user.png")
+    kb.close()
 
 
 def staff_detail_shot(window: MainWindowBase, shots: Shots) -> None:

@@ -1,6 +1,8 @@
 """Screenshots of the staff windows against a real demo server, for docs/screenshots/:
 agent_console.png, agent_search.png, admin_users.png, admin_catalog.png, admin_settings.png,
-admin_audit.png, admin_analytics.png and admin_analytics_dark.png (the same tab in a dark palette).
+admin_audit.png, admin_analytics.png and admin_analytics_dark.png (the same tab in a dark palette),
+knowledge-base.png (the agent's knowledge base: list and reader) and article-editor.png (a draft
+made from a ticket, with its warning).
 
 Uses the demo server and login helpers of ``scripts/screenshots.py`` (embedded PostgreSQL, or
 ``--database-url``): logs in as the demo agent and admin through the login window, waits for
@@ -37,6 +39,7 @@ from screenshots import (  # noqa: E402
 
 from desktop.app import create_qapplication  # noqa: E402
 from desktop.palette import DARK  # noqa: E402
+from desktop.store import article_queries  # noqa: E402
 from desktop.ui.admin.console import AdminConsole  # noqa: E402
 from desktop.ui.queue.agent_console import AgentConsole  # noqa: E402
 from sync_server.child_server import free_port  # noqa: E402
@@ -74,6 +77,37 @@ def agent_shots(window: AgentConsole, shots: Shots) -> None:
     settle(1.5)
     shots.save(window, "agent_search.png")
     window.filters.search.clear()
+
+
+def knowledge_shots(window: AgentConsole, shots: Shots) -> None:
+    """The knowledge base as an agent sees it (drafts marked), reading the published article;
+    then the editor on a draft the demo made from a solved ticket."""
+    kb = window.open_knowledge_base()
+    kb.resize(QSize(1280, 760))
+    store = window.context.store
+    wait_until(lambda: len(article_queries.list_articles(store)) >= 3, 60)
+    kb.reload()
+    wait_until(lambda: len(kb.library.article_ids()) >= 3)
+    published = next(a for a in article_queries.list_articles(store) if a.is_published)
+    kb.open_article(published.id)
+    wait_until(lambda: kb.reader.article_id == published.id)
+    kb.splitter.setSizes([560, 720])
+    settle(0.5)
+    shots.save(kb, "knowledge-base.png")
+
+    draft = next(
+        a
+        for a in article_queries.list_articles(store)
+        if a.source_ticket_id is not None and not a.is_published
+    )
+    kb.edit_article(draft.id)
+    wait_until(lambda: draft.id in kb.editors)
+    editor = kb.editors[draft.id]
+    editor.resize(QSize(900, 720))
+    settle(0.5)
+    shots.save(editor, "article-editor.png")
+    editor.close()  # nothing saved
+    kb.close()
 
 
 @contextlib.contextmanager
@@ -184,6 +218,7 @@ def take_screenshots(server_url: str, shots: Shots) -> int:
     if not isinstance(agent, AgentConsole):
         raise SystemExit("the agent did not get the agent console")
     agent_shots(agent, shots)
+    knowledge_shots(agent, shots)
     close(agent)
     admin = log_in(server_url, "admin@example.com", "admin-pass-1", None)
     if not isinstance(admin, AdminConsole):

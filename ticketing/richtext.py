@@ -53,8 +53,9 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
-#: Links may point to the web or a mailbox; images only to attachments (``attachment:<id>``).
-ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", "attachment"})
+#: Links may point to the web, a mailbox or into the app (``ticketdesk://article/<id>``, see
+#: ``ticketing.knowledge.article_url``); images only to attachments (``attachment:<id>``).
+ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", "attachment", "ticketdesk"})
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _SPACE_RE = re.compile(r"\s+")

@@ -40,6 +40,7 @@ LATER = (
     "desktop.ui.queue",
     "desktop.ui.portal",
     "desktop.ui.ticket",
+    "desktop.ui.knowledge",
     "desktop.ui.widgets.rich_text_editor",
     "desktop.ui.shell.main_window",
     "PySide6.QtCharts",

@@ -48,3 +48,17 @@ def test_only_solved_tickets_become_articles() -> None:
     assert {s for s in Status if knowledge.may_become_article(s)} == {Status.RESOLVED, Status.CLOSED}
     assert knowledge.draft_body("<p>d</p>", None) == "<p>d</p>"
     assert knowledge.draft_body("<p>d</p>", "<p>fix</p>") == "<p>d</p><h3>Solution</h3><p>fix</p>"
+
+
+def test_an_article_link_is_written_in_one_place_and_read_back() -> None:
+    article_id = uuid.uuid4()
+    url = knowledge.article_url(article_id)
+    assert url == f"ticketdesk://article/{article_id}"
+    assert knowledge.parse_article_url(url) == str(article_id)
+    for other in (
+        "https://example.com/article/x",
+        "ticketdesk://article/not-an-id",
+        "ticketdesk://ticket/1",
+        "",
+    ):
+        assert knowledge.parse_article_url(other) is None

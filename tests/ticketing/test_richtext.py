@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from ticketing.knowledge import article_url
 from ticketing.richtext import has_content, plain_text, sanitize_html
 from ticketing.schemas import RichText
 
@@ -71,3 +72,13 @@ def test_required_text_in_the_schema_says_something_exactly_when_the_server_sees
         if accepted != has_content(sanitize_html(char)):
             disagree.append(hex(point))
     assert disagree == []
+
+
+def test_links_into_the_app_survive_and_javascript_still_does_not() -> None:
+    """A reply's link to an article (``ticketdesk://article/<id>``) is kept on the server and in
+    the client, which share this sanitizer; a ``javascript:`` link beside it still loses its href."""
+    link = article_url("5b0c1f1e-1111-4222-8333-444455556666")
+    cleaned = sanitize_html(f'<p><a href="{link}">Printer tray</a> <a href="javascript:alert(1)">x</a></p>')
+    assert f'href="{link}"' in cleaned
+    assert "javascript:" not in cleaned.lower()
+    assert cleaned.count("href=") == 1

@@ -216,3 +216,17 @@ def test_admin_console_and_each_of_its_tabs(
         if app.context is not None:
             close_session(app.context.session)
         del app
+
+
+def test_knowledge_base_its_editor_and_the_link_picker(qtbot: QtBot, console: AgentConsole) -> None:
+    kb = console.open_knowledge_base()
+    qtbot.waitUntil(lambda: kb.library.library is not None)
+    faults = walk(qtbot, kb)
+    editor = kb.new_article()
+    assert editor is not None
+    faults += walk(qtbot, editor)
+    editor.close()
+    picker = console.detail.pick_article_link()
+    faults += walk(qtbot, picker)
+    picker.close()
+    assert faults == []

@@ -157,6 +157,8 @@ class UserPortal(MainWindowBase):
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.detail.undo_offered.connect(self._on_detail_undo_offered)
+        self.detail.article_requested.connect(self.open_article)
+        self.detail.article_edit_requested.connect(self.edit_article)
         self.detail.undo_started.connect(self._on_detail_undo_started)
         context.sync.data_changed.connect(self._on_sync_data_changed)
         self.model.reload()

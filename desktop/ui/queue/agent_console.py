@@ -99,6 +99,8 @@ class AgentConsole(MainWindowBase):
         self.bulk.failed.connect(self._on_bulk_failed)
         self.detail.action_done.connect(self._on_detail_action_done)
         self.detail.undo_offered.connect(self._on_detail_undo_offered)
+        self.detail.article_requested.connect(self.open_article)
+        self.detail.article_edit_requested.connect(self.edit_article)
         self.detail.undo_started.connect(self._on_detail_undo_started)
         context.sync.data_changed.connect(self._on_sync_data_changed)
 

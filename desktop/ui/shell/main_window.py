@@ -1,5 +1,6 @@
-"""What every main window of a logged-in account shares: status bar, File menu, title, and the
-account's "Email me about my tickets" switch.
+"""What every main window of a logged-in account shares: status bar, File menu, title, the
+account's "Email me about my tickets" switch, and the knowledge base (its window, one per main
+window).
 
 The user portal, the agent console and the admin console subclass :class:`MainWindowBase` and
 put their own central widget and menus on top.
@@ -14,6 +15,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from typing_extensions import override
 
+from desktop.ui.knowledge.window import KnowledgeBaseWindow
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from desktop.ui.shell.problems_dialog import ProblemsDialog
@@ -41,6 +43,7 @@ class MainWindowBase(QMainWindow):
         super().__init__(parent)
         self.context = context
         self._problems_dialog: ProblemsDialog | None = None
+        self.knowledge_base: KnowledgeBaseWindow | None = None
         self._closing_for_app = False
         self.setWindowTitle(f"Ticketdesk — {context.user.name}")
         self.resize(1100, 720)
@@ -67,10 +70,22 @@ class MainWindowBase(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.logout_action)
         self.file_menu.addAction(self.quit_action)
+        self.knowledge_action = QAction("Open &knowledge base", self)
+        self.knowledge_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.knowledge_action.setToolTip("Search and read the help articles (works offline)")
+        self.knowledge_menu: QMenu = self.menuBar().addMenu("&Knowledge base")
+        self.knowledge_menu.addAction(self.knowledge_action)
+        self.new_article_action: QAction | None = None
+        if context.user.is_staff:
+            self.new_article_action = QAction("&New article…", self)
+            self.new_article_action.setToolTip("Write a new knowledge-base article")
+            self.knowledge_menu.addAction(self.new_article_action)
+            self.new_article_action.triggered.connect(self._on_new_article_action_triggered)
 
         self.sync_action.triggered.connect(self._on_sync_action_triggered)
         self.logout_action.triggered.connect(self._on_logout_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
+        self.knowledge_action.triggered.connect(self._on_knowledge_action_triggered)
         self.sync_status.sync_requested.connect(self._on_sync_action_triggered)
         self.sync_status.problems_requested.connect(self._on_status_problems_requested)
         self.email_action.triggered.connect(self._on_email_action_triggered)
@@ -94,9 +109,35 @@ class MainWindowBase(QMainWindow):
         self._problems_dialog.raise_()
         return self._problems_dialog
 
+    def open_knowledge_base(self) -> KnowledgeBaseWindow:
+        """Open (or raise) this window's knowledge base."""
+        if self.knowledge_base is None:
+            self.knowledge_base = KnowledgeBaseWindow(self.context, self)
+            self.knowledge_base.ticket_requested.connect(self._on_knowledge_base_ticket_requested)
+        self.knowledge_base.show()
+        self.knowledge_base.raise_()
+        self.knowledge_base.activateWindow()
+        return self.knowledge_base
+
+    @Slot(str)
+    def open_article(self, article_id: str) -> None:
+        """Show an article in the knowledge base (a link in a reply, a ticket's article)."""
+        self.open_knowledge_base().open_article(article_id)
+
+    @Slot(str)
+    def edit_article(self, article_id: str) -> None:
+        """Open an article in the knowledge base's editor (staff)."""
+        self.open_knowledge_base().edit_article(article_id)
+
+    def select_ticket(self, ticket_id: str) -> bool:
+        """Show ``ticket_id`` if this window lists it (the windows with a ticket list do)."""
+        return False
+
     def close_for_app(self) -> None:
         """Close without asking (the application logs out or quits)."""
         self._closing_for_app = True
+        if self.knowledge_base is not None:
+            self.knowledge_base.close()
         self.close()
 
     def load_email_preference(self) -> None:
@@ -147,6 +188,22 @@ class MainWindowBase(QMainWindow):
         self._on_email_preference_loaded(user)
         state = "on" if user.notify_email else "off"
         self.show_message(f"Email notifications are {state}.")
+
+    @Slot()
+    def _on_knowledge_action_triggered(self) -> None:
+        self.open_knowledge_base()
+
+    @Slot()
+    def _on_new_article_action_triggered(self) -> None:
+        self.open_knowledge_base().new_article()
+
+    @Slot(str)
+    def _on_knowledge_base_ticket_requested(self, ticket_id: str) -> None:
+        if self.select_ticket(ticket_id):
+            self.raise_()
+            self.activateWindow()
+        else:
+            self.show_message("This ticket is not in the list shown; clear the filters to find it.")
 
     @Slot()
     def _on_sync_action_triggered(self) -> None:

@@ -24,13 +24,16 @@ from typing_extensions import override
 
 from desktop.net.api import ClientError
 from desktop.palette import scheme_for
-from desktop.store import attachment_queries, commands, queries
+from desktop.store import article_commands, article_queries, attachment_queries, commands, queries
+from desktop.store.article_queries import ArticleRow
 from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.attachment_queries import AttachmentRow
 from desktop.store.blobs import LocalBlobs
 from desktop.store.database import ChangeSet, Store
 from desktop.store.undo import TicketField, Undoable, Undone
 from desktop.sync import downloads
+from desktop.ui.knowledge.link_picker import ArticleLinkPicker
+from desktop.ui.knowledge.ticket_articles import TicketArticles
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.ticket.controls import TicketControls
@@ -39,7 +42,7 @@ from desktop.ui.ticket.reply_box import ReplyBox
 from desktop.ui.ticket.timeline_html import THUMBNAIL_SCHEME, Names, timeline_html
 from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetch
 from desktop.ui.widgets.icons import LOCK_RESOURCE, lock_image
-from ticketing import workflow
+from ticketing import knowledge, workflow
 from ticketing.domain import Status
 
 
@@ -55,6 +58,8 @@ class DetailData:
     attachments: list[AttachmentRow] = field(default_factory=list)
     #: Pictures of attachments on this computer: ``thumb:<id>`` and ``attachment:<id>`` (inline).
     images: dict[str, QImage] = field(default_factory=dict)
+    #: Knowledge-base articles made from this ticket.
+    articles: list[ArticleRow] = field(default_factory=list)
 
 
 def load_detail(store: Store, ticket_id: str) -> DetailData:
@@ -79,7 +84,9 @@ def load_detail(store: Store, ticket_id: str) -> DetailData:
         priorities={p.key: p.name for p in priorities},
     )
     active = [p for p in priorities if p.is_active]
-    return DetailData(ticket_id, detail, staff, active, names, attachments, pictures_of(store, attachments))
+    articles = article_queries.list_articles(store, source_ticket_id=ticket_id)
+    pictures = pictures_of(store, attachments)
+    return DetailData(ticket_id, detail, staff, active, names, attachments, pictures, articles)
 
 
 class TimelineBrowser(QTextBrowser):
@@ -109,6 +116,10 @@ class TicketDetailView(QWidget):
         undo_offered(str, object): a change that can be undone (an :class:`Undoable`) was
             queued; the text says what happened. Sent instead of ``action_done``.
         undo_started(object): that change is being undone (an offer of it is void now).
+        article_requested(str): open this knowledge-base article (a link in the conversation,
+            or one of the ticket's articles).
+        article_edit_requested(str): open this article in the editor (a draft just made from
+            the ticket).
     """
 
     loaded = Signal(object)
@@ -116,6 +127,8 @@ class TicketDetailView(QWidget):
     action_failed = Signal(str)
     undo_offered = Signal(str, object)
     undo_started = Signal(object)
+    article_requested = Signal(str)
+    article_edit_requested = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +141,8 @@ class TicketDetailView(QWidget):
 
         self.header = TicketHeader()
         self.controls = TicketControls()
+        self.articles = TicketArticles()
+        self.articles.hide()  # staff only, once a ticket is shown
         self.timeline = TimelineBrowser()
         self.timeline.setAccessibleName("Conversation")
         self.timeline.setOpenLinks(False)  # links are opened by _on_timeline_anchor_clicked
@@ -157,6 +172,7 @@ class TicketDetailView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
         layout.addWidget(self.controls)
+        layout.addWidget(self.articles)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.closed_note)
@@ -181,6 +197,9 @@ class TicketDetailView(QWidget):
         self._shortcut(QKeySequence.StandardKey.Undo, self.undo_last, Qt.ShortcutContext.WindowShortcut)
 
         self.reply.send_requested.connect(self._on_reply_send_requested)
+        self.reply.article_link_requested.connect(self._on_reply_article_link_requested)
+        self.articles.create_requested.connect(self._on_articles_create_requested)
+        self.articles.article_requested.connect(self.article_requested)
         self.timeline.anchorClicked.connect(self._on_timeline_anchor_clicked)
         self.controls.status_chosen.connect(self._on_controls_status_chosen)
         self.controls.assignee_chosen.connect(self._on_controls_assignee_chosen)
@@ -250,6 +269,7 @@ class TicketDetailView(QWidget):
         self.controls.show_ticket(
             detail, staff=self._staff, me=self._context.user.id, people=data.staff, priorities=data.priorities
         )
+        self._show_articles(data)
         self._render_timeline(data, scroll_to_end=first)
         self._update_reply_box(detail.ticket)
         self._fetch_pictures(data)
@@ -321,10 +341,56 @@ class TicketDetailView(QWidget):
 
     @Slot(QUrl)
     def _on_timeline_anchor_clicked(self, url: QUrl) -> None:
-        if url.scheme() == "attachment":
+        article_id = knowledge.parse_article_url(url.toString())
+        if article_id is not None:
+            self.article_requested.emit(article_id)
+        elif url.scheme() == "attachment":
             self.open_attachment(url.path())
         elif url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
+
+    # --- knowledge base ------------------------------------------------------------------------
+
+    def _show_articles(self, data: DetailData) -> None:
+        if not self._staff or data.detail is None:
+            self.articles.hide()
+            return
+        solved = knowledge.may_become_article(data.detail.ticket.status)
+        self.articles.show_articles(data.articles, can_create=solved)
+
+    def create_article_from_ticket(self) -> None:
+        """A draft article from the shown (Resolved or Closed) ticket, opened in the editor."""
+        ticket_id = self._ticket_id
+        if ticket_id is None or not self._staff:
+            return
+        store = self._context.store
+
+        def done(article_id: str) -> None:
+            self._show_message("Draft article created; rewrite it before publishing.")
+            self.article_edit_requested.emit(article_id)
+
+        def failed(error: BaseException) -> None:
+            self._show_outcome(Outcome.failed(error, "create the article"))
+
+        self._context.tasks.run(
+            lambda: article_commands.create_from_ticket(store, ticket_id), done, failed, owner=self
+        )
+
+    def pick_article_link(self) -> ArticleLinkPicker:
+        """Open the picker whose article goes into the reply as a link."""
+        picker = ArticleLinkPicker(self._context, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.chosen.connect(self.reply.insert_article_link)
+        picker.show()
+        return picker
+
+    @Slot()
+    def _on_articles_create_requested(self) -> None:
+        self.create_article_from_ticket()
+
+    @Slot()
+    def _on_reply_article_link_requested(self) -> None:
+        self.pick_article_link()
 
     # --- the shared rules, asked for this account ----------------------------------------------
 
@@ -514,6 +580,8 @@ class TicketDetailView(QWidget):
             return
         if change.everything or change.reference or change.outbox or self._ticket_id in change.tickets:
             self.reload()  # outbox: a problem of this ticket may have been dismissed
+        elif self._staff and change.articles:
+            self.reload()  # an article made from this ticket may have come or changed
 
 
 def _undone_text(undone: Undone) -> str:

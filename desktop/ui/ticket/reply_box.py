@@ -1,5 +1,5 @@
-"""Where a reply is written: the editor, files to attach, the Public/Internal switch for staff,
-and Send."""
+"""Where a reply is written: the editor, files to attach, the Public/Internal switch and a link to
+an article for staff, and Send."""
 
 from __future__ import annotations
 
@@ -23,16 +23,21 @@ from PySide6.QtWidgets import (
 from desktop.palette import LIGHT
 from desktop.ui.widgets.rich_text_editor import RichTextEditor
 from ticketing.files import human_size
+from ticketing.knowledge import article_url
 
 
 class ReplyBox(QFrame):
-    """A reply editor with Send (Ctrl+Enter); staff also choose Public reply or Internal note.
+    """A reply editor with Send (Ctrl+Enter); staff also choose Public reply or Internal note,
+    and insert links to articles.
 
     Signals:
         send_requested(str, bool): the reply's HTML and whether it is an internal note.
+        article_link_requested(): staff asked to pick an article to link (the owner opens a
+            picker and calls :meth:`insert_article_link`).
     """
 
     send_requested = Signal(str, bool)
+    article_link_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +73,10 @@ class ReplyBox(QFrame):
         self.clear_files_button.setAccessibleName("Remove files")
         self.clear_files_button.hide()
         self.files: list[Path] = []
+        self.article_link_button = QPushButton("Insert &article link…")
+        self.article_link_button.setAccessibleName("Insert article link")
+        self.article_link_button.setToolTip("Link a knowledge-base article in this reply")
+        self.article_link_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.send_button = QPushButton("&Send reply")
         self.send_button.setAccessibleName("Send reply")
         self.send_button.setToolTip("Send reply (Ctrl+Enter)")
@@ -79,6 +88,7 @@ class ReplyBox(QFrame):
         top.addWidget(self.internal)
         bottom = QHBoxLayout()
         bottom.addWidget(self.attach_button)
+        bottom.addWidget(self.article_link_button)
         bottom.addWidget(self.files_label, 1)
         bottom.addWidget(self.clear_files_button)
         bottom.addWidget(self.hint, 1)
@@ -95,6 +105,7 @@ class ReplyBox(QFrame):
             shortcut.activated.connect(self._on_send_button_clicked)
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.attach_button.clicked.connect(self._on_attach_button_clicked)
+        self.article_link_button.clicked.connect(self._on_article_link_button_clicked)
         self.clear_files_button.clicked.connect(self._on_clear_files_button_clicked)
         self.internal.toggled.connect(self._on_internal_toggled)
         self.set_staff(False)
@@ -104,6 +115,7 @@ class ReplyBox(QFrame):
         self._staff = staff
         self.public.setVisible(staff)
         self.internal.setVisible(staff)
+        self.article_link_button.setVisible(staff)
         if not staff:
             self.public.setChecked(True)
 
@@ -135,6 +147,15 @@ class ReplyBox(QFrame):
         paths, _filter = QFileDialog.getOpenFileNames(self, "Attach files")
         if paths:
             self.set_files([*self.files, *(Path(p) for p in paths)])
+
+    def insert_article_link(self, article_id: str, title: str) -> None:
+        """Put a link to the article, named by its title, at the cursor."""
+        self.editor.insert_link(article_url(article_id), title)
+        self.editor.setFocus()
+
+    @Slot()
+    def _on_article_link_button_clicked(self) -> None:
+        self.article_link_requested.emit()
 
     @Slot()
     def _on_clear_files_button_clicked(self) -> None:
