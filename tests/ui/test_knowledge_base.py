@@ -31,6 +31,13 @@ from ticketing.protocol import MutationName
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
 
+@pytest.fixture(autouse=True)
+def discard_on_teardown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor a test leaves with typed text asks what to do when pytest-qt closes it: discard
+    (a test that answers the question itself patches it again)."""
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.Discard)
+
+
 @pytest.fixture
 def world() -> World:
     return World()
@@ -458,3 +465,50 @@ def test_a_link_in_the_conversation_opens_the_article_for_a_user(
     portal.knowledge_action.trigger()
     assert portal.knowledge_base is kb
     portal.close_for_app()
+
+
+def test_closing_with_unsaved_changes_asks_and_keeps_them_until_told(
+    qtbot: QtBot, agent: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = kb_window(qtbot, agent)
+    editor = window.new_article()  # owned by the window, deleted when it closes
+    assert editor is not None
+    asked: list[str] = []
+
+    def answer(reply: QMessageBox.StandardButton) -> Any:
+        def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
+            asked.append(title)
+            return reply
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    editor.close_button.click()  # nothing typed: closes without asking
+    assert asked == []
+    qtbot.waitUntil(lambda: None not in window.editors)
+
+    editor = window.new_article()
+    assert editor is not None
+    editor.title.setText("Printer offline after an update")
+    editor.body.edit.setPlainText("Switch it off and on; then print a test page.")
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    editor.close_button.click()
+    assert asked == ["Save this article?"] and editor.isVisible()
+    assert editor.title.text() == "Printer offline after an update"
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Save))
+    with qtbot.waitSignal(editor.saved) as saved:
+        editor.reject()  # Escape
+    article_id = saved.args[0]
+    qtbot.waitUntil(lambda: not window.editors)  # saved, then closed
+    assert [m.name for m in queued(agent, article_id)] == [MutationName.CREATE_ARTICLE]
+
+    window.edit_article(article_id)  # loaded again: its fields are what was saved
+    qtbot.waitUntil(lambda: article_id in window.editors)
+    editor = window.editors[article_id]
+    assert not editor.has_unsaved_changes
+    editor.title.setText("Printer offline")
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    editor.close_button.click()
+    qtbot.waitUntil(lambda: not window.editors)
+    assert len(queued(agent, article_id)) == 1  # discarded: no edit queued

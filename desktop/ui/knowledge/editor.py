@@ -2,13 +2,15 @@
 offline with :mod:`desktop.store.article_commands`, then published or unpublished.
 
 A draft made from a ticket quotes its requester; the editor says so in a banner and asks before
-publishing it. A refused save (an empty title, a bad tag) is explained and the text stays.
+publishing it. A refused save (an empty title, a bad tag) is explained and the text stays;
+closing with changes not saved asks whether to save them, discard them or keep editing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from typing_extensions import override
 
 from desktop.palette import LIGHT
 from desktop.store import article_commands, queries
@@ -157,6 +160,9 @@ class ArticleEditor(QDialog):
             self.tags.setText(", ".join(article.tags))
             self.body.set_html(article.body)
         self._show_state()
+        #: What the fields held when last loaded or saved: closing with anything else asks.
+        self._saved_snapshot = self._snapshot()
+        self._close_after_save = False
 
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.publish_button.clicked.connect(self._on_publish_button_clicked)
@@ -201,6 +207,13 @@ class ArticleEditor(QDialog):
             return None
         return ArticleFields(title, self.body.html(), self.category.currentData(), tags)
 
+    def _snapshot(self) -> tuple[Any, ...]:
+        return (self.title.text(), self.body.html(), self.category.currentData(), self.tags.text())
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self._snapshot() != self._saved_snapshot
+
     def save(self) -> None:
         fields = self.fields()
         if fields is not None:
@@ -209,6 +222,30 @@ class ArticleEditor(QDialog):
                 lambda store: save_fields(store, article_id, fields),
                 "Saved; it will be sent with the next sync.",
             )
+        else:
+            self._close_after_save = False  # refused: the editor stays open with the text
+
+    @override
+    def reject(self) -> None:
+        """Close (the Close button, Escape, the window's close box), after asking what to do
+        with changes not saved yet."""
+        if not self.has_unsaved_changes:
+            super().reject()
+            return
+        answer = QMessageBox.question(
+            self,
+            "Save this article?",
+            "The article has changes that are not saved. Save them before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Discard:
+            super().reject()
+        elif answer == QMessageBox.StandardButton.Save:
+            self._close_after_save = True
+            self.save()
 
     def publish(self) -> None:
         """Save, then publish (after asking, for a draft that quotes a ticket)."""
@@ -250,15 +287,21 @@ class ArticleEditor(QDialog):
     def _run(self, work: Callable[[Store], str], done_text: str) -> None:
         store = self._context.store
         self._set_busy(True)
+        snapshot = self._snapshot()
 
         def done(article_id: str) -> None:
             self._article_id = article_id
+            self._saved_snapshot = snapshot
             self._set_busy(False)
             self._show(Outcome.done(done_text))
             self._reload(article_id)
             self.saved.emit(article_id)
+            if self._close_after_save:
+                self._close_after_save = False
+                self.reject()  # closes now, unless more was typed while it saved
 
         def failed(error: BaseException) -> None:
+            self._close_after_save = False
             self._set_busy(False)
             self._show(Outcome.failed(error, "save the article"))
 
