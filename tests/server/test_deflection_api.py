@@ -37,7 +37,14 @@ def push(account: Account, client_id: str, *records: dict[str, Any], first: int 
 
 
 def record(at: str, shown: int, opened: int, deflected: bool, **fields: Any) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "at": at, "shown": shown, "opened": opened, "deflected": deflected, **fields}
+    return {
+        "id": str(uuid.uuid4()),
+        "at": at,
+        "shown": shown,
+        "opened": opened,
+        "deflected": deflected,
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -155,7 +162,9 @@ def _article(admin: Account, title: str, body: str, status: str) -> str:
 
 def test_suggest_offers_published_articles_for_a_sentence(people: dict[str, Account]) -> None:
     admin = people["admin"]
-    both = _article(admin, "Printer jams in tray two", "<p>Open the tray and pull the paper.</p>", "published")
+    both = _article(
+        admin, "Printer jams in tray two", "<p>Open the tray and pull the paper.</p>", "published"
+    )
     body_only = _article(admin, "Office devices", "<p>The printer is on floor two.</p>", "published")
     draft = _article(admin, "Printer jams: internal notes", "<p>Printer jams secret.</p>", "draft")
     _article(admin, "VPN access", "<p>Use the client.</p>", "published")
