@@ -179,3 +179,17 @@ def test_a_suggested_ticket_opens_in_the_portal_and_the_draft_stays(
     assert form.title.text() == "printer jams" and form.isVisible()
     form.close()
     assert queued_records(context)[0]["deflected"] is True
+
+
+def test_quitting_with_the_form_open_records_the_session(
+    qtbot: QtBot, context: AppContext, rows: dict[str, dict[str, Any]]
+) -> None:
+    form = shown_form(qtbot, context)
+    qtbot.keyClicks(form.title, "printer jams")
+    qtbot.waitUntil(lambda: len(form.suggestions.suggestions()) == 2, timeout=3000)
+    form.suggestions.open(("article", rows["article"]["id"]))
+    form._on_app_about_to_quit()  # what QApplication.aboutToQuit calls
+    records = queued_records(context)
+    assert [(r["shown"], r["opened"], r["deflected"]) for r in records] == [(2, 1, True)]
+    form.close()
+    assert len(queued_records(context)) == 1  # the session ended once

@@ -318,6 +318,8 @@ class TicketForm(QWidget):
     def _on_app_about_to_quit(self) -> None:
         if self._dirty:
             self.save_draft()
+        if self.isVisible():  # quitting with the form open leaves it
+            self._end_session(None, quitting=True)
 
     @Slot(str)
     def _on_title_edited(self, _text: str) -> None:
@@ -334,11 +336,12 @@ class TicketForm(QWidget):
     def _ask_suggestions(self) -> None:
         self.suggestions.set_text(self.title.text(), self.description.edit.toPlainText())
 
-    def _end_session(self, submitted: str | None) -> None:
+    def _end_session(self, submitted: str | None, *, quitting: bool = False) -> None:
         self.suggestions.end_session(
             submitted=submitted,
             category_id=self.category.currentData() or self._wanted_category,
             priority=self.priority.currentData() or self._wanted_priority,
+            quitting=quitting,
         )
 
     @Slot(int)

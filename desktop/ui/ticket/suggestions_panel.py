@@ -227,9 +227,12 @@ class SuggestionsPanel(QWidget):
             self.session = deflection.FormSession()
             self.session.saw(self.suggestions())
 
-    def end_session(self, *, submitted: str | None, category_id: str | None, priority: str | None) -> None:
+    def end_session(
+        self, *, submitted: str | None, category_id: str | None, priority: str | None, quitting: bool = False
+    ) -> None:
         """The form was submitted (``submitted``: the new ticket's id) or left: queue the
-        session's counts if it showed anything, off the UI thread."""
+        session's counts if it showed anything, off the UI thread (``quitting``: at once, one
+        small write, since the app is going and its background work with it)."""
         session, self.session = self.session, None
         if session is None:
             return
@@ -237,5 +240,8 @@ class SuggestionsPanel(QWidget):
         if args is None:
             return
         store = self._context.store
+        if quitting:
+            deflection.record_deflection(store, args)
+            return
         # owner=None: the form may be gone by the time the record is written; it must still be
         self._context.tasks.run(lambda: deflection.record_deflection(store, args), owner=None)
