@@ -78,9 +78,10 @@ class SuggestQuery(Input):
     """The parameters of ``GET /api/kb/suggest``."""
 
     q: Annotated[
-        str, StringConstraints(
+        str,
+        StringConstraints(
             strip_whitespace=True, min_length=1, max_length=1000, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$"
-        )
+        ),
     ] = Field(
         description="What a new ticket says (a title, a sentence): any of its meaningful words"
         " matches (three letters or more, not a common English word); the last one also as a"
