@@ -10,6 +10,8 @@ History (date, version, reason):
   ``kb_published`` and the ``create_article``, ``update_article`` and ``set_article_status``
   mutations. A client that does not know the entity skips it; a server that does not know a
   mutation rejects it as ``unknown_mutation``, so no version change is needed.
+- 2026-12-01, 1 (additive): ``record_deflection``: what one new-ticket form session showed and
+  opened of the suggestions beside it (for the deflection report). It writes no synced row.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ticketing.domain import ArticleStatus, Status
 from ticketing.schemas import (
     ArticleBody,
     ArticleTags,
+    AwareIsoDateTime,
     CommentText,
     FileName,
     Flag,
@@ -193,6 +196,7 @@ class MutationName(enum.StrEnum):
     CREATE_ARTICLE = "create_article"
     UPDATE_ARTICLE = "update_article"
     SET_ARTICLE_STATUS = "set_article_status"
+    RECORD_DEFLECTION = "record_deflection"
 
 
 class MutationArgs(_Wire):
@@ -290,6 +294,23 @@ class SetArticleStatusArgs(MutationArgs):
     status: ArticleStatus
 
 
+class RecordDeflectionArgs(MutationArgs):
+    """One new-ticket form session's suggestions: how many distinct ones were shown and opened,
+    whether it was left unsubmitted after opening one (``deflected``), the form's category and
+    priority at its end, and the ticket submitted (``None`` if none). Any role records its own."""
+
+    NAME: ClassVar[MutationName] = MutationName.RECORD_DEFLECTION
+
+    id: uuid.UUID
+    at: AwareIsoDateTime
+    shown: Whole = Field(ge=0, le=1_000_000)
+    opened: Whole = Field(ge=0, le=1_000_000)
+    deflected: Flag
+    category_id: uuid.UUID | None = None
+    priority: PriorityKey | None = None
+    ticket_id: uuid.UUID | None = None
+
+
 #: Mutation name -> its argument model, one entry per name (a test checks it).
 MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
     args.NAME: args
@@ -303,6 +324,7 @@ MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
         CreateArticleArgs,
         UpdateArticleArgs,
         SetArticleStatusArgs,
+        RecordDeflectionArgs,
     )
 }
 

@@ -156,3 +156,14 @@ class TermCount(BaseModel):
 class CategoriesReport(BaseModel):
     categories: list[CategoryRow]
     terms: list[TermCount]
+
+
+class DeflectionRow(BaseModel):
+    period: dt.date = Field(description="The period's first day.")
+    shown: int = Field(description="Distinct suggestions shown, summed over the form sessions.")
+    opened: int = Field(description="Distinct suggestions opened, summed over the form sessions.")
+    deflected: int = Field(description="Form sessions left without a ticket after opening a suggestion.")
+
+
+class DeflectionReport(BaseModel):
+    series: list[DeflectionRow]

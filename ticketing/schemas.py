@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -81,6 +82,8 @@ def _iso_date_time(value: Any) -> Any:
 
 #: A date-time given as ISO 8601 text (``2026-11-30T09:00:00Z``, ``2026-11-30T10:00:00+01:00``).
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_date_time)]
+#: The same with a time zone or offset required (an instant, whatever the sender's zone).
+AwareIsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_date_time)]
 #: JSON ``true``/``false`` only, in request bodies (not ``0``, ``1`` or ``"yes"``).
 Flag = Annotated[bool, Strict()]
 

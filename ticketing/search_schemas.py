@@ -66,3 +66,36 @@ class SearchResult(BaseModel):
 class SearchResponse(BaseModel):
     results: list[SearchResult]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+
+
+# --- suggestions (GET /api/kb/suggest) ---------------------------------------------------------
+
+DEFAULT_SUGGEST_LIMIT = 6
+MAX_SUGGEST_LIMIT = 20
+
+
+class SuggestQuery(Input):
+    """The parameters of ``GET /api/kb/suggest``."""
+
+    q: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=1000, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$"
+        ),
+    ] = Field(
+        description="What a new ticket says (a title, a sentence): any of its meaningful words"
+        " matches (three letters or more, not a common English word); the last one also as a"
+        " prefix. Not search syntax: quotes, `-` and `:` are plain characters."
+    )
+    limit: int = Field(default=DEFAULT_SUGGEST_LIMIT, ge=1, le=MAX_SUGGEST_LIMIT)
+
+
+class SuggestResult(BaseModel):
+    id: uuid.UUID
+    title: str = Field(description="The article's title: plain text.")
+    snippet: str = Field(description="Escaped plain text with the matches in `<mark>...</mark>`.")
+    rank: float
+
+
+class SuggestResponse(BaseModel):
+    results: list[SuggestResult]

@@ -25,6 +25,8 @@ from ticketing.report_schemas import (
     BacklogReport,
     CategoriesReport,
     CategoryRow,
+    DeflectionReport,
+    DeflectionRow,
     DurationFigures,
     FirstResponseFigures,
     ReportQuery,
@@ -42,6 +44,8 @@ __all__ = [
     "BacklogReport",
     "CategoriesReport",
     "CategoryRow",
+    "DeflectionReport",
+    "DeflectionRow",
     "DurationFigures",
     "FirstResponseFigures",
     "Interval",
@@ -67,6 +71,7 @@ class ReportName(enum.StrEnum):
     RESOLUTION = "resolution"
     AGENTS = "agents"
     CATEGORIES = "categories"
+    DEFLECTION = "deflection"
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class ReportFilters:
         return ReportQuery.model_validate(self.params())
 
 
-Report = VolumeReport | BacklogReport | ResolutionReport | AgentsReport | CategoriesReport
+Report = VolumeReport | BacklogReport | ResolutionReport | AgentsReport | CategoriesReport | DeflectionReport
 
 _MODELS: dict[ReportName, type[BaseModel]] = {
     ReportName.VOLUME: VolumeReport,
@@ -106,6 +111,7 @@ _MODELS: dict[ReportName, type[BaseModel]] = {
     ReportName.RESOLUTION: ResolutionReport,
     ReportName.AGENTS: AgentsReport,
     ReportName.CATEGORIES: CategoriesReport,
+    ReportName.DEFLECTION: DeflectionReport,
 }
 
 
@@ -154,6 +160,9 @@ class ReportsClient:
 
     def categories(self, filters: ReportFilters) -> CategoriesReport:
         return cast(CategoriesReport, self.get(ReportName.CATEGORIES, filters))
+
+    def deflection(self, filters: ReportFilters) -> DeflectionReport:
+        return cast(DeflectionReport, self.get(ReportName.DEFLECTION, filters))
 
     def download_csv(self, report: ReportName, filters: ReportFilters, destination: Path) -> None:
         """Stream the report's CSV (every row, no cap) into ``destination``, whole or not at all."""

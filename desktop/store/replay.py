@@ -31,6 +31,7 @@ from ticketing.protocol import (
     CreateTicketArgs,
     MutationArgs,
     MutationName,
+    RecordDeflectionArgs,
     SetArticleStatusArgs,
     TransitionStatusArgs,
     UpdateArticleArgs,
@@ -237,6 +238,10 @@ def _set_article_status(family: Family, args: SetArticleStatusArgs, actor: workf
     article["updated_at"] = at
 
 
+def _record_deflection(family: Family, args: RecordDeflectionArgs, actor: workflow.Actor, at: str) -> None:
+    """Counts for the server's report: no row of the cache shows them, so nothing to replay."""
+
+
 #: How the client replays each mutation over the server's rows (a test checks every name has one).
 REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -248,6 +253,7 @@ REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]
     MutationName.CREATE_ARTICLE: _create_article,
     MutationName.UPDATE_ARTICLE: _update_article,
     MutationName.SET_ARTICLE_STATUS: _set_article_status,
+    MutationName.RECORD_DEFLECTION: _record_deflection,
 }
 
 

@@ -378,6 +378,12 @@ def _marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
     return "".join(parts).strip()
 
 
+def marked(text: str, query: SearchQuery, *, window: int | None = SNIPPET_WORDS) -> str | None:
+    """``text`` (or its ``window`` words around the most matches) with the markers around the
+    words ``query`` finds; ``None`` if none does (for snippets made elsewhere: suggestions)."""
+    return _marked(text, query, window=window)
+
+
 def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[str, str]:
     """The best snippet of each ticket's match, with :data:`MARK_START`/:data:`MARK_END`
     around matched words: from the description or a comment, else the highlighted title.

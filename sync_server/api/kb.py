@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from sync_server.api.deps import PrincipalDep, SessionDep, StaffDep, errors
-from sync_server.services.knowledge import article_queries, articles
+from sync_server.services.knowledge import article_queries, articles, suggest
 from ticketing.schemas import ArticleCreate, ArticleOut, ArticlePage, ArticlePatch, ArticleQuery
+from ticketing.search_schemas import SuggestQuery, SuggestResponse
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 
@@ -27,6 +28,16 @@ def list_articles(
     a substring of the title or body, case-insensitively."""
     items, total = article_queries.list_articles(session, principal, query)
     return ArticlePage(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+@router.get("/suggest", response_model=SuggestResponse)
+def suggest_articles(
+    query: Annotated[SuggestQuery, Query()], session: SessionDep, _caller: PrincipalDep
+) -> SuggestResponse:
+    """Published articles (for every role) that may answer what `q` says, best first: any of
+    its meaningful words matches, so a sentence works; `q` is not search syntax. A blank `q`
+    is a 422."""
+    return suggest.suggest(session, query)
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=201, responses=errors(409))

@@ -11,12 +11,21 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from sync_server.api.deps import AdminDep, SessionDep, StaffDep, errors
-from sync_server.services.reports import agents, backlog, categories, csv_export, resolution, volume
+from sync_server.services.reports import (
+    agents,
+    backlog,
+    categories,
+    csv_export,
+    deflection,
+    resolution,
+    volume,
+)
 from sync_server.services.reports.filters import ReportFilter, resolve
 from ticketing.report_schemas import (
     AgentsReport,
     BacklogReport,
     CategoriesReport,
+    DeflectionReport,
     ReportQuery,
     ResolutionReport,
     VolumeReport,
@@ -84,3 +93,11 @@ def categories_report(query: QueryDep, session: SessionDep, _admin: AdminDep) ->
     return _answer(
         "categories", query, session, lambda f: categories.categories(session, f, limit=query.limit)
     )
+
+
+@router.get("/deflection", response_model=DeflectionReport, responses=_RESPONSES)
+def deflection_report(query: QueryDep, session: SessionDep, _admin: AdminDep) -> Any:
+    """Suggestions beside the new-ticket form: distinct suggestions shown and opened, and form
+    sessions left without a ticket after opening one (deflected), per period of the range,
+    empty periods included; the category and priority filters apply to the form's at its end."""
+    return _answer("deflection", query, session, lambda f: deflection.deflection(session, f))

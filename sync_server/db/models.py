@@ -475,3 +475,23 @@ class AdminAuditEntry(Base):
     target_id: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[Any] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), index=True)
+
+
+class DeflectionEvent(Base):
+    """One new-ticket form session's suggestions (the ``record_deflection`` mutation): how many
+    distinct ones it showed and opened, and whether it was left unsubmitted after opening one.
+    Not synced: only the deflection report reads it. ``category_id`` and ``ticket_id`` are what
+    the client said, without foreign keys: a session's ticket may have been refused meanwhile,
+    and a record must never fail for that."""
+
+    __tablename__ = "deflection_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    shown: Mapped[int] = mapped_column(Integer)
+    opened: Mapped[int] = mapped_column(Integer)
+    deflected: Mapped[bool] = mapped_column(Boolean)
+    category_id: Mapped[uuid.UUID | None] = mapped_column()
+    priority: Mapped[str | None] = mapped_column(String(60))
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column()

@@ -97,7 +97,7 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
             "a range is refused when 'from' is after 'to', or too long (for a daily series): each"
             " date is valid alone, and the schema cannot compare two parameters",
         )
-        for report in ("volume", "backlog", "resolution", "agents", "categories")
+        for report in ("volume", "backlog", "resolution", "agents", "categories", "deflection")
     ),
     (
         "GET /api/search",
@@ -179,6 +179,7 @@ ADMIN_ONLY = frozenset(
         "GET /api/reports/resolution",
         "GET /api/reports/agents",
         "GET /api/reports/categories",
+        "GET /api/reports/deflection",
     }
 )
 

@@ -445,7 +445,7 @@ def test_csv_has_a_header_of_json_keys_and_every_row(desk: Desk) -> None:
 
 # --- permissions and bad parameters ----------------------------------------------------------------
 
-REPORTS = ("volume", "backlog", "resolution", "agents", "categories")
+REPORTS = ("volume", "backlog", "resolution", "agents", "categories", "deflection")
 
 
 @pytest.mark.parametrize("report", REPORTS)

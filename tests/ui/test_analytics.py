@@ -141,12 +141,19 @@ CATEGORIES = {
     ],
     "terms": [{"term": "printer", "count": 6}, {"term": "vpn", "count": 10}, {"term": "mail", "count": 9}],
 }
+DEFLECTION = {
+    "series": [
+        {"period": "2026-11-16", "shown": 40, "opened": 12, "deflected": 5},
+        {"period": "2026-11-17", "shown": 0, "opened": 0, "deflected": 0},
+    ]
+}
 BODIES: dict[ReportName, Any] = {
     ReportName.VOLUME: VOLUME,
     ReportName.BACKLOG: BACKLOG,
     ReportName.RESOLUTION: RESOLUTION,
     ReportName.AGENTS: AGENTS,
     ReportName.CATEGORIES: CATEGORIES,
+    ReportName.DEFLECTION: DEFLECTION,
 }
 
 
@@ -237,6 +244,12 @@ def test_the_dashboard_draws_the_figures_it_is_given(dashboard: AnalyticsDashboa
     assert bar_values(dashboard.agents_chart) == {"Resolved": [9, 10, 2]}
     assert categories_axis(dashboard.agents_chart) == ["Alice", "Bob", "Carol"]
     assert bar_values(dashboard.categories_chart) == {"Created": [11, 9]}
+    assert bar_values(dashboard.deflection_chart) == {
+        "Shown": [40, 0],
+        "Opened": [12, 0],
+        "Deflected": [5, 0],
+    }
+    assert categories_axis(dashboard.deflection_chart) == ["2026-11-16", "2026-11-17"]
 
     summary = dashboard.summary
     assert summary.text("resolution") == "mean 5.0 h · median 4.0 h · p90 20.0 h (20 tickets)"

@@ -21,7 +21,14 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QToolTip
 
-from desktop.net.reports import AgentsReport, BacklogReport, CategoriesReport, ResolutionReport, VolumeReport
+from desktop.net.reports import (
+    AgentsReport,
+    BacklogReport,
+    CategoriesReport,
+    DeflectionReport,
+    ResolutionReport,
+    VolumeReport,
+)
 from desktop.ui.analytics.chart_panel import URGENCY_SERIES
 
 
@@ -97,6 +104,20 @@ def volume_chart(report: VolumeReport) -> QChart:
     series.append(_bars("Reopened", [p.reopened for p in report.series], periods))
     chart.addSeries(series)
     _category_axes(chart, periods, [series], "Tickets")
+    return chart
+
+
+def deflection_chart(report: DeflectionReport) -> QChart:
+    """Suggestions beside the new-ticket form per period: shown, opened, and the form sessions
+    left without a ticket after opening one (deflected)."""
+    chart = QChart()
+    periods = [p.period.isoformat() for p in report.series]
+    series = QBarSeries()
+    series.append(_bars("Shown", [p.shown for p in report.series], periods))
+    series.append(_bars("Opened", [p.opened for p in report.series], periods))
+    series.append(_bars("Deflected", [p.deflected for p in report.series], periods))
+    chart.addSeries(series)
+    _category_axes(chart, periods, [series], "Suggestions")
     return chart
 
 

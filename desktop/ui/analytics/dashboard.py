@@ -34,6 +34,7 @@ from desktop.net.reports import (
     BacklogReport,
     CategoriesReport,
     CategoryRow,
+    DeflectionReport,
     Report,
     ReportFilters,
     ReportName,
@@ -125,6 +126,7 @@ class AnalyticsDashboard(QWidget):
         self.times_chart = ChartPanel("Resolution and first response (hours)", height=360)
         self.agents_chart = ChartPanel("Resolved per agent")
         self.categories_chart = ChartPanel("Top categories")
+        self.deflection_chart = ChartPanel("Suggestions beside the new-ticket form")
         self.agents_table = TablePanel("Agents", ReportTableModel(AGENT_COLUMNS, self))
         most = Qt.SortOrder.DescendingOrder
         self.categories_table = TablePanel(
@@ -146,6 +148,7 @@ class AnalyticsDashboard(QWidget):
         grid.addWidget(self.categories_chart, 4, 0)
         grid.addWidget(self.categories_table, 4, 1)
         grid.addWidget(self.terms_table, 5, 0)
+        grid.addWidget(self.deflection_chart, 5, 1)
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.addWidget(self.summary)
@@ -175,6 +178,7 @@ class AnalyticsDashboard(QWidget):
             self.times_chart,
             self.agents_chart,
             self.categories_chart,
+            self.deflection_chart,
         ]
 
     def set_reference(self, reference: Reference) -> None:
@@ -244,6 +248,12 @@ class AnalyticsDashboard(QWidget):
                 self.show_agents(report)
             elif isinstance(report, CategoriesReport):
                 self.show_categories(report)
+            elif isinstance(report, DeflectionReport):
+                self.show_deflection(report)
+
+    def show_deflection(self, report: DeflectionReport) -> None:
+        self.reports[ReportName.DEFLECTION] = report
+        self.deflection_chart.replace_chart(charts.deflection_chart(report))
 
     def show_volume(self, report: VolumeReport) -> None:
         self.reports[ReportName.VOLUME] = report

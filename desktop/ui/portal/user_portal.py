@@ -187,6 +187,7 @@ class UserPortal(MainWindowBase):
             drafts = DraftStore(context.server_url, context.user.id, context.data_dir)
             self._form = TicketForm(context, self, drafts=drafts)
             self._form.ticket_created.connect(self._on_form_ticket_created)
+            self._form.suggestions.ticket_opened.connect(self._on_form_suggestion_ticket_opened)
         self._form.show()
         self._form.raise_()
         self._form.activateWindow()
@@ -225,6 +226,13 @@ class UserPortal(MainWindowBase):
         self.show_message("Ticket saved. It is sent to the help desk with the next sync.")
         self._select_after_load = ticket_id
         self.model.reload()
+
+    @Slot(str)
+    def _on_form_suggestion_ticket_opened(self, ticket_id: str) -> None:
+        """A solved ticket suggested beside the form: show it here; the form and its draft stay."""
+        self.select_ticket(ticket_id)
+        self.raise_()
+        self.activateWindow()
 
     @Slot()
     def _on_model_about_to_be_reset(self) -> None:

@@ -40,6 +40,7 @@ ACTION_NAMES: dict[MutationName, str] = {
     MutationName.CREATE_ARTICLE: "New article",
     MutationName.UPDATE_ARTICLE: "Article edit",
     MutationName.SET_ARTICLE_STATUS: "Article publishing",
+    MutationName.RECORD_DEFLECTION: "Suggestion statistics",
 }
 
 

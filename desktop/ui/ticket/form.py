@@ -5,6 +5,10 @@ the window closes, and comes back when the form opens again (after a crash too).
 queues the ticket in the local cache (``commands.create_ticket``): it shows at once as a Draft
 and gets its number when the server receives it. Attached files and pasted screenshots are
 copied into the account's files on this computer and upload with the next sync.
+
+Beside the fields, "Maybe this helps" (:class:`SuggestionsPanel`) suggests published articles
+and the user's own solved tickets for what is typed; a form session runs from the form being
+shown to its ticket being submitted or the form being closed, and the panel counts it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -38,6 +42,7 @@ from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.database import ChangeSet, Store
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome, show_outcome
+from desktop.ui.ticket.suggestions_panel import SuggestionsPanel
 from desktop.ui.widgets.rich_text_editor import RichTextEditor
 from ticketing.domain import DEFAULT_PRIORITY, TITLE_MAX_LENGTH, new_id
 from ticketing.files import human_size
@@ -90,7 +95,7 @@ class TicketForm(QWidget):
         self._dirty = False
         self._submitting = False
         self.setWindowTitle("New ticket — Ticketdesk")
-        self.resize(720, 640)
+        self.resize(1040, 640)
 
         self.title = QLineEdit()
         self.title.setAccessibleName("Title")
@@ -134,6 +139,7 @@ class TicketForm(QWidget):
         self.close_button.setToolTip("Close the form; the draft is kept for later")
         self.discard_button = QPushButton("&Discard draft")
         self.discard_button.setAccessibleName("Discard draft")
+        self.suggestions = SuggestionsPanel(context)
 
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
@@ -161,10 +167,13 @@ class TicketForm(QWidget):
         buttons.addWidget(self.discard_button)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.submit_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(grid, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(buttons)
+        fields = QVBoxLayout()
+        fields.addLayout(grid, 1)
+        fields.addWidget(self.message)
+        fields.addLayout(buttons)
+        layout = QHBoxLayout(self)
+        layout.addLayout(fields, 1)
+        layout.addWidget(self.suggestions)
 
         for first, second in (
             (self.title, self.category),
@@ -176,6 +185,8 @@ class TicketForm(QWidget):
             (self.remove_file_button, self.discard_button),
             (self.discard_button, self.close_button),
             (self.close_button, self.submit_button),
+            (self.submit_button, self.suggestions.list),
+            (self.suggestions.list, self.suggestions.open_button),
         ):
             QWidget.setTabOrder(first, second)
 
@@ -204,6 +215,7 @@ class TicketForm(QWidget):
 
         self._restore_draft()
         self._load_choices()
+        self._ask_suggestions()
 
     def _error_label(self, name: str) -> QLabel:
         label = QLabel()
@@ -306,16 +318,31 @@ class TicketForm(QWidget):
     def _on_app_about_to_quit(self) -> None:
         if self._dirty:
             self.save_draft()
+        if self.isVisible():  # quitting with the form open leaves it
+            self._end_session(None, quitting=True)
 
     @Slot(str)
     def _on_title_edited(self, _text: str) -> None:
         self.title_error.hide()
         self._changed()
+        self._ask_suggestions()
 
     @Slot()
     def _on_description_changed(self) -> None:
         self.description_error.hide()
         self._changed()
+        self._ask_suggestions()
+
+    def _ask_suggestions(self) -> None:
+        self.suggestions.set_text(self.title.text(), self.description.edit.toPlainText())
+
+    def _end_session(self, submitted: str | None, *, quitting: bool = False) -> None:
+        self.suggestions.end_session(
+            submitted=submitted,
+            category_id=self.category.currentData() or self._wanted_category,
+            priority=self.priority.currentData() or self._wanted_priority,
+            quitting=quitting,
+        )
 
     @Slot(int)
     def _on_category_activated(self, _index: int) -> None:
@@ -443,6 +470,7 @@ class TicketForm(QWidget):
     def _on_submit_done(self, ticket_id: str) -> None:
         self._submitting = False
         self.submit_button.setEnabled(True)
+        self._end_session(ticket_id)
         self._reset()
         self.ticket_created.emit(ticket_id)
         self.close()
@@ -455,6 +483,7 @@ class TicketForm(QWidget):
     def _reset(self) -> None:
         self.title.clear()
         self.description.clear()
+        self._ask_suggestions()
         self._files = []
         self._show_files()
         for label in (self.title_error, self.description_error, self.category_error, self.message):
@@ -469,7 +498,13 @@ class TicketForm(QWidget):
         self.draft_state.setText("Draft discarded.")
 
     @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.suggestions.begin_session()
+
+    @override
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._dirty:
             self.save_draft()
+        self._end_session(None)  # after a submit, the session has ended already
         super().closeEvent(event)

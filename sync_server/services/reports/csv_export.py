@@ -19,6 +19,8 @@ from ticketing.report_schemas import (
     BacklogReport,
     CategoriesReport,
     CategoryRow,
+    DeflectionReport,
+    DeflectionRow,
     ResolutionReport,
     ResolutionRow,
     VolumeReport,
@@ -31,6 +33,7 @@ _TABLES: dict[type[BaseModel], tuple[str, type[BaseModel]]] = {
     ResolutionReport: ("series", ResolutionRow),
     AgentsReport: ("agents", AgentRow),
     CategoriesReport: ("categories", CategoryRow),
+    DeflectionReport: ("series", DeflectionRow),
 }
 
 

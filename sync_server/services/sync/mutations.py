@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Article, Comment, Ticket
+from sync_server.db.models import Article, Comment, DeflectionEvent, Ticket
 from sync_server.errors import Conflict, Invalid
 from sync_server.services.files import attachments
 from sync_server.services.helpdesk import tickets
@@ -34,6 +34,7 @@ from ticketing.protocol import (
     MutationArgs,
     MutationName,
     MutationStatus,
+    RecordDeflectionArgs,
     SetArticleStatusArgs,
     TransitionStatusArgs,
     UpdateArticleArgs,
@@ -191,6 +192,33 @@ def _set_article_status(session: Session, principal: Principal, args: SetArticle
     return Outcome()
 
 
+def _record_deflection(session: Session, principal: Principal, args: RecordDeflectionArgs) -> Outcome:
+    """Any role records its own form sessions; the same id again is the same record. Writes no
+    synced row (nothing in the change log): the push answers it and a pull settles it as any."""
+    existing = session.get(DeflectionEvent, args.id)
+    if existing is not None:
+        if existing.account_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("A deflection record with this id already exists.", code="duplicate_id")
+    if args.opened > args.shown:
+        raise Invalid("Invalid record_deflection: opened: more than shown", code="invalid")
+    session.add(
+        DeflectionEvent(
+            id=args.id,
+            account_id=principal.user.id,
+            at=args.at,
+            shown=args.shown,
+            opened=args.opened,
+            deflected=args.deflected,
+            category_id=args.category_id,
+            priority=args.priority,
+            ticket_id=args.ticket_id,
+        )
+    )
+    session.flush()
+    return Outcome()
+
+
 #: How the server applies each mutation (a test checks that every name has one).
 APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -202,6 +230,7 @@ APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.CREATE_ARTICLE: _create_article,
     MutationName.UPDATE_ARTICLE: _update_article,
     MutationName.SET_ARTICLE_STATUS: _set_article_status,
+    MutationName.RECORD_DEFLECTION: _record_deflection,
 }
 
 
