@@ -1,6 +1,6 @@
 """The suggestions beside the new-ticket form, with real widgets on a real offline cache: typing
 shows published articles and the user's own solved tickets (debounced, off the UI thread), an
-article opens read-only, a ticket opens in the portal with the draft kept, and each form
+article opens in the portal's knowledge base, a ticket opens in the portal with the draft kept, and each form
 session's counts reach the outbox as ``record_deflection`` (opened then left: deflected)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from desktop.store import outbox
 from desktop.ui.portal.user_portal import UserPortal
 from desktop.ui.shell.context import AppContext
 from desktop.ui.ticket.form import TicketForm
-from desktop.ui.ticket.suggestions_panel import DEBOUNCE_MS, ArticleDialog
+from desktop.ui.ticket.suggestions_panel import DEBOUNCE_MS
 from tests.helpers.store import World, article_row, pull, put
 from tests.helpers.ui import offline_context, requester_bucket, world_store
 from ticketing.domain import Role
@@ -121,10 +121,6 @@ def test_opening_an_article_then_leaving_is_a_deflection(
     with qtbot.waitSignal(panel.article_opened) as opened:
         qtbot.keyClick(panel.list, Qt.Key.Key_Return)
     assert opened.args == [rows["article"]["id"]]
-    qtbot.waitUntil(lambda: bool(panel.dialogs) and panel.dialogs[-1].isVisible(), timeout=3000)
-    dialog: ArticleDialog = panel.dialogs[-1]
-    assert "Open tray two." in dialog.body.toPlainText()
-    dialog.close()
     panel.open(("article", rows["article"]["id"]))  # twice: still one opened
     form.category.setCurrentIndex(form.category.findText("Hardware"))
 
@@ -179,6 +175,23 @@ def test_a_suggested_ticket_opens_in_the_portal_and_the_draft_stays(
     assert form.title.text() == "printer jams" and form.isVisible()
     form.close()
     assert queued_records(context)[0]["deflected"] is True
+
+
+def test_a_suggested_article_opens_in_the_portals_knowledge_base(
+    qtbot: QtBot, context: AppContext, rows: dict[str, dict[str, Any]]
+) -> None:
+    portal = UserPortal(context)
+    qtbot.addWidget(portal)
+    form = portal.open_ticket_form()
+    qtbot.keyClicks(form.title, "printer jams")
+    qtbot.waitUntil(lambda: len(form.suggestions.suggestions()) == 2, timeout=3000)
+    form.suggestions.open(("article", rows["article"]["id"]))
+    knowledge = portal.knowledge_base
+    assert knowledge is not None
+    qtbot.waitUntil(lambda: knowledge.reader.article_id == rows["article"]["id"], timeout=3000)
+    assert "Open tray two." in knowledge.reader.body.toPlainText()
+    assert form.title.text() == "printer jams" and form.isVisible()  # the draft stays
+    knowledge.close()
 
 
 def test_quitting_with_the_form_open_records_the_session(

@@ -188,6 +188,7 @@ class UserPortal(MainWindowBase):
             self._form = TicketForm(context, self, drafts=drafts)
             self._form.ticket_created.connect(self._on_form_ticket_created)
             self._form.suggestions.ticket_opened.connect(self._on_form_suggestion_ticket_opened)
+            self._form.suggestions.article_opened.connect(self.open_article)
         self._form.show()
         self._form.raise_()
         self._form.activateWindow()

@@ -4,8 +4,9 @@ new-ticket form holds, shown beside it while the user types, and what the user d
 The panel asks the cache (``desktop.store.suggestions``) off the UI thread, 300 ms after the
 last keystroke, so it works offline and never holds typing up; an answer to an older text is
 dropped. It keeps the form session's counts (``desktop.store.deflection.FormSession``) and
-queues them when the form says the session ended. Until the knowledge-base window exists, an
-article opens in a small read-only dialog here (its body sanitized again before display).
+queues them when the form says the session ended. Opening a suggestion only says so
+(``article_opened``, ``ticket_opened``): the portal shows it in its knowledge base or its list,
+and the form with its draft stays open.
 """
 
 from __future__ import annotations
@@ -14,22 +15,17 @@ import html
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.store import article_queries, deflection, search, suggestions
-from desktop.store.article_queries import ArticleRow
+from desktop.store import deflection, search, suggestions
 from desktop.store.suggestions import KIND_ARTICLE, Suggestion
 from desktop.ui.shell.context import AppContext
-from ticketing.richtext import sanitize_html
 
 DEBOUNCE_MS = 300
 PANEL_WIDTH = 300
@@ -37,36 +33,11 @@ _KEY = Qt.ItemDataRole.UserRole
 _KIND_WORDS = {KIND_ARTICLE: "Article"}
 
 
-class ArticleDialog(QDialog):
-    """One published article, read-only (a stand-in until the knowledge-base window lands)."""
-
-    def __init__(self, article: ArticleRow, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"{article.title} — Ticketdesk")
-        self.resize(560, 480)
-        self.title = QLabel(f"<h2>{html.escape(article.title)}</h2>")
-        self.title.setAccessibleName("Article title")
-        self.title.setWordWrap(True)
-        self.body = QTextBrowser()
-        self.body.setAccessibleName("Article")
-        self.body.setOpenLinks(False)  # nothing in an article navigates the dialog away
-        self.body.setHtml(sanitize_html(article.body))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.setAccessibleName("Article buttons")
-        buttons.rejected.connect(self.reject)
-        close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        close.setAccessibleName("Close article")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.body, 1)
-        layout.addWidget(buttons)
-
-
 class SuggestionsPanel(QWidget):
     """The suggestions beside the new-ticket form.
 
     Signals:
-        article_opened(str): the user opened this article (it also opens in a dialog).
+        article_opened(str): the user opened this article (the portal shows it).
         ticket_opened(str): the user opened this ticket of theirs (the portal selects it).
         suggestions_shown(int): a new answer is on screen, with this many suggestions.
     """
@@ -82,7 +53,6 @@ class SuggestionsPanel(QWidget):
         self._description = ""
         self._asked = 0  # which text the latest query was for: older answers are dropped
         self.session: deflection.FormSession | None = None
-        self.dialogs: list[ArticleDialog] = []
         self.setFixedWidth(PANEL_WIDTH)
         self.setAccessibleName("Suggestions")
 
@@ -202,22 +172,8 @@ class SuggestionsPanel(QWidget):
             self.session.open((kind, row_id))
         if kind == KIND_ARTICLE:
             self.article_opened.emit(row_id)
-            store = self._context.store
-            self._context.tasks.run(
-                lambda: article_queries.article(store, row_id), self._on_article_loaded, owner=self
-            )
         else:
             self.ticket_opened.emit(row_id)
-
-    def _on_article_loaded(self, article: ArticleRow | None) -> None:
-        if article is None:  # unpublished since it was suggested
-            return
-        for closed in [d for d in self.dialogs if not d.isVisible()]:
-            self.dialogs.remove(closed)
-            closed.deleteLater()
-        dialog = ArticleDialog(article, self.window())
-        self.dialogs.append(dialog)
-        dialog.show()
 
     # --- the form session ------------------------------------------------------------------------
 
