@@ -132,6 +132,11 @@ def parse(search: str) -> SearchQuery:
     )
 
 
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` as the index's tokenizer cuts them (letters and digits)."""
+    return _WORD.findall(text)
+
+
 def fold(word: str) -> str:
     """A word as the index compares it: case and diacritics folded (unicode61's rules)."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
@@ -346,7 +351,7 @@ _DOCS = text(
 ).bindparams(bindparam("ids", expanding=True))
 
 
-def _marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
+def marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
     """``text`` with the markers around the words ``query`` finds: all of it (``window``
     ``None``), or the ``window`` words around the most matches, with "…" where text is left
     out; ``None`` if no word matches. (Made here from the stored plain text: FTS5's snippet()
@@ -365,14 +370,14 @@ def _marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
         starts = [max(0, min(hit - 2, len(tokens) - window)) for hit in hits]
         first = max(starts, key=lambda start: sum(start <= hit < start + window for hit in hits))
         last = first + window
-    marked = set(hits)
+    hit_set = set(hits)
     parts: list[str] = [ELLIPSIS] if first > 0 else []
     position = tokens[first].start() if first > 0 else 0
     for n in range(first, last):
         token = tokens[n]
         parts.append(text[position : token.start()])
         word = token.group()
-        parts.append(f"{MARK_START}{word}{MARK_END}" if n in marked else word)
+        parts.append(f"{MARK_START}{word}{MARK_END}" if n in hit_set else word)
         position = token.end()
     parts.append(text[position:] if last == len(tokens) else ELLIPSIS)
     return "".join(parts).strip()
@@ -390,9 +395,9 @@ def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[s
         docs = conn.execute(_DOCS, {"ids": list(ticket_ids[start : start + 500])})
         for ticket_id, title, body, comments in docs:
             snippet = (
-                _marked(str(body), parsed, window=SNIPPET_WORDS)
-                or _marked(str(comments), parsed, window=SNIPPET_WORDS)
-                or _marked(str(title), parsed, window=None)
+                marked(str(body), parsed, window=SNIPPET_WORDS)
+                or marked(str(comments), parsed, window=SNIPPET_WORDS)
+                or marked(str(title), parsed, window=None)
             )
             if snippet is not None:
                 found[str(ticket_id)] = snippet
