@@ -36,13 +36,14 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    exists,
     literal,
     select,
     text,
     tuple_,
     union_all,
 )
-from sqlalchemy.sql.selectable import CTE, FromClause, Subquery
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from desktop.store import schema, search, state
 from desktop.store.database import Store
@@ -183,16 +184,22 @@ def _priority_keys(conn: Connection) -> dict[str, str]:
 d, t, a = schema.search_docs, schema.tickets, schema.articles
 
 # One MATCH, two scores from the same statistics: title and body (weights 10, 4); comments (1).
+# Each match's kind and ref_id are read here, once: joined again in each branch, SQLite would
+# build a Bloom filter over every document (reading the whole table) for each. CROSS JOIN keeps
+# the index as the outer loop.
 _MATCHES = text(
-    "SELECT rowid AS doc_id, bm25(search_index, 10.0, 4.0, 0.0) AS main, "
-    "bm25(search_index, 0.0, 0.0, 1.0) AS side FROM search_index WHERE search_index MATCH :fts"
+    "SELECT d.doc_id AS doc_id, d.kind AS kind, d.ref_id AS ref_id, "
+    "bm25(search_index, 10.0, 4.0, 0.0) AS main, bm25(search_index, 0.0, 0.0, 1.0) AS side "
+    "FROM search_index CROSS JOIN search_docs d ON d.doc_id = search_index.rowid "
+    "WHERE search_index MATCH :fts"
 )
 
 
 def _matches(expression: str) -> CTE:
     """The matches, materialized: the MATCH runs once whichever branches read it."""
     clause = _MATCHES.bindparams(bindparam("fts", expression, type_=String))
-    return clause.columns(doc_id=Integer, main=Float, side=Float).cte("m").prefix_with("MATERIALIZED")
+    columns = clause.columns(doc_id=Integer, kind=String, ref_id=String, main=Float, side=Float)
+    return columns.cte("m").prefix_with("MATERIALIZED")
 
 
 def _ticket_conditions(
@@ -221,10 +228,20 @@ def _date_conditions(table: Table, filters: SearchFilters) -> list[ColumnElement
 
 
 def _branch(
-    rank: ColumnElement[Any], kind: ResultKind, source: FromClause, *conditions: ColumnElement[bool]
+    m: CTE, rank: ColumnElement[Any], kind: ResultKind, *conditions: ColumnElement[bool]
 ) -> Select[Any]:
-    key = (rank.label("rank"), literal(kind.value).label("kind"), d.c.doc_id, d.c.ref_id)
-    return select(*key).select_from(source).where(*conditions)
+    key = (rank.label("rank"), literal(kind.value).label("kind"), m.c.doc_id, m.c.ref_id)
+    return select(*key).select_from(m).where(*conditions)
+
+
+def _kept(
+    table: Table, ref_id: ColumnElement[str], conditions: list[ColumnElement[bool]]
+) -> list[ColumnElement[bool]]:
+    """``conditions`` on the row a match is of, looked up by its key per match (a join would
+    let SQLite read the whole table into a Bloom filter first)."""
+    if not conditions:
+        return []
+    return [exists().where(table.c.id == ref_id, *conditions)]
 
 
 def _statement(
@@ -239,36 +256,30 @@ def _statement(
     branches: list[Select[Any]] = []
     if words.match is not None and kinds:
         m = _matches(words.match)
-        docs = m.join(d, d.c.doc_id == m.c.doc_id)
-        tickets = docs.join(t, t.c.id == d.c.ref_id) if ticket_where else docs
-        is_ticket = d.c.kind == search.KIND_TICKET
+        is_ticket = m.c.kind == search.KIND_TICKET
+        ticket_kept = _kept(t, m.c.ref_id, ticket_where)
         if ResultKind.TICKET in kinds:
             not_pinned = (
-                [] if pinned is None else [d.c.ref_id.not_in(select(t.c.id).where(t.c.number == pinned))]
+                [] if pinned is None else [m.c.ref_id.not_in(select(t.c.id).where(t.c.number == pinned))]
             )
             branches.append(
-                _branch(
-                    m.c.main, ResultKind.TICKET, tickets, m.c.main < 0, is_ticket, *not_pinned, *ticket_where
-                )
+                _branch(m, m.c.main, ResultKind.TICKET, m.c.main < 0, is_ticket, *not_pinned, *ticket_kept)
             )
         if ResultKind.COMMENT in kinds:
-            branches.append(
-                _branch(m.c.side, ResultKind.COMMENT, tickets, m.c.side < 0, is_ticket, *ticket_where)
-            )
+            branches.append(_branch(m, m.c.side, ResultKind.COMMENT, m.c.side < 0, is_ticket, *ticket_kept))
         if ResultKind.ARTICLE in kinds:
-            article_where = _date_conditions(a, filters)
-            articles = docs.join(a, a.c.id == d.c.ref_id) if article_where else docs
-            is_article = d.c.kind == search.KIND_ARTICLE
-            branches.append(
-                _branch(m.c.main, ResultKind.ARTICLE, articles, m.c.main < 0, is_article, *article_where)
-            )
+            article_kept = _kept(a, m.c.ref_id, _date_conditions(a, filters))
+            is_article = m.c.kind == search.KIND_ARTICLE
+            branches.append(_branch(m, m.c.main, ResultKind.ARTICLE, m.c.main < 0, is_article, *article_kept))
     if pinned is not None:
-        source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
-        branches.append(
-            _branch(
-                literal(PINNED_RANK, Float), ResultKind.TICKET, source, t.c.number == pinned, *ticket_where
-            )
+        key = (
+            literal(PINNED_RANK, Float).label("rank"),
+            literal(ResultKind.TICKET.value).label("kind"),
+            d.c.doc_id,
+            d.c.ref_id,
         )
+        source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
+        branches.append(select(*key).select_from(source).where(t.c.number == pinned, *ticket_where))
     if not branches:
         return None
     return union_all(*branches).subquery("found")

@@ -137,8 +137,10 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """A word as the index compares it: case and diacritics folded (unicode61's rules)."""
+    """A word as the index compares it: case and diacritics folded (unicode61's rules); kept
+    for the words seen last (snippets fold every word of the texts they show)."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
