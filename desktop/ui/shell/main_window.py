@@ -1,5 +1,5 @@
-"""What every main window of a logged-in account shares: status bar, File menu, title, and the
-account's "Email me about my tickets" switch.
+"""What every main window of a logged-in account shares: status bar, File menu, title, the
+account's "Email me about my tickets" switch, and Go > Search everywhere (Ctrl+K).
 
 The user portal, the agent console and the admin console subclass :class:`MainWindowBase` and
 put their own central widget and menus on top.
@@ -8,17 +8,29 @@ put their own central widget and menus on top.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMetaMethod, Signal, Slot
+from PySide6.QtCore import QMetaMethod, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from typing_extensions import override
 
+from desktop.lazy import lazy_module
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from desktop.ui.shell.problems_dialog import ProblemsDialog
 from desktop.ui.shell.status_bar import SyncStatusBar
 from ticketing.schemas import MePatch, UserOut
+
+if TYPE_CHECKING:
+    from desktop.ui.search import article_preview
+    from desktop.ui.search import dialog as search_dialog
+    from desktop.ui.search.dialog import SearchDialog
+    from desktop.ui.ticket import detail as ticket_detail
+else:  # the search dialog loads when first opened, not with every window
+    article_preview = lazy_module("desktop.ui.search.article_preview")
+    search_dialog = lazy_module("desktop.ui.search.dialog")
+    ticket_detail = lazy_module("desktop.ui.ticket.detail")
 
 EMAIL_TIP = "Send me an email when my tickets are answered, resolved or assigned to me"
 
@@ -67,8 +79,15 @@ class MainWindowBase(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.logout_action)
         self.file_menu.addAction(self.quit_action)
+        self.search_action = QAction("&Search everywhere…", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.setToolTip("Search tickets, comments and articles on this computer")
+        self.go_menu: QMenu = self.menuBar().addMenu("&Go")
+        self.go_menu.addAction(self.search_action)
+        self._search_dialog: SearchDialog | None = None
 
         self.sync_action.triggered.connect(self._on_sync_action_triggered)
+        self.search_action.triggered.connect(self._on_search_action_triggered)
         self.logout_action.triggered.connect(self._on_logout_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.sync_status.sync_requested.connect(self._on_sync_action_triggered)
@@ -93,6 +112,43 @@ class MainWindowBase(QMainWindow):
         self._problems_dialog.show()
         self._problems_dialog.raise_()
         return self._problems_dialog
+
+    def open_search(self) -> SearchDialog:
+        """Open (or raise) the search dialog, its box focused with what it held selected."""
+        if self._search_dialog is None:
+            self._search_dialog = search_dialog.SearchDialog(self.context, self)
+            self._search_dialog.ticket_chosen.connect(self._on_search_ticket_chosen)
+            self._search_dialog.article_chosen.connect(self._on_search_article_chosen)
+        dialog = self._search_dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.box.setFocus()
+        dialog.box.selectAll()
+        return dialog
+
+    def select_ticket(self, ticket_id: str) -> bool:
+        """Make ``ticket_id`` the selected ticket if this window lists it (the portal and the
+        consoles do); True if it was found at once."""
+        return False
+
+    def show_ticket_at(self, ticket_id: str, comment_id: str | None = None) -> None:
+        """Show ``ticket_id`` in this window's ticket view, at ``comment_id`` if given: selected
+        in the list if the list shows it, else shown on its own."""
+        self.select_ticket(ticket_id)
+        detail = getattr(self, "detail", None)
+        if not isinstance(detail, ticket_detail.TicketDetailView):
+            return
+        if detail.ticket_id != ticket_id:
+            detail.show_ticket(ticket_id)  # the list does not show it (filtered out)
+        if comment_id:
+            detail.show_comment(comment_id)
+
+    def open_article(self, article_id: str) -> None:
+        """Show an article; a read-only preview until the knowledge base window takes over."""
+        preview = article_preview.ArticlePreviewDialog(self.context, article_id, self)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.show()
 
     def close_for_app(self) -> None:
         """Close without asking (the application logs out or quits)."""
@@ -152,6 +208,18 @@ class MainWindowBase(QMainWindow):
     def _on_sync_action_triggered(self) -> None:
         self.context.sync.request_sync()
         self.show_message("Syncing…", 3000)
+
+    @Slot()
+    def _on_search_action_triggered(self) -> None:
+        self.open_search()
+
+    @Slot(str, str)
+    def _on_search_ticket_chosen(self, ticket_id: str, comment_id: str) -> None:
+        self.show_ticket_at(ticket_id, comment_id or None)
+
+    @Slot(str)
+    def _on_search_article_chosen(self, article_id: str) -> None:
+        self.open_article(article_id)
 
     @Slot()
     def _on_logout_action_triggered(self) -> None:
