@@ -36,14 +36,14 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     exists,
     literal,
     select,
     text,
     tuple_,
-    union_all,
 )
-from sqlalchemy.sql.selectable import CTE, Subquery
+from sqlalchemy.sql.selectable import CTE
 
 from desktop.store import schema, search, state
 from desktop.store.database import Store
@@ -95,9 +95,21 @@ class SearchFilters:
 class Cursor:
     """Where a page ended: the paging key of its last row (opaque to the UI)."""
 
+    tier: int
     rank: float
     kind: ResultKind
     doc_id: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A found row's paging key and the id of its ticket or article."""
+
+    tier: int
+    rank: float
+    kind: ResultKind
+    doc_id: int
+    ref_id: str
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,7 @@ class SearchResult:
     status: str
     updated: str
     draft: bool = False
+    tier: int = 0  # where the words were: see the module's docstring
 
 
 @dataclass(frozen=True)
@@ -163,15 +176,23 @@ def search_page_in(
     words = search.parse(parsed.text)
     if words.match is None and parsed.ticket_number is None:
         return SearchPage()
-    found = _statement(conn, parsed, words, filters)
-    if found is None:
-        return SearchPage()
-    rows = conn.execute(_page(found, after, limit + 1)).all()
+    rows: list[_Row] = []
+    for tier in _tiers(conn, parsed, words, filters):
+        if after is not None and tier.number < after.tier:
+            continue  # pages before this one ended in a later tier
+        within = after if after is not None and after.tier == tier.number else None
+        statement = tier.statement(within, limit + 1 - len(rows))
+        rows += [
+            _Row(tier.number, float(r[0]), ResultKind(r[1]), int(r[2]), str(r[3]))
+            for r in conn.execute(statement)
+        ]
+        if len(rows) > limit:
+            break  # the page is full: later tiers are not even matched
     more = len(rows) > limit
     rows = rows[:limit]
-    results = _results(conn, words, [(float(r[0]), ResultKind(r[1]), int(r[2]), str(r[3])) for r in rows])
+    results = _results(conn, words, rows)
     last = rows[-1] if rows else None
-    cursor = Cursor(float(last[0]), ResultKind(last[1]), int(last[2])) if more and last else None
+    cursor = Cursor(last.tier, last.rank, last.kind, last.doc_id) if more and last else None
     return SearchPage(results=results, next_cursor=cursor)
 
 
@@ -179,27 +200,63 @@ def _priority_keys(conn: Connection) -> dict[str, str]:
     return {str(key).lower(): str(key) for (key,) in conn.exec_driver_sql("SELECT key FROM priorities")}
 
 
-# --- the ranked statement -------------------------------------------------------------------
+# --- the ranked statements ------------------------------------------------------------------
 
 d, t, a = schema.search_docs, schema.tickets, schema.articles
 
-# One MATCH, two scores from the same statistics: title and body (weights 10, 4); comments (1).
-# Each match's kind and ref_id are read here, once: joined again in each branch, SQLite would
-# build a Bloom filter over every document (reading the whole table) for each. CROSS JOIN keeps
-# the index as the outer loop.
-_MATCHES = text(
+#: A tier's matches, each with its kind and ref_id read once (joined again later, SQLite would
+#: build a Bloom filter over every document first) and its score; CROSS JOIN keeps the index
+#: as the outer loop. Materialized: the MATCH runs once, whatever reads it.
+_MATCHES = (
     "SELECT d.doc_id AS doc_id, d.kind AS kind, d.ref_id AS ref_id, "
-    "bm25(search_index, 10.0, 4.0, 0.0) AS main, bm25(search_index, 0.0, 0.0, 1.0) AS side "
+    "bm25(search_index, {weights}) AS score "
     "FROM search_index CROSS JOIN search_docs d ON d.doc_id = search_index.rowid "
     "WHERE search_index MATCH :fts"
 )
+_BY_TEXT = "10.0, 4.0, 0.0"  # :data:`desktop.store.search.WEIGHTS` without the comments
+_BY_COMMENTS = "0.0, 0.0, 1.0"
+_BY_ALL = "10.0, 4.0, 1.0"
+_STATEMENTS = {
+    weights: text(_MATCHES.format(weights=weights)) for weights in (_BY_TEXT, _BY_COMMENTS, _BY_ALL)
+}
 
 
-def _matches(expression: str) -> CTE:
-    """The matches, materialized: the MATCH runs once whichever branches read it."""
-    clause = _MATCHES.bindparams(bindparam("fts", expression, type_=String))
-    columns = clause.columns(doc_id=Integer, kind=String, ref_id=String, main=Float, side=Float)
-    return columns.cte("m").prefix_with("MATERIALIZED")
+@dataclass(frozen=True)
+class _Tier:
+    """One tier of the results: an FTS5 expression, the bm25 weights it is ranked by, which
+    document kinds it lists as which result kind, and the filters."""
+
+    number: int
+    expression: str | None  # None: the pinned ticket number
+    weights: str
+    kinds: dict[str, ResultKind]  # search_docs.kind -> result kind
+    ticket_where: list[ColumnElement[bool]]
+    article_where: list[ColumnElement[bool]]
+    pinned: int | None
+
+    def statement(self, after: Cursor | None, limit: int) -> Select[Any]:
+        """Up to ``limit`` rows ``(rank, kind, doc_id, ref_id)`` of this tier after ``after``."""
+        if self.expression is None:
+            pinned = (literal(PINNED_RANK, Float), literal(ResultKind.TICKET.value), d.c.doc_id, d.c.ref_id)
+            source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
+            return select(*pinned).select_from(source).where(t.c.number == self.pinned, *self.ticket_where)
+        clause = _STATEMENTS[self.weights].bindparams(bindparam("fts", self.expression, type_=String))
+        columns = clause.columns(doc_id=Integer, kind=String, ref_id=String, score=Float)
+        m = columns.cte(f"tier{self.number}").prefix_with("MATERIALIZED")
+        kind = case(*((m.c.kind == doc, result.value) for doc, result in self.kinds.items()))
+        conditions: list[ColumnElement[bool]] = []
+        if search.KIND_TICKET in self.kinds:
+            conditions += _kept(m, search.KIND_TICKET, t, self.ticket_where)
+            if self.pinned is not None:  # the pinned ticket is listed once, first
+                conditions.append(m.c.ref_id.not_in(select(t.c.id).where(t.c.number == self.pinned)))
+        if search.KIND_ARTICLE in self.kinds:
+            conditions += _kept(m, search.KIND_ARTICLE, a, self.article_where)
+        key = (m.c.score, kind, m.c.doc_id)
+        statement = select(*key, m.c.ref_id).where(m.c.kind.in_(list(self.kinds)), *conditions)
+        if after is not None:
+            later = tuple_(literal(after.rank, Float), literal(int(after.kind)), literal(after.doc_id))
+            statement = statement.where(tuple_(*key) > later)
+        return statement.order_by(*key).limit(limit)
 
 
 def _ticket_conditions(
@@ -227,73 +284,56 @@ def _date_conditions(table: Table, filters: SearchFilters) -> list[ColumnElement
     return conditions
 
 
-def _branch(
-    m: CTE, rank: ColumnElement[Any], kind: ResultKind, *conditions: ColumnElement[bool]
-) -> Select[Any]:
-    key = (rank.label("rank"), literal(kind.value).label("kind"), m.c.doc_id, m.c.ref_id)
-    return select(*key).select_from(m).where(*conditions)
-
-
 def _kept(
-    table: Table, ref_id: ColumnElement[str], conditions: list[ColumnElement[bool]]
+    m: CTE, kind: str, table: Table, conditions: list[ColumnElement[bool]]
 ) -> list[ColumnElement[bool]]:
-    """``conditions`` on the row a match is of, looked up by its key per match (a join would
-    let SQLite read the whole table into a Bloom filter first)."""
+    """``conditions`` on the row of each match of ``kind``, looked up by its key per match (a
+    join would let SQLite read the whole table into a Bloom filter first)."""
     if not conditions:
         return []
-    return [exists().where(table.c.id == ref_id, *conditions)]
+    return [(m.c.kind != kind) | exists().where(table.c.id == m.c.ref_id, *conditions)]
 
 
-def _statement(
+def _tiers(
     conn: Connection, parsed: ParsedQuery, words: search.SearchQuery, filters: SearchFilters
-) -> Subquery | None:
-    """Every ``(rank, kind, doc_id, ref_id)`` the search finds, in no order (``None``: none)."""
+) -> list[_Tier]:
+    """The tiers the search reads, best first: the ticket whose number was typed; the words in
+    a title; in a title and body (not a title alone); in the comments; spread over a ticket's
+    text and its comments. Each tier's rows are ranked by bm25 with :data:`search.WEIGHTS`."""
     kinds = filters.kinds
     if parsed.filters_tickets:
         kinds = kinds - {ResultKind.ARTICLE}  # status, priority, assignee: tickets only
     ticket_where = _ticket_conditions(conn, parsed, filters)
+    article_where = _date_conditions(a, filters)
     pinned = parsed.ticket_number if ResultKind.TICKET in kinds else None
-    branches: list[Select[Any]] = []
-    if words.match is not None and kinds:
-        m = _matches(words.match)
-        is_ticket = m.c.kind == search.KIND_TICKET
-        ticket_kept = _kept(t, m.c.ref_id, ticket_where)
-        if ResultKind.TICKET in kinds:
-            not_pinned = (
-                [] if pinned is None else [m.c.ref_id.not_in(select(t.c.id).where(t.c.number == pinned))]
-            )
-            branches.append(
-                _branch(m, m.c.main, ResultKind.TICKET, m.c.main < 0, is_ticket, *not_pinned, *ticket_kept)
-            )
-        if ResultKind.COMMENT in kinds:
-            branches.append(_branch(m, m.c.side, ResultKind.COMMENT, m.c.side < 0, is_ticket, *ticket_kept))
-        if ResultKind.ARTICLE in kinds:
-            article_kept = _kept(a, m.c.ref_id, _date_conditions(a, filters))
-            is_article = m.c.kind == search.KIND_ARTICLE
-            branches.append(_branch(m, m.c.main, ResultKind.ARTICLE, m.c.main < 0, is_article, *article_kept))
+
+    def tier(number: int, expression: str | None, weights: str, doc_kinds: dict[str, ResultKind]) -> _Tier:
+        return _Tier(number, expression, weights, doc_kinds, ticket_where, article_where, pinned)
+
+    tiers: list[_Tier] = []
     if pinned is not None:
-        key = (
-            literal(PINNED_RANK, Float).label("rank"),
-            literal(ResultKind.TICKET.value).label("kind"),
-            d.c.doc_id,
-            d.c.ref_id,
+        tiers.append(tier(0, None, _BY_ALL, {search.KIND_TICKET: ResultKind.TICKET}))
+    if words.terms is None:
+        return tiers
+    terms, excluded = f"({words.terms})", f" NOT ({words.excluded})" if words.excluded else ""
+    texts: dict[str, ResultKind] = {}
+    if ResultKind.TICKET in kinds:
+        texts[search.KIND_TICKET] = ResultKind.TICKET
+    if ResultKind.ARTICLE in kinds:
+        texts[search.KIND_ARTICLE] = ResultKind.ARTICLE
+    in_title, in_text = f"{{title}} : {terms}", f"{{title body}} : {terms}"
+    in_comments = f"comments : {terms}"
+    if texts:
+        tiers.append(tier(1, f"({in_title}){excluded}", _BY_TEXT, texts))
+        tiers.append(tier(2, f"(({in_text}) NOT ({in_title})){excluded}", _BY_TEXT, texts))
+    if ResultKind.COMMENT in kinds:
+        tiers.append(
+            tier(3, f"({in_comments}){excluded}", _BY_COMMENTS, {search.KIND_TICKET: ResultKind.COMMENT})
         )
-        source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
-        branches.append(select(*key).select_from(source).where(t.c.number == pinned, *ticket_where))
-    if not branches:
-        return None
-    return union_all(*branches).subquery("found")
-
-
-def _page(found: Subquery, after: Cursor | None, limit: int) -> Select[Any]:
-    """One page of ``found`` in rank order, strictly after ``after``."""
-    key = (found.c.rank, found.c.kind, found.c.doc_id)
-    statement = select(*key, found.c.ref_id)
-    if after is not None:
-        statement = statement.where(
-            tuple_(*key) > tuple_(literal(after.rank, Float), literal(int(after.kind)), literal(after.doc_id))
-        )
-    return statement.order_by(*key).limit(limit)
+    if ResultKind.TICKET in kinds:
+        spread = f"({terms} NOT ({in_text}) NOT ({in_comments})){excluded}"
+        tiers.append(tier(4, spread, _BY_ALL, {search.KIND_TICKET: ResultKind.TICKET}))
+    return tiers
 
 
 # --- the page's details ---------------------------------------------------------------------
@@ -313,12 +353,10 @@ _COMMENTS = text(
 ).bindparams(bindparam("ids", expanding=True))
 
 
-def _results(
-    conn: Connection, words: search.SearchQuery, rows: list[tuple[float, ResultKind, int, str]]
-) -> list[SearchResult]:
+def _results(conn: Connection, words: search.SearchQuery, rows: list[_Row]) -> list[SearchResult]:
     """The rows of a page with their titles, snippets and, for a comment, which comment."""
-    ticket_ids = sorted({ref for _r, kind, _d, ref in rows if kind is not ResultKind.ARTICLE})
-    article_ids = sorted({ref for _r, kind, _d, ref in rows if kind is ResultKind.ARTICLE})
+    ticket_ids = sorted({row.ref_id for row in rows if row.kind is not ResultKind.ARTICLE})
+    article_ids = sorted({row.ref_id for row in rows if row.kind is ResultKind.ARTICLE})
     tickets: dict[str, tuple[Any, ...]] = {}
     if ticket_ids:
         rows_found = conn.execute(_TICKETS, {"ids": ticket_ids})
@@ -327,10 +365,11 @@ def _results(
     if article_ids:
         rows_found = conn.execute(_ARTICLES, {"ids": article_ids})
         articles = {str(row[0]): tuple(row) for row in rows_found}
-    commented = sorted({ref for _r, kind, _d, ref in rows if kind is ResultKind.COMMENT})
+    commented = sorted({row.ref_id for row in rows if row.kind is ResultKind.COMMENT})
     best_comments = _matching_comments(conn, words, commented)
     results: list[SearchResult] = []
-    for rank, kind, _doc_id, ref in rows:
+    for row in rows:
+        rank, kind, ref, tier = row.rank, row.kind, row.ref_id, row.tier
         if kind is ResultKind.ARTICLE:
             if ref not in articles:
                 continue
@@ -339,7 +378,7 @@ def _results(
             draft = status == ArticleStatus.DRAFT.value
             results.append(
                 SearchResult(
-                    kind, ref, None, None, str(title), snippet, rank, str(status), str(updated), draft
+                    kind, ref, None, None, str(title), snippet, rank, str(status), str(updated), draft, tier
                 )
             )
             continue
@@ -352,7 +391,9 @@ def _results(
                 continue
             result_id, snippet = best_comments[ref]
         results.append(
-            SearchResult(kind, result_id, ref, number, str(title), snippet, rank, str(status), str(updated))
+            SearchResult(
+                kind, result_id, ref, number, str(title), snippet, rank, str(status), str(updated), tier=tier
+            )
         )
     return results
 

@@ -85,6 +85,10 @@ class SearchQuery:
     number: int | None
     words: frozenset[str] = frozenset()  # the words to find, folded as the index folds them
     prefix: str | None = None  # the last word, being typed: any word starting with it matches
+    #: ``match`` in its two parts: the terms that must all be there, the terms none may be
+    #: (for a search that puts a column filter on the first only)
+    terms: str | None = None
+    excluded: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -129,6 +133,8 @@ def parse(search: str) -> SearchQuery:
         number=number,
         words=frozenset(words[:-1] if open_last else words),
         prefix=words[-1] if open_last else None,
+        terms=" AND ".join(terms) if terms else None,
+        excluded=" OR ".join(excluded) if terms and excluded else None,
     )
 
 

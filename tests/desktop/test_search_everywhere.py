@@ -103,14 +103,14 @@ def test_keyset_paging_lists_every_match_once_over_many_pages(agent: Store, worl
         *(put(visibility.KB_ALL, "article", a) for a in articles),
     )
     seen: list[tuple[ResultKind, str]] = []
-    ranks: list[tuple[float, int]] = []
+    ranks: list[tuple[int, float, int]] = []
     cursor: Cursor | None = None
     pages = 0
     while True:
         page = everywhere.search_page(agent, "printer", after=cursor, limit=25)
         pages += 1
         seen += [(r.kind, r.id) for r in page.results]
-        ranks += [(r.rank, r.kind.value) for r in page.results]
+        ranks += [(r.tier, r.rank, r.kind.value) for r in page.results]
         if page.next_cursor is None:
             break
         assert len(page.results) == 25
@@ -217,3 +217,20 @@ def test_drafts_are_tagged(agent: Store, world: World) -> None:
     pull(agent, put(visibility.KB_ALL, "article", draft))
     [result] = everywhere.search_page(agent, "wifi").results
     assert (result.kind, result.draft, result.ticket_id) == (ResultKind.ARTICLE, True, None)
+
+
+def test_words_spread_over_a_ticket_and_its_comments_still_find_it(agent: Store, world: World) -> None:
+    ticket = world.ticket(1001, title="Printer offline", description="<p>Since Monday.</p>")
+    other = world.ticket(1002, title="Printer jams", description="<p>Page two.</p>")
+    pull(
+        agent,
+        put(QUEUE, "ticket", ticket),
+        put(QUEUE, "ticket", other),
+        put(QUEUE, "comment", _comment(ticket, world, "<p>The driver is old.</p>", 1)),
+        put(QUEUE, "comment", _comment(other, world, "<p>Not the driver.</p>", 1)),
+    )
+    [found] = everywhere.search_page(agent, "printer driver offline ").results
+    assert (found.kind, found.id, found.tier) == (ResultKind.TICKET, ticket["id"], 4)  # the last tier
+    # -word leaves out a ticket wherever the word is, its comments too
+    assert [r.id for r in everywhere.search_page(agent, "printer -driver").results] == []
+    assert {r.id for r in everywhere.search_page(agent, "printer -monday").results} == {other["id"]}
