@@ -30,9 +30,11 @@ def _pill(text: str, background: str, foreground: str) -> str:
     )
 
 
-def result_html(result: SearchResult, colors: Scheme) -> str:
-    """The two lines of ``result`` as rich text."""
-    parts = [f"<span style='color:{colors.muted}'>{escape(result.kind.label)}</span>&nbsp;&nbsp;"]
+def result_html(result: SearchResult, colors: Scheme, *, selected: bool = False) -> str:
+    """The two lines of ``result`` as rich text (on a selected row, in the selection's text
+    colour: muted grey would not read on it)."""
+    muted = "" if selected else f" style='color:{colors.muted}'"
+    parts = [f"<span{muted}>{escape(result.kind.label)}</span>&nbsp;&nbsp;"]
     if result.kind is not ResultKind.ARTICLE:
         parts.append(f"<b>{escape(format_ticket_number(result.ticket_number))}</b>&nbsp;")
         pill = status_pill(result.status)
@@ -45,7 +47,7 @@ def result_html(result: SearchResult, colors: Scheme) -> str:
     mark = f"<b style='background-color:{colors.notice_background}; color:{colors.notice_text}'>"
     snippet = search.snippet_html(" ".join(result.snippet.split())).replace("<b>", mark)
     return (
-        "".join(parts) + title_line + f"<br><span style='color:{colors.muted}'>{snippet or '&nbsp;'}</span>"
+        "".join(parts) + title_line + f"<br><span{muted}>{snippet or '&nbsp;'}</span>"
     )
 
 
@@ -69,11 +71,11 @@ class ResultDelegate(QStyledItemDelegate):
         document = QTextDocument()
         document.setDocumentMargin(0)
         document.setDefaultFont(item.font)
-        document.setHtml(result_html(result, scheme_for(item.palette)))
+        selected = bool(item.state & QStyle.StateFlag.State_Selected)
+        document.setHtml(result_html(result, scheme_for(item.palette), selected=selected))
         area = item.rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
         document.setTextWidth(area.width())
         context = QAbstractTextDocumentLayout.PaintContext()
-        selected = bool(item.state & QStyle.StateFlag.State_Selected)
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         context.palette.setColor(QPalette.ColorRole.Text, item.palette.color(text_role))
         painter.save()
