@@ -97,7 +97,6 @@ class Cursor:
 
     tier: int
     rank: float
-    kind: ResultKind
     doc_id: int
 
 
@@ -181,18 +180,14 @@ def search_page_in(
         if after is not None and tier.number < after.tier:
             continue  # pages before this one ended in a later tier
         within = after if after is not None and after.tier == tier.number else None
-        statement = tier.statement(within, limit + 1 - len(rows))
-        rows += [
-            _Row(tier.number, float(r[0]), ResultKind(r[1]), int(r[2]), str(r[3]))
-            for r in conn.execute(statement)
-        ]
+        rows += tier.rows(conn, within, limit + 1 - len(rows))
         if len(rows) > limit:
             break  # the page is full: later tiers are not even matched
     more = len(rows) > limit
     rows = rows[:limit]
     results = _results(conn, words, rows)
     last = rows[-1] if rows else None
-    cursor = Cursor(last.tier, last.rank, last.kind, last.doc_id) if more and last else None
+    cursor = Cursor(last.tier, last.rank, last.doc_id) if more and last else None
     return SearchPage(results=results, next_cursor=cursor)
 
 
@@ -219,6 +214,22 @@ _BY_ALL = "10.0, 4.0, 1.0"
 _STATEMENTS = {
     weights: text(_MATCHES.format(weights=weights)) for weights in (_BY_TEXT, _BY_COMMENTS, _BY_ALL)
 }
+#: A tier with no filter: ranked from the index alone, and only the page's rows looked up in
+#: search_docs (looking every match up there first cost as much again as ranking them).
+_RANKED = (
+    "SELECT s.score, s.doc_id, d.kind, d.ref_id FROM (SELECT rowid AS doc_id, "
+    "bm25(search_index, {weights}) AS score FROM search_index WHERE search_index MATCH :fts{after} "
+    "ORDER BY score, doc_id LIMIT :limit) AS s CROSS JOIN search_docs d ON d.doc_id = s.doc_id "
+    "ORDER BY s.score, s.doc_id"
+)
+_AFTER = " AND (bm25(search_index, {weights}), rowid) > (:rank, :doc_id)"
+_RANKED_STATEMENTS = {
+    (weights, after): text(
+        _RANKED.format(weights=weights, after=_AFTER.format(weights=weights) if after else "")
+    )
+    for weights in (_BY_TEXT, _BY_COMMENTS, _BY_ALL)
+    for after in (False, True)
+}
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,23 @@ class _Tier:
     ticket_where: list[ColumnElement[bool]]
     article_where: list[ColumnElement[bool]]
     pinned: int | None
+    unfiltered: bool  # every document the expression matches is a result
+
+    def rows(self, conn: Connection, after: Cursor | None, limit: int) -> list[_Row]:
+        """Up to ``limit`` rows of this tier after ``after``, in rank order."""
+        if self.unfiltered and self.expression is not None:
+            statement = _RANKED_STATEMENTS[(self.weights, after is not None)]
+            params: dict[str, Any] = {"fts": self.expression, "limit": limit}
+            if after is not None:
+                params.update(rank=after.rank, doc_id=after.doc_id)
+            found = conn.execute(statement, params)
+            return [
+                _Row(self.number, float(r[0]), self.kinds[str(r[2])], int(r[1]), str(r[3])) for r in found
+            ]
+        return [
+            _Row(self.number, float(r[0]), ResultKind(r[1]), int(r[2]), str(r[3]))
+            for r in conn.execute(self.statement(after, limit))
+        ]
 
     def statement(self, after: Cursor | None, limit: int) -> Select[Any]:
         """Up to ``limit`` rows ``(rank, kind, doc_id, ref_id)`` of this tier after ``after``."""
@@ -251,12 +279,12 @@ class _Tier:
                 conditions.append(m.c.ref_id.not_in(select(t.c.id).where(t.c.number == self.pinned)))
         if search.KIND_ARTICLE in self.kinds:
             conditions += _kept(m, search.KIND_ARTICLE, a, self.article_where)
-        key = (m.c.score, kind, m.c.doc_id)
-        statement = select(*key, m.c.ref_id).where(m.c.kind.in_(list(self.kinds)), *conditions)
+        statement = select(m.c.score, kind, m.c.doc_id, m.c.ref_id)
+        statement = statement.where(m.c.kind.in_(list(self.kinds)), *conditions)
         if after is not None:
-            later = tuple_(literal(after.rank, Float), literal(int(after.kind)), literal(after.doc_id))
-            statement = statement.where(tuple_(*key) > later)
-        return statement.order_by(*key).limit(limit)
+            later = tuple_(literal(after.rank, Float), literal(after.doc_id))
+            statement = statement.where(tuple_(m.c.score, m.c.doc_id) > later)
+        return statement.order_by(m.c.score, m.c.doc_id).limit(limit)
 
 
 def _ticket_conditions(
@@ -307,8 +335,16 @@ def _tiers(
     article_where = _date_conditions(a, filters)
     pinned = parsed.ticket_number if ResultKind.TICKET in kinds else None
 
-    def tier(number: int, expression: str | None, weights: str, doc_kinds: dict[str, ResultKind]) -> _Tier:
-        return _Tier(number, expression, weights, doc_kinds, ticket_where, article_where, pinned)
+    def tier(
+        number: int,
+        expression: str | None,
+        weights: str,
+        doc_kinds: dict[str, ResultKind],
+        matches: frozenset[str] = frozenset({search.KIND_TICKET}),
+    ) -> _Tier:
+        """``matches``: the document kinds ``expression`` can match at all."""
+        unfiltered = not (ticket_where or article_where or pinned is not None) and matches <= set(doc_kinds)
+        return _Tier(number, expression, weights, doc_kinds, ticket_where, article_where, pinned, unfiltered)
 
     tiers: list[_Tier] = []
     if pinned is not None:
@@ -324,8 +360,9 @@ def _tiers(
     in_title, in_text = f"{{title}} : {terms}", f"{{title body}} : {terms}"
     in_comments = f"comments : {terms}"
     if texts:
-        tiers.append(tier(1, f"({in_title}){excluded}", _BY_TEXT, texts))
-        tiers.append(tier(2, f"(({in_text}) NOT ({in_title})){excluded}", _BY_TEXT, texts))
+        both = frozenset({search.KIND_TICKET, search.KIND_ARTICLE})
+        tiers.append(tier(1, f"({in_title}){excluded}", _BY_TEXT, texts, both))
+        tiers.append(tier(2, f"(({in_text}) NOT ({in_title})){excluded}", _BY_TEXT, texts, both))
     if ResultKind.COMMENT in kinds:
         tiers.append(
             tier(3, f"({in_comments}){excluded}", _BY_COMMENTS, {search.KIND_TICKET: ResultKind.COMMENT})

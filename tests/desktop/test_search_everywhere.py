@@ -119,6 +119,14 @@ def test_keyset_paging_lists_every_match_once_over_many_pages(agent: Store, worl
     assert len(seen) == len(set(seen)) == 130 + 40 + 20
     assert ranks == sorted(ranks)  # one order across pages
     assert {i for k, i in seen if k is ResultKind.COMMENT} == {c["id"] for c in comments}
+    filtered = SearchFilters(kinds=frozenset({ResultKind.TICKET}), status=Status.OPEN)  # the joined reads
+    cursor, tickets_seen = None, []
+    while True:
+        page = everywhere.search_page(agent, "printer", filtered, after=cursor, limit=25)
+        tickets_seen += [r.id for r in page.results]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert tickets_seen == [i for k, i in seen if k is ResultKind.TICKET]  # same order, 6 pages
     whole = everywhere.search_page(agent, "printer", limit=1000)
     assert [(r.kind, r.id) for r in whole.results] == seen
     assert everywhere.search_page(agent, "printer").has_more  # 50 of 190
