@@ -4,19 +4,20 @@ read a page at a time with no cap.
 What a user typed is parsed once by :mod:`ticketing.search_syntax` (the server's parser:
 ``status:``, ``priority:``, ``assignee:me``, ``#1042``/``TKT-1042``), and its words by
 :func:`desktop.store.search.parse` (quoted FTS5 terms, the last word a prefix while typing).
-One FTS5 ``MATCH`` of the whole document (so ``-word`` leaves a ticket out whatever column
-holds the word) gives each document two bm25 scores from the same statistics: over the title
-and body (weights 10 and 4 of :data:`desktop.store.search.WEIGHTS`) and over the comments
-(weight 1). A document with a title/body score is a ``ticket`` (or ``article``) result; one
-with a comments score is also a ``comment`` result, and only for the page's rows is the very
-comment that matched found (in Python, over that ticket's cached comments), so the result
-opens the ticket there with that comment's snippet. Scores of different kinds compare: they
-come from one match (two column-filtered matches would each have their own IDF).
+Results come in tiers, best first: the ticket whose number was typed alone; the words in a
+title; in title and body; in the comments (``comment`` results); spread over a ticket's text
+and its comments. Each tier is one FTS5 column-filtered ``MATCH`` ranked by bm25 with the
+weights of :data:`desktop.store.search.WEIGHTS`, and a tier is read only while the page is
+not full (a common word's first page ranks its title matches only). ``-word`` leaves a
+document out whatever column holds the word. For a comment result, the very comment that
+matched is found only for the page's rows (in Python, over that ticket's cached comments),
+so the result opens the ticket there with that comment's snippet.
 
-Paging is keyset over ``(rank, kind, doc_id)``: the next page starts strictly after the last
-row of the previous one, so pages never overlap nor skip, however many there are. A ticket
-number typed alone is pinned first. Nothing here filters by role: the cache holds only what
-its account may see (a user's holds no internal notes, no other requester's ticket, no draft).
+Paging is keyset over ``(tier, rank, doc_id)``: the next page starts strictly after the last
+row of the previous one, so pages never overlap nor skip, however many there are. Filters are
+checked per match by the index's rowid before bm25 runs, and only a page's rows are looked up
+in ``search_docs``. Nothing here filters by role: the cache holds only what its account may
+see (a user's holds no internal notes, no other requester's ticket, no draft).
 """
 
 from __future__ import annotations
@@ -36,14 +37,13 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    case,
-    exists,
+    func,
     literal,
+    literal_column,
     select,
     text,
     tuple_,
 )
-from sqlalchemy.sql.selectable import CTE
 
 from desktop.store import schema, search, state
 from desktop.store.database import Store
@@ -53,6 +53,8 @@ from ticketing.search_syntax import ParsedQuery, SearchSyntaxError
 from ticketing.search_syntax import parse as parse_syntax
 
 PAGE_SIZE = 50
+#: Ranked candidates read at a time when filters on tickets or articles apply.
+FILTER_BATCH = 400
 #: The rank of a ticket whose number was typed: before every scored match (bm25 is negative).
 PINNED_RANK = -1.0e308
 
@@ -198,93 +200,85 @@ def _priority_keys(conn: Connection) -> dict[str, str]:
 # --- the ranked statements ------------------------------------------------------------------
 
 d, t, a = schema.search_docs, schema.tickets, schema.articles
+fts = schema.search_index
 
-#: A tier's matches, each with its kind and ref_id read once (joined again later, SQLite would
-#: build a Bloom filter over every document first) and its score; CROSS JOIN keeps the index
-#: as the outer loop. Materialized: the MATCH runs once, whatever reads it.
-_MATCHES = (
-    "SELECT d.doc_id AS doc_id, d.kind AS kind, d.ref_id AS ref_id, "
-    "bm25(search_index, {weights}) AS score "
-    "FROM search_index CROSS JOIN search_docs d ON d.doc_id = search_index.rowid "
-    "WHERE search_index MATCH :fts"
-)
-_BY_TEXT = "10.0, 4.0, 0.0"  # :data:`desktop.store.search.WEIGHTS` without the comments
-_BY_COMMENTS = "0.0, 0.0, 1.0"
-_BY_ALL = "10.0, 4.0, 1.0"
-_STATEMENTS = {
-    weights: text(_MATCHES.format(weights=weights)) for weights in (_BY_TEXT, _BY_COMMENTS, _BY_ALL)
-}
-#: A tier with no filter: ranked from the index alone, and only the page's rows looked up in
-#: search_docs (looking every match up there first cost as much again as ranking them).
-_RANKED = (
-    "SELECT s.score, s.doc_id, d.kind, d.ref_id FROM (SELECT rowid AS doc_id, "
-    "bm25(search_index, {weights}) AS score FROM search_index WHERE search_index MATCH :fts{after} "
-    "ORDER BY score, doc_id LIMIT :limit) AS s CROSS JOIN search_docs d ON d.doc_id = s.doc_id "
-    "ORDER BY s.score, s.doc_id"
-)
-_AFTER = " AND (bm25(search_index, {weights}), rowid) > (:rank, :doc_id)"
-_RANKED_STATEMENTS = {
-    (weights, after): text(
-        _RANKED.format(weights=weights, after=_AFTER.format(weights=weights) if after else "")
-    )
-    for weights in (_BY_TEXT, _BY_COMMENTS, _BY_ALL)
-    for after in (False, True)
-}
+_BY_TEXT = (10.0, 4.0, 0.0)  # :data:`desktop.store.search.WEIGHTS` without the comments
+_BY_COMMENTS = (0.0, 0.0, 1.0)
+_BY_ALL = search.WEIGHTS
+#: The index's row id; unary ``+`` in a condition keeps SQLite from handing an ``IN`` list to
+#: FTS5 as rowids to seek one by one (it is checked per match instead, before bm25 runs).
+_ROWID = literal_column("search_index.rowid", Integer)
+_CHECKED_ROWID = literal_column("+search_index.rowid", Integer)
 
 
 @dataclass(frozen=True)
 class _Tier:
     """One tier of the results: an FTS5 expression, the bm25 weights it is ranked by, which
-    document kinds it lists as which result kind, and the filters."""
+    document kinds it lists as which result kind, and which documents the filters keep."""
 
     number: int
     expression: str | None  # None: the pinned ticket number
-    weights: str
+    weights: tuple[float, float, float]
     kinds: dict[str, ResultKind]  # search_docs.kind -> result kind
+    kept: list[ColumnElement[bool]]  # conditions on the index's rowid
+    pinned: int | None
     ticket_where: list[ColumnElement[bool]]
     article_where: list[ColumnElement[bool]]
-    pinned: int | None
-    unfiltered: bool  # every document the expression matches is a result
 
     def rows(self, conn: Connection, after: Cursor | None, limit: int) -> list[_Row]:
-        """Up to ``limit`` rows of this tier after ``after``, in rank order."""
-        if self.unfiltered and self.expression is not None:
-            statement = _RANKED_STATEMENTS[(self.weights, after is not None)]
-            params: dict[str, Any] = {"fts": self.expression, "limit": limit}
-            if after is not None:
-                params.update(rank=after.rank, doc_id=after.doc_id)
-            found = conn.execute(statement, params)
-            return [
-                _Row(self.number, float(r[0]), self.kinds[str(r[2])], int(r[1]), str(r[3])) for r in found
-            ]
-        return [
-            _Row(self.number, float(r[0]), ResultKind(r[1]), int(r[2]), str(r[3]))
-            for r in conn.execute(self.statement(after, limit))
-        ]
+        """Up to ``limit`` rows of this tier after ``after``, in rank order: ranked from the
+        index alone, then only the page's rows looked up in search_docs (looking every match
+        up there first cost as much as ranking them). With filters on the tickets or articles
+        (status, dates...), ranked candidates are read in batches and checked by their ids."""
+        if not (self.ticket_where or self.article_where) or self.expression is None:
+            return self._read(conn, after, limit)
+        rows: list[_Row] = []
+        while len(rows) < limit:
+            batch = self._read(conn, after, FILTER_BATCH)  # read at call time: tests make it small
+            kept = self._kept_ids(conn, batch)
+            rows += [row for row in batch if row.ref_id in kept][: limit - len(rows)]
+            if len(batch) < FILTER_BATCH:
+                break
+            last = batch[-1]
+            after = Cursor(self.number, last.rank, last.doc_id)
+        return rows
+
+    def _read(self, conn: Connection, after: Cursor | None, limit: int) -> list[_Row]:
+        found = conn.execute(self.statement(after, limit))
+        return [_Row(self.number, float(r[0]), self.kinds[str(r[2])], int(r[1]), str(r[3])) for r in found]
+
+    def _kept_ids(self, conn: Connection, batch: list[_Row]) -> set[str]:
+        """The ids of the tickets and articles of ``batch`` that the filters keep."""
+        kept: set[str] = set()
+        for articles, table, where in ((True, a, self.article_where), (False, t, self.ticket_where)):
+            ids = [row.ref_id for row in batch if (row.kind is ResultKind.ARTICLE) == articles]
+            if ids:
+                found = conn.execute(select(table.c.id).where(table.c.id.in_(ids), *where))
+                kept.update(str(row[0]) for row in found)
+        return kept
 
     def statement(self, after: Cursor | None, limit: int) -> Select[Any]:
-        """Up to ``limit`` rows ``(rank, kind, doc_id, ref_id)`` of this tier after ``after``."""
+        """``(rank, doc_id, kind, ref_id)`` of up to ``limit`` rows after ``after``."""
         if self.expression is None:
-            pinned = (literal(PINNED_RANK, Float), literal(ResultKind.TICKET.value), d.c.doc_id, d.c.ref_id)
+            pinned = (literal(PINNED_RANK, Float), d.c.doc_id, d.c.kind, d.c.ref_id)
             source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
             return select(*pinned).select_from(source).where(t.c.number == self.pinned, *self.ticket_where)
-        clause = _STATEMENTS[self.weights].bindparams(bindparam("fts", self.expression, type_=String))
-        columns = clause.columns(doc_id=Integer, kind=String, ref_id=String, score=Float)
-        m = columns.cte(f"tier{self.number}").prefix_with("MATERIALIZED")
-        kind = case(*((m.c.kind == doc, result.value) for doc, result in self.kinds.items()))
-        conditions: list[ColumnElement[bool]] = []
-        if search.KIND_TICKET in self.kinds:
-            conditions += _kept(m, search.KIND_TICKET, t, self.ticket_where)
-            if self.pinned is not None:  # the pinned ticket is listed once, first
-                conditions.append(m.c.ref_id.not_in(select(t.c.id).where(t.c.number == self.pinned)))
-        if search.KIND_ARTICLE in self.kinds:
-            conditions += _kept(m, search.KIND_ARTICLE, a, self.article_where)
-        statement = select(m.c.score, kind, m.c.doc_id, m.c.ref_id)
-        statement = statement.where(m.c.kind.in_(list(self.kinds)), *conditions)
+        score = func.bm25(literal_column("search_index"), *(literal(w, Float) for w in self.weights))
+        matched = literal_column("search_index").op("MATCH")(literal(self.expression, String))
+        ranked = (
+            select(_ROWID.label("doc_id"), score.label("score")).select_from(fts).where(matched, *self.kept)
+        )
         if after is not None:
-            later = tuple_(literal(after.rank, Float), literal(after.doc_id))
-            statement = statement.where(tuple_(m.c.score, m.c.doc_id) > later)
-        return statement.order_by(m.c.score, m.c.doc_id).limit(limit)
+            ranked = ranked.where(
+                tuple_(score, _ROWID) > tuple_(literal(after.rank, Float), literal(after.doc_id))
+            )
+        page = ranked.order_by(score, _ROWID).limit(limit).subquery("page")
+        source = page.join(d, d.c.doc_id == page.c.doc_id)
+        return (
+            select(page.c.score, page.c.doc_id, d.c.kind, d.c.ref_id)
+            .select_from(source)
+            .order_by(page.c.score, page.c.doc_id)
+        )
 
 
 def _ticket_conditions(
@@ -312,14 +306,28 @@ def _date_conditions(table: Table, filters: SearchFilters) -> list[ColumnElement
     return conditions
 
 
-def _kept(
-    m: CTE, kind: str, table: Table, conditions: list[ColumnElement[bool]]
+def _documents(kind: str, table: Table, conditions: list[ColumnElement[bool]]) -> Select[tuple[int]]:
+    """The doc ids of the ``kind`` documents whose row in ``table`` meets ``conditions``."""
+    source = table.join(d, (d.c.kind == kind) & (d.c.ref_id == table.c.id))
+    return select(d.c.doc_id).select_from(source).where(*conditions)
+
+
+def _kept_documents(
+    doc_kinds: Sequence[str], matches: frozenset[str], pinned: int | None
 ) -> list[ColumnElement[bool]]:
-    """``conditions`` on the row of each match of ``kind``, looked up by its key per match (a
-    join would let SQLite read the whole table into a Bloom filter first)."""
-    if not conditions:
-        return []
-    return [(m.c.kind != kind) | exists().where(table.c.id == m.c.ref_id, *conditions)]
+    """Conditions on the index's rowid: documents of ``doc_kinds`` only (of the ``matches`` the
+    expression can match at all; articles are the few, so their ids are the set), and not the
+    pinned ticket."""
+    kept: list[ColumnElement[bool]] = []
+    wanted = set(doc_kinds)
+    if not matches <= wanted:
+        articles = select(d.c.doc_id).where(d.c.kind == search.KIND_ARTICLE)
+        kept.append(
+            _CHECKED_ROWID.in_(articles) if search.KIND_ARTICLE in wanted else _CHECKED_ROWID.not_in(articles)
+        )
+    if pinned is not None:  # the pinned ticket is listed once, first
+        kept.append(_CHECKED_ROWID.not_in(_documents(search.KIND_TICKET, t, [t.c.number == pinned])))
+    return kept
 
 
 def _tiers(
@@ -338,13 +346,13 @@ def _tiers(
     def tier(
         number: int,
         expression: str | None,
-        weights: str,
+        weights: tuple[float, float, float],
         doc_kinds: dict[str, ResultKind],
         matches: frozenset[str] = frozenset({search.KIND_TICKET}),
     ) -> _Tier:
         """``matches``: the document kinds ``expression`` can match at all."""
-        unfiltered = not (ticket_where or article_where or pinned is not None) and matches <= set(doc_kinds)
-        return _Tier(number, expression, weights, doc_kinds, ticket_where, article_where, pinned, unfiltered)
+        kept = _kept_documents(list(doc_kinds), matches, pinned)
+        return _Tier(number, expression, weights, doc_kinds, kept, pinned, ticket_where, article_where)
 
     tiers: list[_Tier] = []
     if pinned is not None:

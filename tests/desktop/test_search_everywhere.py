@@ -89,7 +89,9 @@ def test_a_comment_result_points_at_the_comment_that_matched(agent: Store, world
     assert search.snippet_plain(result.snippet) == "Restart after the antivirus scan."
 
 
-def test_keyset_paging_lists_every_match_once_over_many_pages(agent: Store, world: World) -> None:
+def test_keyset_paging_lists_every_match_once_over_many_pages(
+    agent: Store, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tickets = [
         world.ticket(1000 + n, title=f"Printer {n}", description=f"<p>printer {'word ' * (n % 7)}</p>")
         for n in range(130)
@@ -119,7 +121,8 @@ def test_keyset_paging_lists_every_match_once_over_many_pages(agent: Store, worl
     assert len(seen) == len(set(seen)) == 130 + 40 + 20
     assert ranks == sorted(ranks)  # one order across pages
     assert {i for k, i in seen if k is ResultKind.COMMENT} == {c["id"] for c in comments}
-    filtered = SearchFilters(kinds=frozenset({ResultKind.TICKET}), status=Status.OPEN)  # the joined reads
+    monkeypatch.setattr(everywhere, "FILTER_BATCH", 7)  # a filter's candidates over many batches
+    filtered = SearchFilters(kinds=frozenset({ResultKind.TICKET}), status=Status.OPEN)
     cursor, tickets_seen = None, []
     while True:
         page = everywhere.search_page(agent, "printer", filtered, after=cursor, limit=25)
