@@ -46,9 +46,7 @@ def result_html(result: SearchResult, colors: Scheme, *, selected: bool = False)
         title_line = f"<b>{escape(result.title)}</b>&nbsp;&nbsp;{draft}"
     mark = f"<b style='background-color:{colors.notice_background}; color:{colors.notice_text}'>"
     snippet = search.snippet_html(" ".join(result.snippet.split())).replace("<b>", mark)
-    return (
-        "".join(parts) + title_line + f"<br><span{muted}>{snippet or '&nbsp;'}</span>"
-    )
+    return "".join(parts) + title_line + f"<br><span{muted}>{snippet or '&nbsp;'}</span>"
 
 
 class ResultDelegate(QStyledItemDelegate):
