@@ -85,6 +85,10 @@ class SearchQuery:
     number: int | None
     words: frozenset[str] = frozenset()  # the words to find, folded as the index folds them
     prefix: str | None = None  # the last word, being typed: any word starting with it matches
+    #: ``match`` in its two parts: the terms that must all be there, the terms none may be
+    #: (for a search that puts a column filter on the first only)
+    terms: str | None = None
+    excluded: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -129,11 +133,20 @@ def parse(search: str) -> SearchQuery:
         number=number,
         words=frozenset(words[:-1] if open_last else words),
         prefix=words[-1] if open_last else None,
+        terms=" AND ".join(terms) if terms else None,
+        excluded=" OR ".join(excluded) if terms and excluded else None,
     )
 
 
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` as the index's tokenizer cuts them (letters and digits)."""
+    return _WORD.findall(text)
+
+
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """A word as the index compares it: case and diacritics folded (unicode61's rules)."""
+    """A word as the index compares it: case and diacritics folded (unicode61's rules); kept
+    for the words seen last (snippets fold every word of the texts they show)."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -346,7 +359,7 @@ _DOCS = text(
 ).bindparams(bindparam("ids", expanding=True))
 
 
-def _marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
+def marked(text: str, query: SearchQuery, *, window: int | None = SNIPPET_WORDS) -> str | None:
     """``text`` with the markers around the words ``query`` finds: all of it (``window``
     ``None``), or the ``window`` words around the most matches, with "…" where text is left
     out; ``None`` if no word matches. (Made here from the stored plain text: FTS5's snippet()
@@ -365,23 +378,17 @@ def _marked(text: str, query: SearchQuery, *, window: int | None) -> str | None:
         starts = [max(0, min(hit - 2, len(tokens) - window)) for hit in hits]
         first = max(starts, key=lambda start: sum(start <= hit < start + window for hit in hits))
         last = first + window
-    marked = set(hits)
+    hit_set = set(hits)
     parts: list[str] = [ELLIPSIS] if first > 0 else []
     position = tokens[first].start() if first > 0 else 0
     for n in range(first, last):
         token = tokens[n]
         parts.append(text[position : token.start()])
         word = token.group()
-        parts.append(f"{MARK_START}{word}{MARK_END}" if n in marked else word)
+        parts.append(f"{MARK_START}{word}{MARK_END}" if n in hit_set else word)
         position = token.end()
     parts.append(text[position:] if last == len(tokens) else ELLIPSIS)
     return "".join(parts).strip()
-
-
-def marked(text: str, query: SearchQuery, *, window: int | None = SNIPPET_WORDS) -> str | None:
-    """``text`` (or its ``window`` words around the most matches) with the markers around the
-    words ``query`` finds; ``None`` if none does (for snippets made elsewhere: suggestions)."""
-    return _marked(text, query, window=window)
 
 
 def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[str, str]:
@@ -396,9 +403,9 @@ def snippets(conn: Connection, search: str, ticket_ids: Sequence[str]) -> dict[s
         docs = conn.execute(_DOCS, {"ids": list(ticket_ids[start : start + 500])})
         for ticket_id, title, body, comments in docs:
             snippet = (
-                _marked(str(body), parsed, window=SNIPPET_WORDS)
-                or _marked(str(comments), parsed, window=SNIPPET_WORDS)
-                or _marked(str(title), parsed, window=None)
+                marked(str(body), parsed, window=SNIPPET_WORDS)
+                or marked(str(comments), parsed, window=SNIPPET_WORDS)
+                or marked(str(title), parsed, window=None)
             )
             if snippet is not None:
                 found[str(ticket_id)] = snippet

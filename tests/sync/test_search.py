@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.store import commands, queries, search
+from desktop.store import commands, everywhere, queries, search
 from desktop.sync import session as sessions
 from tests.helpers.sync import Desk, comments_of, field_of, submit, sync_until
 from ticketing.schemas import TicketQuery
@@ -81,3 +81,56 @@ def test_tickets_reassigned_away_leave_the_index(desk: Desk) -> None:
             "SELECT count(*) FROM search_index WHERE search_index MATCH ?", (f'"{SECRET}"',)
         ).scalar()
         assert matched == 0
+
+
+NOTE_WORD = "xylophonegiraffe"  # only an internal note on uma's own ticket says it
+OTHER_WORD = "quasarpelican"  # only vic's ticket and its public reply say it
+DRAFT_WORD = "marzipanorbit"  # only a draft article says it
+LIVE_WORD = "kiwilantern"  # a published article's word
+
+
+def test_the_search_box_of_a_user_never_shows_notes_other_tickets_or_drafts(desk: Desk) -> None:
+    """The index itself, after a real sync: every kind, every hidden word, whole and as a
+    prefix, finds nothing, and the words are not in search_docs at all."""
+    own = submit(desk.rest("uma@example.com"), "Keyboard sticks")
+    other = submit(desk.rest("vic@example.com"), f"Scanner {OTHER_WORD} offline")
+    agent_api = desk.rest("alice@example.com")
+    agent_api.request(
+        "POST",
+        f"/api/tickets/{own['id']}/comments",
+        {"content": f"<p>{NOTE_WORD} note</p>", "is_internal": True},
+    )
+    agent_api.request(
+        "POST", f"/api/tickets/{other['id']}/comments", {"content": f"<p>{OTHER_WORD} reply</p>"}
+    )
+    agent_api.request(
+        "POST", "/api/kb/articles", {"title": f"Draft {DRAFT_WORD}", "body": f"<p>{DRAFT_WORD}</p>"}
+    )
+    live = {"title": "Live guide", "body": f"<p>{LIVE_WORD}</p>", "status": "published"}
+    agent_api.request("POST", "/api/kb/articles", live)
+
+    agent = desk.desktop("alice@example.com")
+    sync_until(agent, lambda: len(everywhere.search_page(agent.store, DRAFT_WORD).results) == 1, timeout=60)
+    staff = {w: everywhere.search_page(agent.store, w).results for w in (NOTE_WORD, OTHER_WORD)}
+    assert [r.kind for r in staff[NOTE_WORD]] == [everywhere.ResultKind.COMMENT]  # staff see them
+    assert {r.kind for r in staff[OTHER_WORD]} == {
+        everywhere.ResultKind.TICKET,
+        everywhere.ResultKind.COMMENT,
+    }
+
+    user = desk.desktop("uma@example.com")
+    sync_until(user, lambda: len(everywhere.search_page(user.store, LIVE_WORD).results) == 1, timeout=60)
+    sync_until(user, lambda: field_of(user, own["id"], "title") == "Keyboard sticks")
+    assert [r.title for r in everywhere.search_page(user.store, "keyboard").results] == ["Keyboard sticks"]
+    every_kind = [everywhere.SearchFilters(kinds=frozenset({kind})) for kind in everywhere.ResultKind]
+    for word in (NOTE_WORD, OTHER_WORD, DRAFT_WORD, "Draft", "Scanner"):
+        for typed in (word, word[:4], word[:6] + " ", f'"{word}"'):
+            for filters in [everywhere.SearchFilters(), *every_kind]:
+                page = everywhere.search_page(user.store, typed, filters)
+                assert page.results == [] and page.error is None, (typed, filters, page.results)
+    assert everywhere.search_page(user.store, "#" + str(other["number"])).results == []
+    with user.store.read() as conn:
+        docs = str(conn.exec_driver_sql("SELECT title, body, comments FROM search_docs").all())
+    for word in (NOTE_WORD, OTHER_WORD, DRAFT_WORD):
+        assert word not in docs
+    assert LIVE_WORD in docs  # the check can see words

@@ -1,6 +1,6 @@
 """What every main window of a logged-in account shares: status bar, File menu, title, the
-account's "Email me about my tickets" switch, and the knowledge base (its window, one per main
-window).
+account's "Email me about my tickets" switch, the knowledge base (its window, one per main
+window) and Go > Search everywhere (Ctrl+K).
 
 The user portal, the agent console and the admin console subclass :class:`MainWindowBase` and
 put their own central widget and menus on top.
@@ -9,18 +9,28 @@ put their own central widget and menus on top.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMetaMethod, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from typing_extensions import override
 
+from desktop.lazy import lazy_module
 from desktop.ui.knowledge.window import KnowledgeBaseWindow
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from desktop.ui.shell.problems_dialog import ProblemsDialog
 from desktop.ui.shell.status_bar import SyncStatusBar
 from ticketing.schemas import MePatch, UserOut
+
+if TYPE_CHECKING:
+    from desktop.ui.search import dialog as search_dialog
+    from desktop.ui.search.dialog import SearchDialog
+    from desktop.ui.ticket import detail as ticket_detail
+else:  # the search dialog loads when first opened, not with every window
+    search_dialog = lazy_module("desktop.ui.search.dialog")
+    ticket_detail = lazy_module("desktop.ui.ticket.detail")
 
 EMAIL_TIP = "Send me an email when my tickets are answered, resolved or assigned to me"
 
@@ -81,8 +91,15 @@ class MainWindowBase(QMainWindow):
             self.new_article_action.setToolTip("Write a new knowledge-base article")
             self.knowledge_menu.addAction(self.new_article_action)
             self.new_article_action.triggered.connect(self._on_new_article_action_triggered)
+        self.search_action = QAction("&Search everywhere…", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.setToolTip("Search tickets, comments and articles on this computer")
+        self.go_menu: QMenu = self.menuBar().addMenu("&Go")
+        self.go_menu.addAction(self.search_action)
+        self._search_dialog: SearchDialog | None = None
 
         self.sync_action.triggered.connect(self._on_sync_action_triggered)
+        self.search_action.triggered.connect(self._on_search_action_triggered)
         self.logout_action.triggered.connect(self._on_logout_action_triggered)
         self.quit_action.triggered.connect(self._on_quit_action_triggered)
         self.knowledge_action.triggered.connect(self._on_knowledge_action_triggered)
@@ -132,6 +149,32 @@ class MainWindowBase(QMainWindow):
     def select_ticket(self, ticket_id: str) -> bool:
         """Show ``ticket_id`` if this window lists it (the windows with a ticket list do)."""
         return False
+
+    def open_search(self) -> SearchDialog:
+        """Open (or raise) the search dialog, its box focused with what it held selected."""
+        if self._search_dialog is None:
+            self._search_dialog = search_dialog.SearchDialog(self.context, self)
+            self._search_dialog.ticket_chosen.connect(self._on_search_ticket_chosen)
+            self._search_dialog.article_chosen.connect(self._on_search_article_chosen)
+        dialog = self._search_dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.box.setFocus()
+        dialog.box.selectAll()
+        return dialog
+
+    def show_ticket_at(self, ticket_id: str, comment_id: str | None = None) -> None:
+        """Show ``ticket_id`` in this window's ticket view, at ``comment_id`` if given: selected
+        in the list if the list shows it, else shown on its own."""
+        self.select_ticket(ticket_id)
+        detail = getattr(self, "detail", None)
+        if not isinstance(detail, ticket_detail.TicketDetailView):
+            return
+        if detail.ticket_id != ticket_id:
+            detail.show_ticket(ticket_id)  # the list does not show it (filtered out)
+        if comment_id:
+            detail.show_comment(comment_id)
 
     def close_for_app(self) -> None:
         """Close without asking (the application logs out or quits)."""
@@ -209,6 +252,18 @@ class MainWindowBase(QMainWindow):
     def _on_sync_action_triggered(self) -> None:
         self.context.sync.request_sync()
         self.show_message("Syncing…", 3000)
+
+    @Slot()
+    def _on_search_action_triggered(self) -> None:
+        self.open_search()
+
+    @Slot(str, str)
+    def _on_search_ticket_chosen(self, ticket_id: str, comment_id: str) -> None:
+        self.show_ticket_at(ticket_id, comment_id or None)
+
+    @Slot(str)
+    def _on_search_article_chosen(self, article_id: str) -> None:
+        self.open_article(article_id)
 
     @Slot()
     def _on_logout_action_triggered(self) -> None:

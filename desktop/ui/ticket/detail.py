@@ -39,7 +39,7 @@ from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.ticket.controls import TicketControls
 from desktop.ui.ticket.header import TicketHeader
 from desktop.ui.ticket.reply_box import ReplyBox
-from desktop.ui.ticket.timeline_html import THUMBNAIL_SCHEME, Names, timeline_html
+from desktop.ui.ticket.timeline_html import THUMBNAIL_SCHEME, Names, comment_anchor, timeline_html
 from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetch
 from desktop.ui.widgets.icons import LOCK_RESOURCE, lock_image
 from ticketing import knowledge, workflow
@@ -135,6 +135,7 @@ class TicketDetailView(QWidget):
         self._context = context
         self._ticket_id: str | None = None
         self._data: DetailData | None = None
+        self._comment_wanted: str | None = None  # scrolled to once its ticket is shown
         self._generation = 0
         self._staff = context.user.role.is_staff
         self._undo_stack: list[Undoable] = []  # changes made here, newest last, for Ctrl+Z
@@ -235,6 +236,7 @@ class TicketDetailView(QWidget):
             self.reply.public.setChecked(True)  # an internal note is chosen per ticket, deliberately
             self._show_message("")
             self._data = None
+            self._comment_wanted = None
         self._ticket_id = ticket_id
         if ticket_id is None:
             self.stack.setCurrentWidget(self.empty)
@@ -289,6 +291,18 @@ class TicketDetailView(QWidget):
         self.timeline.document().clear()  # forget pictures cached under the same names
         self.timeline.setHtml(html)
         bar.setValue(bar.maximum() if scroll_to_end or at_end else position)
+        if self._comment_wanted is not None:
+            self.timeline.scrollToAnchor(comment_anchor(self._comment_wanted))
+            self._comment_wanted = None
+
+    def show_comment(self, comment_id: str) -> None:
+        """Scroll the timeline to ``comment_id``: now if the ticket is shown, else once the
+        ticket being loaded is (a search result opens its ticket at the comment that matched)."""
+        self._comment_wanted = comment_id
+        data = self._data
+        if data is not None and data.detail is not None and data.ticket_id == self._ticket_id:
+            self.timeline.scrollToAnchor(comment_anchor(comment_id))
+            self._comment_wanted = None
 
     # --- attachments ----------------------------------------------------------------------------
 

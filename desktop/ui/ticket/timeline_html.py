@@ -87,6 +87,11 @@ def files_html(files: Sequence[AttachmentRow], thumbnails: Container[str], color
     return "".join(lines)
 
 
+def comment_anchor(comment_id: str) -> str:
+    """The name of a comment's anchor in the timeline (for ``QTextBrowser.scrollToAnchor``)."""
+    return f"comment-{comment_id}"
+
+
 def _comment_html(
     comment: queries.CommentRow,
     colors: Scheme,
@@ -106,6 +111,7 @@ def _comment_html(
     else:
         background, border, label = colors.surface, colors.surface_border, ""
     return (
+        f"<a name='{escape(comment_anchor(comment.id))}'></a>"
         f"<table width='100%' cellspacing='0' cellpadding='8' border='1' "
         f"style='border-style:solid; border-color:{border}; margin-bottom:8px'>"
         f"<tr><td bgcolor='{background}' style='color:{colors.text}'>"
