@@ -5,13 +5,15 @@ What a user typed is parsed once by :mod:`ticketing.search_syntax` (the server's
 ``status:``, ``priority:``, ``assignee:me``, ``#1042``/``TKT-1042``), and its words by
 :func:`desktop.store.search.parse` (quoted FTS5 terms, the last word a prefix while typing).
 Results come in tiers, best first: the ticket whose number was typed alone; the words in a
-title; in title and body; in the comments (``comment`` results); spread over a ticket's text
-and its comments. Each tier is one FTS5 column-filtered ``MATCH`` ranked by bm25 with the
-weights of :data:`desktop.store.search.WEIGHTS`, and a tier is read only while the page is
-not full (a common word's first page ranks its title matches only). ``-word`` leaves a
-document out whatever column holds the word. For a comment result, the very comment that
-matched is found only for the page's rows (in Python, over that ticket's cached comments),
-so the result opens the ticket there with that comment's snippet.
+title; in title and body; in the comments (``comment`` results); spread over a ticket's text and
+its comments. Filters typed without words (``status:open assignee:me``) list the tickets they
+keep, most recently updated first, as the server's search does. Each tier is one FTS5
+column-filtered ``MATCH`` ranked by bm25 with the weights of
+:data:`desktop.store.search.WEIGHTS`, and a tier is read only while the page is not full (a
+common word's first page ranks its title matches only). ``-word`` leaves a document out whatever
+column holds the word. For a comment result, the very comment that matched is found only for the
+page's rows (in Python, over that ticket's cached comments), so the result opens the ticket
+there with that comment's snippet.
 
 Paging is keyset over ``(tier, rank, doc_id)``: the next page starts strictly after the last
 row of the previous one, so pages never overlap nor skip, however many there are. Filters are
@@ -57,6 +59,8 @@ PAGE_SIZE = 50
 FILTER_BATCH = 400
 #: The rank of a ticket whose number was typed: before every scored match (bm25 is negative).
 PINNED_RANK = -1.0e308
+#: The tier of the tickets that typed filters keep when no word was typed.
+LISTING_TIER = 5
 
 
 class ResultKind(enum.IntEnum):
@@ -175,7 +179,7 @@ def search_page_in(
     if filters.date_from and filters.date_to and filters.date_from >= filters.date_to:
         return SearchPage(error="The date range ends before it starts.")
     words = search.parse(parsed.text)
-    if words.match is None and parsed.ticket_number is None:
+    if words.match is None and parsed.ticket_number is None and not parsed.filters_tickets:
         return SearchPage()
     rows: list[_Row] = []
     for tier in _tiers(conn, parsed, words, filters):
@@ -217,7 +221,7 @@ class _Tier:
     document kinds it lists as which result kind, and which documents the filters keep."""
 
     number: int
-    expression: str | None  # None: the pinned ticket number
+    expression: str | None  # None: the pinned ticket number, or the filters' listing
     weights: tuple[float, float, float]
     kinds: dict[str, ResultKind]  # search_docs.kind -> result kind
     kept: list[ColumnElement[bool]]  # conditions on the index's rowid
@@ -259,9 +263,19 @@ class _Tier:
 
     def statement(self, after: Cursor | None, limit: int) -> Select[Any]:
         """``(rank, doc_id, kind, ref_id)`` of up to ``limit`` rows after ``after``."""
+        source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
+        if self.expression is None and self.number == LISTING_TIER:
+            # newest first: the rank is minus the day number of the update, ties by doc id
+            newest = (-func.julianday(t.c.updated_at)).label("score")
+            listing = select(newest, d.c.doc_id, d.c.kind, d.c.ref_id).select_from(source)
+            listing = listing.where(*self.ticket_where)
+            if after is not None:
+                listing = listing.where(
+                    tuple_(newest, d.c.doc_id) > tuple_(literal(after.rank, Float), literal(after.doc_id))
+                )
+            return listing.order_by(newest, d.c.doc_id).limit(limit)
         if self.expression is None:
             pinned = (literal(PINNED_RANK, Float), d.c.doc_id, d.c.kind, d.c.ref_id)
-            source = t.join(d, (d.c.kind == search.KIND_TICKET) & (d.c.ref_id == t.c.id))
             return select(*pinned).select_from(source).where(t.c.number == self.pinned, *self.ticket_where)
         score = func.bm25(literal_column("search_index"), *(literal(w, Float) for w in self.weights))
         matched = literal_column("search_index").op("MATCH")(literal(self.expression, String))
@@ -358,6 +372,8 @@ def _tiers(
     if pinned is not None:
         tiers.append(tier(0, None, _BY_ALL, {search.KIND_TICKET: ResultKind.TICKET}))
     if words.terms is None:
+        if pinned is None and parsed.filters_tickets and ResultKind.TICKET in kinds:
+            tiers.append(tier(LISTING_TIER, None, _BY_ALL, {search.KIND_TICKET: ResultKind.TICKET}))
         return tiers
     terms, excluded = f"({words.terms})", f" NOT ({words.excluded})" if words.excluded else ""
     texts: dict[str, ResultKind] = {}
@@ -444,6 +460,10 @@ def _results(conn: Connection, words: search.SearchQuery, rows: list[_Row]) -> l
 
 
 def _snippet(words: search.SearchQuery, body: object, title: object) -> str:
+    if words.match is None:  # listed by filters: the description's first words
+        plain = str(body or "").split()
+        shown = " ".join(plain[: search.SNIPPET_WORDS])
+        return shown + (f" {search.ELLIPSIS}" if len(plain) > search.SNIPPET_WORDS else "")
     return (
         search.marked(str(body or ""), words, window=search.SNIPPET_WORDS)
         or search.marked(str(title or ""), words, window=None)

@@ -164,6 +164,39 @@ def test_syntax_filters_phrases_and_exclusions(agent: Store, world: World) -> No
     assert "VPN setup" not in titles("status:open vpn")
 
 
+def test_filters_without_words_list_their_tickets_newest_first_in_pages(agent: Store, world: World) -> None:
+    tickets = [
+        world.ticket(
+            1100 + n,
+            title=f"Ticket {n}",
+            description="<p>" + " ".join(f"w{k}" for k in range(20)) + "</p>",
+            status="Open" if n % 3 else "Closed",
+            assignee_id=world.agent if n % 2 else None,
+            updated_at=_at(n),
+        )
+        for n in range(30)
+    ]
+    pull(agent, *(put(QUEUE, "ticket", t) for t in tickets))
+    open_ones = [t for t in reversed(tickets) if t["status"] == "Open"]  # newest first
+    cursor: Cursor | None = None
+    listed: list[str] = []
+    while True:
+        page = everywhere.search_page(agent, "status:open", after=cursor, limit=6)
+        assert page.error is None
+        assert all(r.kind is ResultKind.TICKET for r in page.results)
+        listed += [r.id for r in page.results]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert listed == [t["id"] for t in open_ones]  # 20 in 4 pages, none twice, none skipped
+    first = everywhere.search_page(agent, "status:open").results[0]
+    assert first.snippet == " ".join(f"w{k}" for k in range(search.SNIPPET_WORDS)) + " …"
+    mine = [r.title for r in everywhere.search_page(agent, "status:open assignee:me").results]
+    assert len(mine) == 10 and mine == [t["title"] for t in open_ones if t["assignee_id"] == str(world.agent)]
+    assert everywhere.search_page(agent, "").results == []  # nothing typed: nothing listed
+    articles_only = SearchFilters(kinds=frozenset({ResultKind.ARTICLE}))
+    assert everywhere.search_page(agent, "status:open", articles_only).results == []
+
+
 def test_a_ticket_number_is_pinned_first(agent: Store, world: World) -> None:
     target = world.ticket(1042, title="Badge reader")
     mentions = world.ticket(1043, title="Door", description="<p>Same as 1042, see there.</p>")
