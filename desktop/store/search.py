@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -51,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.selectable import CTE, FromClause
 
+from ticketing import suggestion_words
 from ticketing.domain import parse_ticket_number
 from ticketing.richtext import plain_text
 
@@ -145,10 +145,10 @@ def words_of(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """A word as the index compares it: case and diacritics folded (unicode61's rules); kept
-    for the words seen last (snippets fold every word of the texts they show)."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """A word as the index compares it (:func:`ticketing.suggestion_words.fold`: unicode61's
+    case and diacritics folding), remembered for the words seen last (snippets fold every word
+    of the texts they show)."""
+    return suggestion_words.fold(word)
 
 
 # --- the index's upkeep ---------------------------------------------------------------------
