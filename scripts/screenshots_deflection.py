@@ -2,9 +2,8 @@
 new-ticket-suggestions.png (the demo user typing "printer jams", with "Maybe this helps" filled).
 
 Uses the demo server and login helpers of ``scripts/screenshots.py`` (embedded PostgreSQL, or
-``--database-url``). The demo agent first publishes two printer articles over REST (the demo
-knowledge base has one published article, about passwords); then the demo user logs in through
-the login window, opens the form and types as a user would.
+``--database-url``). The demo user logs in through the login window, opens the form and types
+as a user would; the demo's published articles and the user's solved tickets answer.
 
     .venv/bin/python scripts/screenshots_deflection.py [--database-url URL] [--port 8713]
         [--out docs/screenshots]
@@ -25,36 +24,9 @@ from PySide6.QtTest import QTest  # noqa: E402
 from screenshots import ACCOUNTS, Shots, close, log_in, run_against_demo_server, settle, wait_until  # noqa: E402
 
 from desktop.app import create_qapplication  # noqa: E402
-from desktop.net.api import ApiClient  # noqa: E402
 from desktop.store import article_queries  # noqa: E402
 from desktop.ui.portal.user_portal import UserPortal  # noqa: E402
-
-ARTICLES = (
-    (
-        "Clearing a paper jam on the floor printers",
-        "<p>Open the front cover, pull the green lever and take the paper out <b>towards you</b>."
-        " Check tray 2 for torn scraps before closing.</p>",
-        ["printer", "hardware"],
-    ),
-    (
-        "Printer jams on thick paper",
-        "<p>Labels and card stock go through the <b>manual feed</b> slot only; the trays jam on"
-        " anything heavier than 120 g/m².</p>",
-        ["printer"],
-    ),
-)
-
-
-def publish_articles(server_url: str) -> None:
-    email, password = ACCOUNTS["agent"]
-    api = ApiClient(server_url)
-    api.login(email, password)
-    category = next(
-        c["id"] for c in api.request("GET", "/api/categories") if c["name"] == "Printer Not Working"
-    )
-    for title, body, tags in ARTICLES:
-        article = {"title": title, "body": body, "tags": tags, "category_id": category, "status": "published"}
-        api.request("POST", "/api/kb/articles", article)
+from sync_server.demo.seed import PUBLISHED_ARTICLES  # noqa: E402
 
 
 def take_screenshots(server_url: str, shots: Shots) -> int:
@@ -62,13 +34,12 @@ def take_screenshots(server_url: str, shots: Shots) -> int:
     font = qapp.font()
     font.setPointSize(10)
     qapp.setFont(font)
-    publish_articles(server_url)
     email, password = ACCOUNTS["user"]
     window = log_in(server_url, email, password, None)
     if not isinstance(window, UserPortal):
         raise SystemExit(f"the user got a {type(window).__name__}, not the portal")
     store = window.context.store
-    wait_until(lambda: len(article_queries.list_articles(store)) >= 1 + len(ARTICLES), 60)
+    wait_until(lambda: len(article_queries.list_articles(store)) >= len(PUBLISHED_ARTICLES), 60)
     form = window.open_ticket_form()
     form.resize(QSize(1060, 600))
     wait_until(lambda: form.category.count() > 1)

@@ -401,10 +401,46 @@ def _tell(
         tickets.update_ticket(session, _principal(requester), key, TicketPatch(status=Status.CLOSED))
 
 
+#: The demo's published articles: title, category, tags, body.
+PUBLISHED_ARTICLES: tuple[tuple[str, str, list[str], str], ...] = (
+    (
+        "How to reset your password",
+        "Login Issue",
+        ["password", "account"],
+        "<p>Open <b>Settings → Account</b>, choose <i>Change password</i> and follow the steps."
+        " The new password works everywhere within five minutes.</p>",
+    ),
+    (
+        "Clearing a paper jam",
+        "Printer Not Working",
+        ["printer", "jam"],
+        "<p>Open the front cover and the tray the display names. Pull the sheet out <b>in the"
+        " direction the paper travels</b>, never backwards, then close the covers: the job goes"
+        " on by itself.</p><p>Jams on every job usually mean a worn roller: reply to your ticket"
+        " and we send someone.</p>",
+    ),
+    (
+        "Connecting to the VPN from home",
+        "Network",
+        ["vpn", "remote"],
+        "<p>Start <b>GlobalProtect</b>, sign in with your usual account and approve the prompt on"
+        " your phone. If it says <i>authentication failed</i>, your VPN certificate may have"
+        " expired: open <b>Settings → Certificates</b> and choose <i>Renew</i>.</p>",
+    ),
+    (
+        "Stopping repeated password prompts in Outlook",
+        "Email Problem",
+        ["outlook", "password", "email"],
+        "<p>Close Outlook, open <b>Credential Manager</b>, remove the entries that start with"
+        " <i>MicrosoftOffice</i>, and start Outlook again: it asks once and then remembers.</p>",
+    ),
+)
+
+
 def _seed_articles(session: Session, agent: User, categories: dict[str, uuid.UUID]) -> None:
     """A knowledge base in use: drafts from the first solved tickets (still drafts: they quote
-    their requesters' words, which an agent rewrites before publishing) and one published
-    article written from scratch."""
+    their requesters' words, which an agent rewrites before publishing) and published articles
+    written from scratch."""
     staff = _principal(agent)
     solved = session.scalars(
         select(Ticket.id)
@@ -414,15 +450,12 @@ def _seed_articles(session: Session, agent: User, categories: dict[str, uuid.UUI
     ).all()
     for ticket_id in solved:
         articles.article_from_ticket(session, staff, str(ticket_id))
-    body = (
-        "<p>Open <b>Settings → Account</b>, choose <i>Change password</i> and follow the steps."
-        " The new password works everywhere within five minutes.</p>"
-    )
-    data = ArticleCreate(
-        title="How to reset your password",
-        body=body,
-        category_id=categories.get("Login Issue"),
-        tags=["password", "account"],
-        status=ArticleStatus.PUBLISHED,
-    )
-    articles.create_article(session, staff, data)
+    for title, category, tags, body in PUBLISHED_ARTICLES:
+        data = ArticleCreate(
+            title=title,
+            body=body,
+            category_id=categories.get(category),
+            tags=tags,
+            status=ArticleStatus.PUBLISHED,
+        )
+        articles.create_article(session, staff, data)
