@@ -102,6 +102,8 @@ def test_ctrl_k_opens_the_dialog_from_every_main_window(
 ) -> None:
     assert console.search_action.shortcut() == QKeySequence("Ctrl+K")
     assert console.search_action in console.go_menu.actions()
+    menus = [action.text() for action in console.menuBar().actions()]
+    assert menus == ["&File", "&View", "&Go", "&Knowledge base"]  # the window's own before the shared
     console.search_action.trigger()
     dialog = console.open_search()
     assert dialog.isVisible()

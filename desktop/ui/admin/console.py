@@ -51,7 +51,7 @@ class AdminConsole(AgentConsole):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
 
     def _build_admin_menu(self) -> None:
-        menu = self.menuBar().addMenu("&Admin")
+        menu = self.add_window_menu("&Admin")
         sections = ("Queue", "Users", "Categories && Priorities", "Settings", "Audit log", "Analytics")
         for position, text in enumerate(sections):
             action = QAction(text, self)

@@ -111,7 +111,7 @@ class AgentConsole(MainWindowBase):
         self.metrics.reload()
 
     def _build_view_menu(self) -> None:
-        menu = self.menuBar().addMenu("&View")
+        menu = self.add_window_menu("&View")
         self.find_action = QAction("&Find tickets", self)
         self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.find_action.triggered.connect(self._on_find_action_triggered)

@@ -80,6 +80,12 @@ class MainWindowBase(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.logout_action)
         self.file_menu.addAction(self.quit_action)
+        self.search_action = QAction("&Search everywhere…", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.setToolTip("Search tickets, comments and articles on this computer")
+        self.go_menu: QMenu = self.menuBar().addMenu("&Go")
+        self.go_menu.addAction(self.search_action)
+        self._search_dialog: SearchDialog | None = None
         self.knowledge_action = QAction("Open &knowledge base", self)
         self.knowledge_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
         self.knowledge_action.setToolTip("Search and read the help articles (works offline)")
@@ -91,12 +97,6 @@ class MainWindowBase(QMainWindow):
             self.new_article_action.setToolTip("Write a new knowledge-base article")
             self.knowledge_menu.addAction(self.new_article_action)
             self.new_article_action.triggered.connect(self._on_new_article_action_triggered)
-        self.search_action = QAction("&Search everywhere…", self)
-        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
-        self.search_action.setToolTip("Search tickets, comments and articles on this computer")
-        self.go_menu: QMenu = self.menuBar().addMenu("&Go")
-        self.go_menu.addAction(self.search_action)
-        self._search_dialog: SearchDialog | None = None
 
         self.sync_action.triggered.connect(self._on_sync_action_triggered)
         self.search_action.triggered.connect(self._on_search_action_triggered)
@@ -108,6 +108,13 @@ class MainWindowBase(QMainWindow):
         self.email_action.triggered.connect(self._on_email_action_triggered)
         self.file_menu.aboutToShow.connect(self._on_file_menu_about_to_show)
         self.load_email_preference()
+
+    def add_window_menu(self, title: str) -> QMenu:
+        """A menu of this kind of window (View, Admin), placed after File and before the menus
+        every window shares (Go, Knowledge base)."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.go_menu.menuAction(), menu)
+        return menu
 
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         """A passing message in the status bar (saved, sent, refused...)."""
