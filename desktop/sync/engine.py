@@ -42,6 +42,11 @@ CONFIRM_ATTEMPTS = 4
 CONFIRM_DELAY = 0.05
 #: Seconds a live notice waits before its pull, so a burst of notices makes one pull.
 REMOTE_COALESCE = 0.02
+#: A notice comes at commit, but a pull delivers a change only below the server's xid horizon,
+#: which a transaction running elsewhere on the cluster holds back for a moment: a pull after a
+#: notice that brings nothing is tried again this many times, after 0.05 s, doubling.
+REMOTE_CHECKS = 5
+REMOTE_CHECK_DELAY = 0.05
 
 StatusCallback = Callable[[SyncStatus], None]
 ProgressCallback = Callable[[SyncProgress], None]
@@ -108,6 +113,8 @@ class SyncEngine:
         self._failing = False  # in backoff: local changes wait for the retry time
         self._halted = False  # needs the user: only request_sync() resumes
         self._stopping = False
+        #: Pulls left to find what a live notice announced (see :data:`REMOTE_CHECKS`).
+        self._remote_checks = 0
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         counts = queries.sync_counts(store)
@@ -283,6 +290,7 @@ class SyncEngine:
                 return
             due = self._not_sooner(self._clock() + REMOTE_COALESCE)
             self._due_at = due if self._due_at is None else min(self._due_at, due)
+            self._remote_checks = REMOTE_CHECKS
             self._wake.notify_all()
 
     def _on_live_state(self, connected: bool) -> None:
@@ -327,19 +335,25 @@ class SyncEngine:
     def _run(self) -> None:
         while self._wait_until_due():
             try:
-                self.sync_once()
+                report = self.sync_once()
             except Exception as error:
                 self._after_failure(error)
             else:
-                self._after_success()
+                self._after_success(report)
 
-    def _after_success(self) -> None:
+    def _after_success(self, report: SyncReport) -> None:
         self.backoff.reset()
         with self._wake:
             self._failing = False
             self._not_before = None
             periodic = self._clock() + self._poll_interval()
             self._due_at = periodic if self._due_at is None else min(self._due_at, periodic)
+            if report.pulled.changes:
+                self._remote_checks = 0
+            elif self._remote_checks > 0:  # noticed, but held back by the server's horizon
+                delay = REMOTE_CHECK_DELAY * 2 ** (REMOTE_CHECKS - self._remote_checks)
+                self._remote_checks -= 1
+                self._due_at = min(self._due_at, self._clock() + delay)
 
     def _after_failure(self, error: Exception) -> None:
         kind = classify(error)

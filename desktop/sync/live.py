@@ -17,7 +17,7 @@ from typing import Protocol
 
 import requests
 
-from desktop.net.api import ApiError, AuthError, UpgradeRequired
+from desktop.net.api import AuthError, ClientError, UpgradeRequired
 from desktop.sync.backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -105,10 +105,11 @@ class LiveStream:
                 self._listen()
             except (AuthError, UpgradeRequired) as error:
                 log.info("live stream refused (%s); polling only until the next sync", error)
-            except (ApiError, OSError, requests.RequestException, ValueError) as error:
+            except (ClientError, OSError, requests.RequestException, ValueError) as error:
                 log.info("live stream lost: %s", error)
             except Exception:
-                log.exception("live stream failed")
+                if not self._stop.is_set():  # closing the response under the reader ends it so
+                    log.exception("live stream failed")
             self._set_connected(False)
             self._stop.wait(self.backoff.next_delay())
 
