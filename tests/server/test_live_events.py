@@ -209,3 +209,20 @@ def test_streams_without_a_token_are_refused(pair: Pair) -> None:
     answer = requests.get(f"{pair.two.url}/api/sync/events", timeout=10)
     assert answer.status_code == 401
     assert answer.json()["error"] == "not_authenticated"
+
+
+def test_every_worker_of_serve_workers_informs_its_own_streams(engine: Engine, database_url: str) -> None:
+    uma_id, password = create_account(engine, "uma@example.com", Role.USER)
+    server = LiveServer(database_url, workers=2, env={"TICKETDESK_LIVE_HEARTBEAT_SECONDS": str(HEARTBEAT)})
+    server.start()
+    try:
+        access = token(server.url, "uma@example.com", password)
+        readers = [EventReader(server.url, access) for _ in range(6)]  # most likely on both workers
+        try:
+            _submit(server.url, access, "Seen by every worker")
+            assert all(_first_change(reader) == {f"requester:{uma_id}"} for reader in readers)
+        finally:
+            for reader in readers:
+                reader.close()
+    finally:
+        server.stop()
