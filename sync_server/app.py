@@ -8,6 +8,7 @@ its contract (documented errors, 405, OPTIONS) is in :mod:`sync_server.api.contr
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -32,6 +33,7 @@ from sync_server.api import (
     catalog,
     contract,
     kb,
+    live,
     reports,
     search,
     settings_api,
@@ -46,6 +48,8 @@ from sync_server.db.session import make_session_factory
 from sync_server.errors import DomainError
 from sync_server.services.files.blob_store import BlobStore
 from sync_server.services.identity.accounts import TokenLifetimes
+from sync_server.services.live.hub import LiveHub
+from sync_server.services.live.listener import LiveListener
 from sync_server.services.mail.sender import MailSender
 from sync_server.settings import ServerConfig
 from ticketing.protocol import MIN_SUPPORTED_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION
@@ -177,17 +181,31 @@ def install_protocol_gate(app: FastAPI) -> None:
     app.add_middleware(ProtocolGate)
 
 
-def _mail_lifespan(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start the background mail sender with the app and stop it on shutdown."""
+#: Longest wait at start-up for the live listener's LISTEN.
+LISTEN_WAIT_SECONDS = 5.0
+
+
+def _lifespan(engine: Engine, send_mail: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the live-notice listener (and the mail sender, if asked) with the app and stop
+    them on shutdown."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        sender = MailSender(engine)
-        sender.start()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        listener = LiveListener(engine, app.state.live_hub, asyncio.get_running_loop())
+        listener.start()
+        app.state.live_listener = listener
+        # serve once it listens (so a notice of the first change is not lost), unless the
+        # database is unreachable: then it keeps trying in the background
+        await asyncio.to_thread(listener.listening.wait, LISTEN_WAIT_SECONDS)
+        sender = MailSender(engine) if send_mail else None
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
-            await sender.astop()
+            if sender is not None:
+                await sender.astop()
+            await asyncio.to_thread(listener.stop)
 
     return lifespan
 
@@ -198,12 +216,14 @@ def create_app(
     *,
     data_dir: Path | None = None,
     send_mail: bool = False,
+    live_heartbeat: float | None = None,
 ) -> FastAPI:
     """The API over ``engine``; uploaded files live under ``data_dir`` (the server's data folder
     by default), which nothing serves. ``send_mail`` runs the mail sender while the app runs
-    (the ``serve`` command does; apps built in tests only queue mail)."""
+    (the ``serve`` command does; apps built in tests only queue mail). Live streams send a
+    heartbeat every ``live_heartbeat`` seconds (``TICKETDESK_LIVE_HEARTBEAT_SECONDS``)."""
     app = FastAPI(
-        lifespan=_mail_lifespan(engine) if send_mail else None,
+        lifespan=_lifespan(engine, send_mail),
         title="Ticketdesk sync server",
         version=__version__,
         description="REST and sync API of the Ticketdesk help desk. Errors are "
@@ -212,6 +232,10 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.callers = CallerCache()
+    app.state.live_hub = LiveHub()
+    app.state.live_heartbeat = (
+        ServerConfig().live_heartbeat_seconds if live_heartbeat is None else live_heartbeat
+    )
     app.state.blob_store = BlobStore(data_dir or ServerConfig().data_dir)
     app.state.token_lifetimes = lifetimes or TokenLifetimes(
         access=dt.timedelta(minutes=15), refresh=dt.timedelta(days=60)
@@ -230,6 +254,7 @@ def create_app(
         reports,
         kb,
         search,
+        live,
     ):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)

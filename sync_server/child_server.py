@@ -51,6 +51,8 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     #: Server processes (``serve --workers``).
     workers: int = 1
+    #: More environment for the child (``TICKETDESK_LIVE_HEARTBEAT_SECONDS``, say).
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -58,7 +60,9 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        env = dict(os.environ, DATABASE_URL=self.database_url, TICKETDESK_DATA_DIR=str(self.data_dir))
+        env = dict(
+            os.environ, DATABASE_URL=self.database_url, TICKETDESK_DATA_DIR=str(self.data_dir), **self.env
+        )
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [
                 sys.executable,

@@ -31,6 +31,8 @@ class ServerConfig(BaseSettings):
     port: int = Field(default=8700, ge=0, le=65535)
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=60, ge=1, le=365)
+    #: Seconds between heartbeats on a live stream (proxies close idle connections).
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

@@ -15,6 +15,7 @@ request was refused; do not retry as is).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -232,6 +233,33 @@ class ApiClient:
             raise Unreachable(f"Cannot reach the server: {error}") from error
         finally:
             partial.unlink(missing_ok=True)
+
+    def open_events(self, last_event_id: str | None, read_timeout: float) -> requests.Response:
+        """The live stream (``GET /api/sync/events``), open and unread: the caller iterates its
+        lines and closes it. ``read_timeout``: longest silence before the stream counts as lost."""
+        return self._authorized(lambda token: self._open_events(last_event_id, read_timeout, token))
+
+    def _open_events(
+        self, last_event_id: str | None, read_timeout: float, token: str | None
+    ) -> requests.Response:
+        headers = {"Accept": "text/event-stream"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        try:
+            response = self._http.get(
+                self.base_url + "/api/sync/events",
+                headers=headers,
+                timeout=(self.timeout[0], read_timeout),
+                stream=True,
+            )
+        except requests.RequestException as error:
+            raise Unreachable(f"Cannot reach the server: {error}") from error
+        if not response.ok:
+            with contextlib.closing(response):
+                raise _error(response)
+        return response
 
     # --- plumbing ---------------------------------------------------------------------------
 

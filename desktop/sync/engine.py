@@ -22,12 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from desktop.net.api import ApiError, AuthError, RateLimited, ServerError, Unreachable, UpgradeRequired
 from desktop.store import queries
 from desktop.store.database import ChangeSet, Store
 from desktop.sync.backoff import Backoff
+from desktop.sync.live import EventSource, LiveStream
 from desktop.sync.pull import PullProgress, PullStalled, PullSummary, pull_all
 from desktop.sync.push import PushStalled, PushSummary, push_all
 from desktop.sync.status import RETRIED, ErrorKind, SyncProgress, SyncStatus
@@ -39,6 +40,13 @@ log = logging.getLogger(__name__)
 #: answered mutations are not yet visible to pulls.
 CONFIRM_ATTEMPTS = 4
 CONFIRM_DELAY = 0.05
+#: Seconds a live notice waits before its pull, so a burst of notices makes one pull.
+REMOTE_COALESCE = 0.02
+#: A notice comes at commit, but a pull delivers a change only below the server's xid horizon,
+#: which a transaction running elsewhere on the cluster holds back for a moment: a pull after a
+#: notice that brings nothing is tried again this many times, after 0.05 s, doubling.
+REMOTE_CHECKS = 5
+REMOTE_CHECK_DELAY = 0.05
 
 StatusCallback = Callable[[SyncStatus], None]
 ProgressCallback = Callable[[SyncProgress], None]
@@ -86,6 +94,8 @@ class SyncEngine:
         on_status: StatusCallback | None = None,
         on_progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
+        live: bool = True,
+        live_interval: float = 60.0,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -103,6 +113,8 @@ class SyncEngine:
         self._failing = False  # in backoff: local changes wait for the retry time
         self._halted = False  # needs the user: only request_sync() resumes
         self._stopping = False
+        #: Pulls left to find what a live notice announced (see :data:`REMOTE_CHECKS`).
+        self._remote_checks = 0
         self._thread: threading.Thread | None = None
         self._status_lock = threading.Lock()
         counts = queries.sync_counts(store)
@@ -110,6 +122,13 @@ class SyncEngine:
             pending=counts.pending, problems=counts.problems, last_sync_at=counts.last_sync_at
         )
         self._unlisten = store.add_listener(self._on_store_change)
+        #: While the live stream is up, polling is only a safety net every ``live_interval``.
+        self.live_interval = live_interval
+        self.live: LiveStream | None = None
+        if live and hasattr(transport, "open_events"):
+            self.live = LiveStream(
+                cast(EventSource, transport), self.notify_remote_change, self._on_live_state
+            )
 
     # --- status -----------------------------------------------------------------------------
 
@@ -210,9 +229,13 @@ class SyncEngine:
             self._due_at = self._clock()
         self._thread = threading.Thread(target=self._run, name="ticketdesk-sync", daemon=True)
         self._thread.start()
+        if self.live is not None:
+            self.live.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop the worker (a sync in progress finishes first)."""
+        """Stop the worker (a sync in progress finishes first) and the live stream."""
+        if self.live is not None:
+            self.live.stop()
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
@@ -259,6 +282,32 @@ class SyncEngine:
             self._due_at = due
             self._wake.notify_all()
 
+    def notify_remote_change(self) -> None:
+        """The live stream says something changed on the server: pull soon (a burst of notices
+        makes one sync). Does not resume a halted engine, nor cut a backoff short."""
+        with self._wake:
+            if self._halted or self._failing or self._stopping:
+                return
+            due = self._not_sooner(self._clock() + REMOTE_COALESCE)
+            self._due_at = due if self._due_at is None else min(self._due_at, due)
+            self._remote_checks = REMOTE_CHECKS
+            self._wake.notify_all()
+
+    def _on_live_state(self, connected: bool) -> None:
+        """Stream lost: poll at the normal interval again (from now), until it is back."""
+        if connected:
+            return
+        with self._wake:
+            if self._halted or self._stopping or self._due_at is None:
+                return
+            self._due_at = min(self._due_at, self._clock() + self.interval)
+            self._wake.notify_all()
+
+    def _poll_interval(self) -> float:
+        if self.live is not None and self.live.connected:
+            return max(self.interval, self.live_interval)
+        return self.interval
+
     def _not_sooner(self, due: float) -> float:
         """``due``, or later if the server asked us to wait (call with ``_wake`` held)."""
         return due if self._not_before is None else max(due, self._not_before)
@@ -286,19 +335,25 @@ class SyncEngine:
     def _run(self) -> None:
         while self._wait_until_due():
             try:
-                self.sync_once()
+                report = self.sync_once()
             except Exception as error:
                 self._after_failure(error)
             else:
-                self._after_success()
+                self._after_success(report)
 
-    def _after_success(self) -> None:
+    def _after_success(self, report: SyncReport) -> None:
         self.backoff.reset()
         with self._wake:
             self._failing = False
             self._not_before = None
-            periodic = self._clock() + self.interval
+            periodic = self._clock() + self._poll_interval()
             self._due_at = periodic if self._due_at is None else min(self._due_at, periodic)
+            if report.pulled.changes:
+                self._remote_checks = 0
+            elif self._remote_checks > 0:  # noticed, but held back by the server's horizon
+                delay = REMOTE_CHECK_DELAY * 2 ** (REMOTE_CHECKS - self._remote_checks)
+                self._remote_checks -= 1
+                self._due_at = min(self._due_at, self._clock() + delay)
 
     def _after_failure(self, error: Exception) -> None:
         kind = classify(error)

@@ -1,7 +1,8 @@
 """The sync change log: one ``sync_op`` row per (bucket, entity, row), written with each change.
 
 Every write to a synced table calls :func:`record` in the same transaction, so a pull can never
-see a row change without its op or an op without its row.
+see a row change without its op or an op without its row. The buckets it writes are announced
+to live streams when that transaction commits (:mod:`sync_server.services.live.notify`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from sync_server.services.live import notify
 
 PUT = "PUT"
 REMOVE = "REMOVE"
@@ -57,10 +60,9 @@ def record(
 ) -> None:
     """Log a PUT in each of ``buckets`` and a REMOVE in each bucket of ``previous`` it left."""
     current = set(buckets)
+    left = set(previous) - current
     params = [{"bucket": b, "entity": entity, "row_id": row_id, "op": PUT} for b in sorted(current)]
-    params += [
-        {"bucket": b, "entity": entity, "row_id": row_id, "op": REMOVE}
-        for b in sorted(set(previous) - current)
-    ]
+    params += [{"bucket": b, "entity": entity, "row_id": row_id, "op": REMOVE} for b in sorted(left)]
     if params:
         session.execute(_UPSERT, params)
+        notify.changed(session, current | left)

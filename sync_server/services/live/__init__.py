@@ -1,0 +1,1 @@
+"""Live notices: the write layer's NOTIFY, each process's one LISTEN, and SSE fan-out."""
