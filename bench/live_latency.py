@@ -22,19 +22,21 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from desktop.net.api import ApiClient
 from desktop.store import schema
 from desktop.sync import session as sessions
 from sync_server.child_server import LiveServer
-from sync_server.db.session import make_engine
+from sync_server.db.session import make_engine, make_session_factory
 from sync_server.services.bootstrap import prepare_database
+from sync_server.services.identity import accounts
 from sync_server.settings import sqlalchemy_url
-from tests.helpers.api import create_account
-from tests.helpers.sync import submit
 from ticketing.domain import Role
+from ticketing.schemas import UserCreate
 
 EMAIL = "uma@example.com"
 
@@ -42,6 +44,22 @@ EMAIL = "uma@example.com"
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _create_account(engine: Engine, email: str, role: Role) -> str:
+    """The benchmark's account, written straight through the service; its password."""
+    password = f"pw-{email}-secret"
+    data = UserCreate(email=email, name=email.split("@", maxsplit=1)[0].title(), role=role, password=password)
+    with make_session_factory(engine)() as session, session.begin():
+        accounts.create_user(session, data)
+    return password
+
+
+def _submit(api: ApiClient, title: str) -> dict[str, Any]:
+    category = api.request("GET", "/api/categories")[0]["id"]
+    body = {"title": title, "description": f"<p>{title}</p>", "category_id": category}
+    ticket: dict[str, Any] = api.request("POST", "/api/tickets", body)
+    return ticket
 
 
 def _title(session: sessions.AccountSession, ticket_id: str) -> str | None:
@@ -53,7 +71,7 @@ def _title(session: sessions.AccountSession, ticket_id: str) -> str | None:
 def run(database_url: str, changes: int) -> None:
     engine = make_engine(database_url)
     prepare_database(engine)
-    _user_id, password = create_account(engine, EMAIL, Role.USER)
+    password = _create_account(engine, EMAIL, Role.USER)
     engine.dispose()
     one, two = LiveServer(database_url), LiveServer(database_url)
     one.start()
@@ -73,7 +91,7 @@ def run(database_url: str, changes: int) -> None:
         assert b.engine.live is not None
         while not b.engine.live.connected:
             time.sleep(0.01)
-        ticket = submit(a, "Live change")
+        ticket = _submit(a, "Live change")
         latencies = []
         for n in range(changes):
             title = f"Live change {n}"
@@ -111,7 +129,7 @@ def main() -> None:
     if args.database_url:
         run(args.database_url, args.changes)
         return
-    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/template1")
+    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     name = f"ticketdesk_bench_live_{uuid.uuid4().hex[:8]}"
     admin = create_engine(sqlalchemy_url(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
