@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QSize
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 from typing_extensions import override
 
 from desktop.palette import DRAFT_PILL, Scheme, scheme_for, status_pill
 from desktop.store import search
 from desktop.store.everywhere import ResultKind, SearchResult
 from desktop.ui.search.results_model import ResultRole
+from desktop.ui.widgets.rich_text_cell import begin_cell
 from ticketing.domain import format_ticket_number
 
 LINES = 2
@@ -60,27 +61,11 @@ class ResultDelegate(QStyledItemDelegate):
         if not isinstance(result, SearchResult):
             super().paint(painter, option, index)
             return
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        item.text = ""
-        widget = item.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
-        document = QTextDocument()
-        document.setDocumentMargin(0)
-        document.setDefaultFont(item.font)
-        selected = bool(item.state & QStyle.StateFlag.State_Selected)
-        document.setHtml(result_html(result, scheme_for(item.palette), selected=selected))
-        area = item.rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
+        cell = begin_cell(self, painter, option, index)
+        document = cell.document(result_html(result, scheme_for(cell.item.palette), selected=cell.selected))
+        area = cell.item.rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
         document.setTextWidth(area.width())
-        context = QAbstractTextDocumentLayout.PaintContext()
-        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        context.palette.setColor(QPalette.ColorRole.Text, item.palette.color(text_role))
-        painter.save()
-        painter.setClipRect(area)
-        painter.translate(area.topLeft())
-        document.documentLayout().draw(painter, context)
-        painter.restore()
+        cell.draw(painter, document, area, QPointF(area.topLeft()))
 
     @override
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:

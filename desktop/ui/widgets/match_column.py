@@ -10,14 +10,15 @@ brings relevance back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, Qt, Slot
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 from typing_extensions import override
 
 from desktop.models.ticket_table import RELEVANCE, TicketRole, TicketTableModel
 from desktop.store import search
 from desktop.store.queries import TicketRow
+from desktop.ui.widgets.rich_text_cell import begin_cell
 
 
 class MatchDelegate(QStyledItemDelegate):
@@ -31,26 +32,11 @@ class MatchDelegate(QStyledItemDelegate):
         if not isinstance(ticket, TicketRow) or not ticket.match:
             super().paint(painter, option, index)
             return
-        item = QStyleOptionViewItem(option)
-        self.initStyleOption(item, index)
-        item.text = ""
-        widget = item.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, item, painter, widget)
-        document = QTextDocument()
-        document.setDocumentMargin(0)
-        document.setDefaultFont(item.font)
-        document.setHtml(search.snippet_html(" ".join(ticket.match.split())))  # one line
-        area = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, item, widget)
-        context = QAbstractTextDocumentLayout.PaintContext()
-        selected = bool(item.state & QStyle.StateFlag.State_Selected)
-        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        context.palette.setColor(QPalette.ColorRole.Text, item.palette.color(text_role))
-        painter.save()
-        painter.setClipRect(area)
-        painter.translate(area.left() + 2, area.top() + (area.height() - document.size().height()) / 2)
-        document.documentLayout().draw(painter, context)
-        painter.restore()
+        cell = begin_cell(self, painter, option, index)
+        document = cell.document(search.snippet_html(" ".join(ticket.match.split())))  # one line
+        area = cell.style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, cell.item, cell.widget)
+        top = area.top() + (area.height() - document.size().height()) / 2
+        cell.draw(painter, document, area, QPointF(area.left() + 2, top))
 
 
 class MatchColumn(QObject):
