@@ -4,6 +4,7 @@ article from ticket", the reply's link picker, and article links in a conversati
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,17 @@ def agent(
     context = offline_context(store, world.agent, "Alice", Role.AGENT)
     yield context
     _close(context)
+
+
+def answering(asked: list[str], reply: QMessageBox.StandardButton) -> Any:
+    """A stand-in for ``QMessageBox.question`` that notes each question's title in ``asked``
+    and answers ``reply``."""
+
+    def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return reply
+
+    return question
 
 
 def kb_window(qtbot: QtBot, context: AppContext) -> KnowledgeBaseWindow:
@@ -342,13 +354,7 @@ def test_a_draft_from_a_ticket_opens_in_the_editor_with_the_warning_and_publishi
     assert queued(agent, article_id)[0].args["source_ticket_id"] == tickets["closed"]["id"]
 
     asked: list[str] = []
-
-    def answer(reply: QMessageBox.StandardButton) -> Any:
-        def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
-            asked.append(title)
-            return reply
-
-        return question
+    answer = functools.partial(answering, asked)
 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
     editor.publish_button.click()
@@ -474,13 +480,7 @@ def test_closing_with_unsaved_changes_asks_and_keeps_them_until_told(
     editor = window.new_article()  # owned by the window, deleted when it closes
     assert editor is not None
     asked: list[str] = []
-
-    def answer(reply: QMessageBox.StandardButton) -> Any:
-        def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
-            asked.append(title)
-            return reply
-
-        return question
+    answer = functools.partial(answering, asked)
 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
     editor.close_button.click()  # nothing typed: closes without asking
