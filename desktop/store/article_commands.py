@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from desktop.store import outbox, records, schema, shadows
-from desktop.store.commands import Id, _check_category, _now, _refusals, _rich_text
+from desktop.store.command_checks import Id, check_category, now_or, refusals, rich_text
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from desktop.store.rows import Row, id_text, tags_of
@@ -73,21 +73,21 @@ def create_article(
     now: dt.datetime | None = None,
 ) -> str:
     """A new article (a draft unless ``status`` says published); its id."""
-    with _refusals(), store.write() as conn:
+    with refusals(), store.write() as conn:
         _staff_only(conn, store)
         if category_id is not None:
-            _check_category(conn, str(id_text(category_id)))
+            check_category(conn, str(id_text(category_id)))
         args = CreateArticleArgs(
             id=new_id(),
             title=title,
-            body=_rich_text(body, "body"),
+            body=rich_text(body, "body"),
             category_id=None if category_id is None else uuid.UUID(str(category_id)),
             tags=_tags(tags),
             status=status,
             source_ticket_id=None if source_ticket_id is None else uuid.UUID(str(source_ticket_id)),
         )
         article_id = str(args.id)
-        _queue(conn, store, args, article_id, _now(now))
+        _queue(conn, store, args, article_id, now_or(now))
     _announce(store, article_id)
     return article_id
 
@@ -136,7 +136,7 @@ def create_from_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = No
     resolving agent's last public reply, in the ticket's category while it is active, linked to
     the ticket (offline, like the server's
     ``POST /api/kb/articles/from-ticket``); the new article's id."""
-    with _refusals(), store.write() as conn:
+    with refusals(), store.write() as conn:
         _staff_only(conn, store)
         ticket = records.read(conn, "ticket", str(ticket_id))
         if ticket is None:
@@ -146,14 +146,14 @@ def create_from_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = No
         args = CreateArticleArgs(
             id=new_id(),
             title=ticket["title"],
-            body=_rich_text(
+            body=rich_text(
                 knowledge.draft_body(ticket["description"], _solution(conn, ticket["id"])), "body"
             ),
             category_id=_active_category(conn, ticket.get("category_id")),
             source_ticket_id=uuid.UUID(ticket["id"]),
         )
         article_id = str(args.id)
-        _queue(conn, store, args, article_id, _now(now))
+        _queue(conn, store, args, article_id, now_or(now))
     _announce(store, article_id)
     return article_id
 
@@ -177,8 +177,8 @@ def edit_article(
     fields = {name: value for name, value in fields.items() if value is not None}
     if category_id is not _UNCHANGED:
         fields["category_id"] = category_id
-    with _refusals(), store.write() as conn:
-        mutation_id = edit_in(conn, store, article_id, fields, _now(now))
+    with refusals(), store.write() as conn:
+        mutation_id = edit_in(conn, store, article_id, fields, now_or(now))
     _announce(store, None if mutation_id is None else str(article_id))
     return mutation_id
 
@@ -195,14 +195,14 @@ def edit_in(
     if title is not None and title.strip() != article["title"]:
         changes["title"] = {"base": article["title"], "new": title.strip()}
     if fields.get("body") is not None:
-        cleaned = _rich_text(fields["body"], "body")
+        cleaned = rich_text(fields["body"], "body")
         if cleaned != article["body"]:
             changes["body"] = {"base": article["body"], "new": cleaned}
     if "category_id" in fields:
         new_category = id_text(fields["category_id"])
         if new_category != article["category_id"]:
             if new_category is not None:
-                _check_category(conn, new_category)
+                check_category(conn, new_category)
             changes["category_id"] = {"base": article["category_id"], "new": new_category}
     if fields.get("tags") is not None:
         new_tags, old_tags = _tags(fields["tags"]), tags_of(article["tags"])
@@ -218,13 +218,13 @@ def set_article_status(
     store: Store, article_id: Id, status: ArticleStatus, now: dt.datetime | None = None
 ) -> int | None:
     """Publish or unpublish; ``None`` if the article already has that status."""
-    with _refusals(), store.write() as conn:
+    with refusals(), store.write() as conn:
         _staff_only(conn, store)
         article = _article(conn, article_id)
         mutation_id: int | None = None
         if article["status"] != status.value:
             args = SetArticleStatusArgs(article_id=uuid.UUID(article["id"]), status=status)
-            mutation_id = _queue(conn, store, args, article["id"], _now(now))
+            mutation_id = _queue(conn, store, args, article["id"], now_or(now))
     _announce(store, None if mutation_id is None else str(article_id))
     return mutation_id
 

@@ -9,16 +9,21 @@ so the change shows at once and stays marked pending until the server's rows arr
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 
 from desktop.store import outbox, records, schema, shadows
+from desktop.store.command_checks import (
+    Id,
+    check_category,
+    check_priority,
+    now_or,
+    refusals,
+    rich_text,
+)
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from desktop.store.replay import ticket_state
@@ -33,36 +38,18 @@ from ticketing.protocol import (
     AssignArgs,
     CreateTicketArgs,
     MutationArgs,
-    MutationName,
     TransitionStatusArgs,
     UpdateTicketArgs,
 )
-from ticketing.richtext import has_content, sanitize_html
 from ticketing.schemas import TicketPatch
 
 T = TypeVar("T")
-Id = uuid.UUID | str
 
 
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """Turn the shared rules' and the schemas' refusals into :class:`ActionRefused`."""
-    try:
-        yield
-    except workflow.WorkflowError as error:
-        raise ActionRefused.from_workflow(error) from error
-    except ValidationError as error:
-        raise ActionRefused.from_validation(error) from error
-
-
-def _action(store: Store, queued_for: Callable[[T], str | None], work: Callable[[Connection], T]) -> T:
+def run_action(store: Store, queued_for: Callable[[T], str | None], work: Callable[[Connection], T]) -> T:
     """Run ``work`` in one write transaction, then announce the ticket it queued a change for
     (``queued_for(result)``; ``None`` when there was nothing to change)."""
-    with _refusals(), store.write() as conn:
+    with refusals(), store.write() as conn:
         result = work(conn)
     ticket_id = queued_for(result)
     if ticket_id is None:
@@ -96,25 +83,6 @@ def _ticket(conn: Connection, ticket_id: Id) -> Row:
     return ticket
 
 
-def _rich_text(text: str, what: str) -> str:
-    cleaned = sanitize_html(text)
-    if not has_content(cleaned):
-        raise ActionRefused("invalid", f"The {what} cannot be empty.")
-    return cleaned
-
-
-def _check_category(conn: Connection, category_id: str) -> None:
-    active = conn.scalar(select(schema.categories.c.is_active).where(schema.categories.c.id == category_id))
-    if not active:
-        raise ActionRefused("invalid", "Choose one of the active categories.")
-
-
-def _check_priority(conn: Connection, key: str) -> None:
-    active = conn.scalar(select(schema.priorities.c.is_active).where(schema.priorities.c.key == key))
-    if not active:
-        raise ActionRefused("invalid", "Choose one of the active priorities.")
-
-
 def _check_assignee(conn: Connection, user_id: str) -> None:
     user = conn.execute(
         select(schema.users.c.role, schema.users.c.is_active).where(schema.users.c.id == user_id)
@@ -143,22 +111,24 @@ def create_ticket(
         args = CreateTicketArgs(
             id=new_id(),
             title=title,
-            description=_rich_text(description, "description"),
+            description=rich_text(description, "description"),
             category_id=uuid.UUID(str(category_id)),
             priority=priority,
         )
-        _check_category(conn, str(args.category_id))
-        _check_priority(conn, args.priority)
+        check_category(conn, str(args.category_id))
+        check_priority(conn, args.priority)
         ticket_id = str(args.id)
-        _queue(conn, store, args=args, ticket_id=ticket_id, at=_now(now))
+        _queue(conn, store, args=args, ticket_id=ticket_id, at=now_or(now))
         return ticket_id
 
-    return _action(store, lambda ticket_id: ticket_id, work)
+    return run_action(store, lambda ticket_id: ticket_id, work)
 
 
-def _edit(
+def edit_in(
     conn: Connection, store: Store, ticket_id: Id, fields: dict[str, Any], at: dt.datetime
 ) -> int | None:
+    """Edit ``fields`` of a ticket within the caller's write transaction; the mutation's id
+    (``None``: nothing changes)."""
     ticket = _ticket(conn, ticket_id)
     actor, state = store.actor(conn), ticket_state(ticket)
     patch = TicketPatch.model_validate(fields)
@@ -169,14 +139,14 @@ def _edit(
             continue
         workflow.check_edit(actor, state, name)
         if name == "description":
-            value = _rich_text(value, "description")
+            value = rich_text(value, "description")
         value = str(id_text(value)) if name == "category_id" else str(value)
         if value == ticket[name]:
             continue
         if name == "category_id":
-            _check_category(conn, value)
+            check_category(conn, value)
         elif name == "priority":
-            _check_priority(conn, value)
+            check_priority(conn, value)
         changes[name] = {"base": ticket[name], "new": value}
     if not changes:
         return None
@@ -205,10 +175,10 @@ def edit_ticket(
         )
         if value is not None
     }
-    return _action(
+    return run_action(
         store,
         lambda queued: None if queued is None else str(ticket_id),
-        lambda conn: _edit(conn, store, ticket_id, fields, _now(now)),
+        lambda conn: edit_in(conn, store, ticket_id, fields, now_or(now)),
     )
 
 
@@ -232,8 +202,8 @@ def _transition(conn: Connection, store: Store, ticket_id: Id, to: Status, at: d
 
 def change_status(store: Store, ticket_id: Id, to: Status, now: dt.datetime | None = None) -> int:
     """Move a ticket to ``to`` if the workflow lets this account do it."""
-    return _action(
-        store, lambda _: str(ticket_id), lambda conn: _transition(conn, store, ticket_id, to, _now(now))
+    return run_action(
+        store, lambda _: str(ticket_id), lambda conn: _transition(conn, store, ticket_id, to, now_or(now))
     )
 
 
@@ -245,9 +215,10 @@ def reopen_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = None) -
     return change_status(store, ticket_id, Status.OPEN, now)
 
 
-def _assign(
+def assign_in(
     conn: Connection, store: Store, ticket_id: Id, assignee_id: Id | None, at: dt.datetime
 ) -> int | None:
+    """Assign a ticket within the caller's write transaction (``None``: already so)."""
     ticket = _ticket(conn, ticket_id)
     workflow.check_assign(store.actor(conn), ticket_state(ticket))
     new = id_text(assignee_id)
@@ -261,10 +232,10 @@ def _assign(
 
 def assign(store: Store, ticket_id: Id, assignee_id: Id | None, now: dt.datetime | None = None) -> int | None:
     """Assign to a staff member (``None`` unassigns); ``None`` if it already is so."""
-    return _action(
+    return run_action(
         store,
         lambda queued: None if queued is None else str(ticket_id),
-        lambda conn: _assign(conn, store, ticket_id, assignee_id, _now(now)),
+        lambda conn: assign_in(conn, store, ticket_id, assignee_id, now_or(now)),
     )
 
 
@@ -276,10 +247,10 @@ def _change_field(
             raise ActionRefused("invalid", "A ticket always has a status.")
         return _transition(conn, store, ticket_id, Status(value), at)
     if field == TicketField.ASSIGNEE:
-        return _assign(conn, store, ticket_id, value, at)
+        return assign_in(conn, store, ticket_id, value, at)
     if value is None:
         raise ActionRefused("invalid", "A ticket always has a priority.")
-    return _edit(conn, store, ticket_id, {"priority": value}, at)
+    return edit_in(conn, store, ticket_id, {"priority": value}, at)
 
 
 def change_field(
@@ -290,14 +261,14 @@ def change_field(
 
     def work(conn: Connection) -> Undoable | None:
         before = Facts.of(_ticket(conn, ticket_id))
-        mutation_id = _change_field(conn, store, ticket_id, field, value, at=_now(now))
+        mutation_id = _change_field(conn, store, ticket_id, field, value, at=now_or(now))
         if mutation_id is None:
             return None
         ticket = _ticket(conn, ticket_id)
         queued = next(m for m in outbox.for_ticket(conn, ticket["id"]) if m.id == mutation_id)
         return Undoable(ticket["id"], mutation_id, queued.args, field, before, Facts.of(ticket))
 
-    return _action(store, lambda change: None if change is None else change.ticket_id, work)
+    return run_action(store, lambda change: None if change is None else change.ticket_id, work)
 
 
 def undo_change(store: Store, change: Undoable, now: dt.datetime | None = None) -> Undone:
@@ -312,7 +283,7 @@ def undo_change(store: Store, change: Undoable, now: dt.datetime | None = None) 
         steps = reverse_steps(change, Facts.of(_ticket(conn, change.ticket_id)))
         try:
             for field, value in steps:
-                _change_field(conn, store, change.ticket_id, field, value, at=_now(now))
+                _change_field(conn, store, change.ticket_id, field, value, at=now_or(now))
         except workflow.WorkflowError as error:
             raise ActionRefused(error.code, f"Cannot undo: {error.message}") from error
         except ActionRefused as error:
@@ -320,7 +291,7 @@ def undo_change(store: Store, change: Undoable, now: dt.datetime | None = None) 
         return Undone(change, withdrawn=False)
 
     # a withdrawal too changes what is to be sent: "queued" makes the engine count again
-    return _action(store, lambda undone: undone.change.ticket_id, work)
+    return run_action(store, lambda undone: undone.change.ticket_id, work)
 
 
 def add_comment(
@@ -334,7 +305,7 @@ def add_comment(
         args = AddCommentArgs(
             id=new_id(),
             ticket_id=uuid.UUID(ticket["id"]),
-            content=_rich_text(content, "comment"),
+            content=rich_text(content, "comment"),
             is_internal=is_internal,
         )
         comment_id = str(args.id)
@@ -343,12 +314,12 @@ def add_comment(
             store,
             args=args,
             ticket_id=ticket["id"],
-            at=_now(now),
+            at=now_or(now),
             new_rows=(("comment", comment_id),),
         )
         return comment_id
 
-    return _action(store, lambda _: str(ticket_id), work)
+    return run_action(store, lambda _: str(ticket_id), work)
 
 
 def add_attachment(
@@ -390,53 +361,9 @@ def add_attachment(
             store,
             args=args,
             ticket_id=ticket["id"],
-            at=_now(now),
+            at=now_or(now),
             new_rows=new_rows,
         )
         return str(args.id)
 
-    return _action(store, lambda _: str(ticket_id), work)
-
-
-# --- sync problems --------------------------------------------------------------------------
-
-
-def dismiss_problem(store: Store, problem_id: int) -> None:
-    """The user has read (and maybe copied) a problem: forget it."""
-    with store.write() as conn:
-        conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
-    store.announce(ChangeSet(outbox=True))
-
-
-def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = None) -> int | None:
-    """Apply the user's values of a conflict again, on top of what the server kept.
-
-    Returns the new mutation's id (``None`` if the ticket already has those values)."""
-
-    def work(conn: Connection) -> tuple[str | None, int | None]:
-        problem = conn.execute(
-            select(schema.sync_problems).where(schema.sync_problems.c.id == problem_id)
-        ).one_or_none()
-        if problem is None or problem.status != outbox.CONFLICT:
-            raise ActionRefused("invalid", "Only a conflict can be applied again.")
-        args = json.loads(problem.args)
-        if problem.name == MutationName.UPDATE_ARTICLE:
-            from desktop.store import article_commands  # noqa: PLC0415 - it builds on this module
-
-            article_id = str(args["article_id"])
-            fields = {name: change["new"] for name, change in args["changes"].items()}
-            mutation_id = article_commands.edit_in(conn, store, article_id, fields, _now(now))
-            conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
-            return article_id, mutation_id  # announced as a changed "ticket": the engine wakes
-        ticket_id = str(args.get("ticket_id"))
-        if problem.name == MutationName.UPDATE_TICKET:
-            fields = {name: change["new"] for name, change in args["changes"].items()}
-            mutation_id = _edit(conn, store, ticket_id, fields, _now(now))
-        elif problem.name == MutationName.ASSIGN:
-            mutation_id = _assign(conn, store, ticket_id, args["new"], _now(now))
-        else:
-            raise ActionRefused("invalid", "This change cannot be applied again.")
-        conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
-        return ticket_id, mutation_id
-
-    return _action(store, lambda result: None if result[1] is None else result[0], work)[1]
+    return run_action(store, lambda _: str(ticket_id), work)

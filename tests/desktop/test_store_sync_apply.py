@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from desktop.store import Store, commands, outbox, queries, records, schema, state
+from desktop.store import Store, commands, outbox, problem_commands, queries, records, schema, state
 from desktop.sync import apply
 from desktop.sync.push import push_all
 from tests.helpers.store import World, comment_row, open_store, page, pull, put, remove
@@ -228,7 +228,7 @@ def test_a_conflict_is_recorded_with_the_servers_values_and_can_be_applied_again
     assert (problem.status, problem.server_values) == ("conflict", {"priority": "Low"})
     assert problem.args["changes"]["priority"] == {"base": "Medium", "new": "High"}
 
-    commands.reapply_problem(agent, problem.id)
+    problem_commands.reapply_problem(agent, problem.id)
     row = queries.ticket(agent, ticket["id"])
     assert row is not None and (row.priority, row.pending, row.has_problem) == ("High", True, False)
     with agent.read() as conn:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.store import article_commands, article_queries, commands, queries, search
+from desktop.store import article_commands, article_queries, problem_commands, queries, search
 from desktop.store.errors import ActionRefused
 from desktop.sync import session as sessions
 from tests.helpers.sync import Desk, comments_of, field_of, submit, sync_until
@@ -135,7 +135,7 @@ def test_offline_edits_of_different_fields_merge_and_of_one_field_conflict(desk:
     assert queries.problems(alice.store) == []
 
     # Bob applies his title again, on top of what the server kept
-    assert commands.reapply_problem(bob.store, problems[0].id) is not None
+    assert problem_commands.reapply_problem(bob.store, problems[0].id) is not None
     assert title_in(bob, article_id) == "Wireless trouble"
     sync_until(bob, lambda: settled(bob, article_id))
     sync_until(alice, lambda: title_in(alice, article_id) == "Wireless trouble")

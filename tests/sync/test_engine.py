@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from desktop.net.api import ApiClient, AuthError, Unreachable
-from desktop.store import CacheMismatch, Store, commands, files, queries
+from desktop.store import CacheMismatch, Store, commands, files, problem_commands, queries
 from desktop.sync import session as sessions
 from desktop.sync.backoff import Backoff
 from desktop.sync.engine import SyncEngine
@@ -171,7 +171,7 @@ def test_a_conflicting_edit_is_reported_with_the_servers_value(desk: Desk) -> No
     assert row is not None and row.priority == "High" and row.has_problem
     [problem] = queries.problems(bob.store)
     assert (problem.status, problem.server_values) == ("conflict", {"priority": "High"})
-    commands.reapply_problem(bob.store, problem.id)
+    problem_commands.reapply_problem(bob.store, problem.id)
     bob.engine.sync_once()
     sync_until(alice, lambda: field_of(alice, ticket["id"], "priority") == "Low")
 

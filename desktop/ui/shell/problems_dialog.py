@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.formatting import local_time
-from desktop.store import commands, queries
+from desktop.store import problem_commands, queries
 from desktop.store.database import ChangeSet
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome, show_outcome
@@ -177,7 +177,7 @@ class ProblemsDialog(QDialog):
         if problem is not None:
             store = self._context.store
             self._context.tasks.run(
-                lambda: commands.reapply_problem(store, problem.id),
+                lambda: problem_commands.reapply_problem(store, problem.id),
                 lambda _: self._show(Outcome.done("Applied again; it will be sent with the next sync.")),
                 self._show_error,
                 owner=self,
@@ -189,7 +189,7 @@ class ProblemsDialog(QDialog):
         if problem is not None:
             store = self._context.store
             self._context.tasks.run(
-                lambda: commands.dismiss_problem(store, problem.id),
+                lambda: problem_commands.dismiss_problem(store, problem.id),
                 lambda _: self._show(Outcome.done("Dismissed.")),
                 self._show_error,
                 owner=self,
