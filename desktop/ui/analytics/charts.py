@@ -94,31 +94,40 @@ def _bars(label: str, values: Sequence[float], categories: Sequence[str], unit: 
     return bar_set
 
 
+def _per_period_bars(
+    periods: Sequence[str], columns: Sequence[tuple[str, Sequence[float]]], axis: str
+) -> QChart:
+    """One group of bars per period, one bar per named column, side by side."""
+    chart = QChart()
+    series = QBarSeries()
+    for label, values in columns:
+        series.append(_bars(label, values, periods))
+    chart.addSeries(series)
+    _category_axes(chart, periods, [series], axis)
+    return chart
+
+
 def volume_chart(report: VolumeReport) -> QChart:
     """Created, resolved and reopened tickets per period, side by side."""
-    chart = QChart()
-    periods = [p.period.isoformat() for p in report.series]
-    series = QBarSeries()
-    series.append(_bars("Created", [p.created for p in report.series], periods))
-    series.append(_bars("Resolved", [p.resolved for p in report.series], periods))
-    series.append(_bars("Reopened", [p.reopened for p in report.series], periods))
-    chart.addSeries(series)
-    _category_axes(chart, periods, [series], "Tickets")
-    return chart
+    rows = report.series
+    columns = (
+        ("Created", [p.created for p in rows]),
+        ("Resolved", [p.resolved for p in rows]),
+        ("Reopened", [p.reopened for p in rows]),
+    )
+    return _per_period_bars([p.period.isoformat() for p in rows], columns, "Tickets")
 
 
 def deflection_chart(report: DeflectionReport) -> QChart:
     """Suggestions beside the new-ticket form per period: shown, opened, and the form sessions
     left without a ticket after opening one (deflected)."""
-    chart = QChart()
-    periods = [p.period.isoformat() for p in report.series]
-    series = QBarSeries()
-    series.append(_bars("Shown", [p.shown for p in report.series], periods))
-    series.append(_bars("Opened", [p.opened for p in report.series], periods))
-    series.append(_bars("Deflected", [p.deflected for p in report.series], periods))
-    chart.addSeries(series)
-    _category_axes(chart, periods, [series], "Suggestions")
-    return chart
+    rows = report.series
+    columns = (
+        ("Shown", [p.shown for p in rows]),
+        ("Opened", [p.opened for p in rows]),
+        ("Deflected", [p.deflected for p in rows]),
+    )
+    return _per_period_bars([p.period.isoformat() for p in rows], columns, "Suggestions")
 
 
 def _same(key: str) -> str:
