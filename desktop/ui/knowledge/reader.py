@@ -14,6 +14,7 @@ from desktop.models.formatting import local_time
 from desktop.palette import DRAFT_PILL, PENDING_PILL
 from desktop.store.rows import stored_time
 from desktop.ui.knowledge.loader import ArticleView
+from desktop.ui.widgets.heading import heading_label
 from desktop.ui.widgets.status_badge import Pill
 from ticketing.knowledge import parse_article_url
 from ticketing.richtext import sanitize_html
@@ -50,14 +51,7 @@ class ArticleReader(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view: ArticleView | None = None
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title = heading_label()
         self.status = Pill(DRAFT_PILL)
         self.pending = Pill(PENDING_PILL)
         self.facts = QLabel()

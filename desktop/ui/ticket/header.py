@@ -3,11 +3,11 @@ whether changes made here are still waiting for the server."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.palette import DRAFT_PILL, PENDING_PILL, PROBLEM_PILL
 from desktop.store import queries
+from desktop.ui.widgets.heading import heading_label
 from desktop.ui.widgets.status_badge import Pill, StatusBadge
 
 
@@ -16,14 +16,7 @@ class TicketHeader(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title = heading_label()
         self.number = QLabel()
         self.draft = Pill(DRAFT_PILL)
         self.status = StatusBadge()
