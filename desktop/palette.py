@@ -35,6 +35,8 @@ class Scheme:
     #: A notice banner (e.g. "you are offline").
     notice_background: str
     notice_text: str
+    #: A table row that another person's change just updated (marked for a few seconds).
+    changed_row: str
     #: Chart series, in the order a chart's series take them (created, resolved, reopened...).
     chart_series: tuple[str, ...]
     #: Priorities in a chart, most urgent first (a chart with fewer spreads over the ramp).
@@ -57,6 +59,7 @@ LIGHT = Scheme(
     internal_label="#7d4e00",
     notice_background="#fff8c5",
     notice_text="#1f2328",
+    changed_row="#ddf4ff",
     chart_series=("#0969da", "#1a7f37", "#cf222e", "#8250df", "#bf8700", "#1b7c83", "#57606a"),
     chart_urgency=("#cf222e", "#e16f24", "#bf8700", "#0969da", "#8c959f"),
     chart_background="#ffffff",
@@ -75,6 +78,7 @@ DARK = Scheme(
     internal_label="#e3b341",
     notice_background="#3a2e12",
     notice_text="#e6edf3",
+    changed_row="#12365e",
     chart_series=("#58a6ff", "#3fb950", "#f85149", "#bc8cff", "#d29922", "#39c5cf", "#8d96a0"),
     chart_urgency=("#f85149", "#f0883e", "#d29922", "#58a6ff", "#8d96a0"),
     chart_background="#0d1117",

@@ -34,10 +34,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 from typing_extensions import override
 
 from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
+from desktop.models.recent_changes import RecentChanges
+from desktop.palette import scheme_for
 from desktop.store import queue_window
 from desktop.store.database import ChangeSet, Store
 from desktop.store.queries import TicketRow
@@ -62,6 +64,7 @@ RELEVANCE = "relevance"
 
 # ``data()`` answers every cell a view paints: plain ints compare fastest.
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 
 
 class TicketRole(enum.IntEnum):
@@ -72,6 +75,7 @@ class TicketRole(enum.IntEnum):
     STATUS = Qt.ItemDataRole.UserRole + 3  # Status, or None while loading
     LOADED = Qt.ItemDataRole.UserRole + 4  # bool
     PENDING = Qt.ItemDataRole.UserRole + 5  # bool (changes not confirmed yet), None while loading
+    CHANGED = Qt.ItemDataRole.UserRole + 6  # bool: someone else's change just arrived (marked)
 
 
 _TICKET_ID = int(TicketRole.TICKET_ID)
@@ -187,6 +191,9 @@ class TicketTableModel(FlatTableModel):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+        #: Rows another person's change just updated, painted marked for a moment.
+        self.recent = RecentChanges(self)
+        self.recent.expired.connect(self._on_marks_expired)
 
     # --- how rows look (subclasses) ---------------------------------------------------------
 
@@ -316,6 +323,7 @@ class TicketTableModel(FlatTableModel):
         """The cache changed (connect to ``SyncController.data_changed``): refresh soon."""
         if not change:
             return
+        self.recent.note(change)
         merged = self._pending_change
         self._pending_change = ChangeSet(
             tickets=merged.tickets | change.tickets,
@@ -364,15 +372,17 @@ class TicketTableModel(FlatTableModel):
             return self.columns[column].text(ticket)
         if role >= TicketRole.TICKET:
             return self._custom(ticket, role)
+        if role == _BACKGROUND and self.recent.is_marked(ticket.id):
+            return QBrush(QColor(scheme_for(QGuiApplication.palette()).changed_row))
         return self.decoration(ticket, column, role)
 
-    @staticmethod
-    def _custom(ticket: TicketRow, role: int) -> Any:
+    def _custom(self, ticket: TicketRow, role: int) -> Any:
         answers: dict[int, Any] = {
             TicketRole.TICKET: ticket,
             TicketRole.STATUS: ticket.status,
             TicketRole.LOADED: True,
             TicketRole.PENDING: ticket.pending,
+            TicketRole.CHANGED: self.recent.is_marked(ticket.id),
         }
         return answers.get(role)
 
@@ -486,6 +496,11 @@ class TicketTableModel(FlatTableModel):
         last = min(last, self._total - 1)
         if last >= first >= 0:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+
+    def _on_marks_expired(self, ticket_ids: set[str]) -> None:
+        for ticket_id in ticket_ids:
+            if (row := self.row_of(ticket_id)) is not None:
+                self._emit_rows_changed(row, row)
 
     def _screen_pages(self) -> list[int]:
         """The pages painted last, most recent first (page 0 if none)."""

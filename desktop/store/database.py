@@ -36,6 +36,9 @@ class ChangeSet:
     everything: bool = False  # the cache was reset
     queued: bool = False  # a user action queued a mutation (the sync engine wakes up)
     articles: frozenset[str] = frozenset()  # knowledge-base articles
+    #: The change came from the server (a pull): someone else's work, or this account's on
+    #: another device or echoed back; a table marks such rows for a moment.
+    remote: bool = False
 
     def __bool__(self) -> bool:
         return (

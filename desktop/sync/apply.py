@@ -67,6 +67,7 @@ class _PageWriter:
             articles=frozenset(articles),
             reference=self.reference,
             outbox=settled,
+            remote=True,
         )
 
     def _note(self, entity: str, row_id: str, row: dict[str, object] | None) -> None:
