@@ -36,9 +36,13 @@ def _max_rowid(conn: Connection, table: Table) -> int:
     return int(conn.scalar(select(func.max(_rowid(table))).select_from(table)) or 0)
 
 
-def _newest_created(conn: Connection) -> str | None:
+def _newest_created(conn: Connection, me: str) -> str | None:
+    """The newest ``created_at`` of the rows others wrote (the server's clock: rows written on
+    this computer carry its own, which may run ahead)."""
+    c, e = schema.comments, schema.ticket_events
     times = [
-        conn.scalar(select(func.max(table.c.created_at))) for table in (schema.comments, schema.ticket_events)
+        conn.scalar(select(func.max(c.c.created_at)).where(c.c.author_id.is_distinct_from(me))),
+        conn.scalar(select(func.max(e.c.created_at)).where(e.c.actor_id.is_distinct_from(me))),
     ]
     present = [str(t) for t in times if t is not None]
     return max(present) if present else None
@@ -55,6 +59,7 @@ def collect(store: Store) -> list[Notice]:
     """The notices for the rows new since the last call, oldest first; advances the marks.
 
     The first call on a cache (no marks yet) returns nothing and only sets them."""
+    me = str(store.user_id)
     with store.write(index=False) as conn:  # reading and advancing the marks is one step
         marks = {key: state.get(conn, key) for key in MARKS}
         seen_until = state.get(conn, SEEN_UNTIL)
@@ -62,7 +67,7 @@ def collect(store: Store) -> list[Notice]:
         for key, value in highest.items():
             state.put(conn, key, str(value))
         if any(value is None for value in marks.values()):
-            state.put(conn, SEEN_UNTIL, _newest_created(conn))
+            state.put(conn, SEEN_UNTIL, _newest_created(conn, me))
             return []
         # rows deleted at the top (a bucket let go) lower the highest rowid: the mark follows
         since = {key: min(int(marks[key] or 0), highest[key]) for key in MARKS}
@@ -70,10 +75,10 @@ def collect(store: Store) -> list[Notice]:
         events = _new_events(conn, since["notice_mark_events"])
         ticket_ids = {c.ticket_id for c in comments} | {e.ticket_id for e in events}
         tickets = _tickets(conn, ticket_ids, since["notice_mark_tickets"])
-        newest = max([c.created_at for c in comments] + [e.created_at for e in events], default=None)
+        theirs = [c.created_at for c in comments if c.author_id != me]
+        newest = max(theirs + [e.created_at for e in events if e.actor_id != me], default=None)
         if newest is not None and (seen_until is None or newest > seen_until):
             state.put(conn, SEEN_UNTIL, newest)
-        me = str(store.user_id)
         role = store.actor(conn).role
     return classify(me, role, Batch(tickets, tuple(comments), tuple(events), seen_until))
 

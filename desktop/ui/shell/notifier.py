@@ -77,6 +77,7 @@ class Notifier(QObject):
         sync = self._context.sync
         sync.data_changed.connect(self._on_sync_data_changed)
         sync.status_changed.connect(self._on_sync_status_changed)
+        self._on_sync_status_changed(sync.status)  # a sync that ended before the window opened
 
     @property
     def idle(self) -> bool:
