@@ -5,6 +5,8 @@ while offline, and one summary for what came meanwhile."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,15 +20,20 @@ from pytestqt.qtbot import QtBot
 from desktop.app import Application
 from desktop.local.notice_settings import FILE_NAME, NoticeSettings
 from desktop.local.paths import settings_file
-from desktop.store import commands, queries
+from desktop.store import Store, commands, queries
+from desktop.store.database import ChangeSet
 from desktop.store.notice_rules import NoticeKind, kinds_for
+from desktop.sync import apply
+from desktop.sync.status import SyncStatus
+from desktop.tasks import TaskRunner
 from desktop.ui.shell.main_window import MainWindowBase
 from desktop.ui.shell.tray import ShownNotice, tray_available
 from desktop.ui.ticket.detail import TicketDetailView
 from tests.helpers.fault_proxy import Fault, FaultProxy
-from tests.helpers.store import open_store
+from tests.helpers.store import World, comment_row, open_store, page, put
 from tests.helpers.sync import Desk, submit
 from tests.helpers.ui import log_in_app, offline_context, shut_app
+from ticketing import visibility
 from ticketing.domain import Role
 
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread", "desktop_env")
@@ -82,6 +89,11 @@ def detail_of(window: MainWindowBase) -> TicketDetailView:
     detail = getattr(window, "detail", None)
     assert isinstance(detail, TicketDetailView)
     return detail
+
+
+def pull_changes(store: Store, *changes: Any) -> ChangeSet:
+    """Apply a final pull page and return what it changed (as the engine announces it)."""
+    return apply.apply_page(store, page(changes), final=True)
 
 
 def click_last_notice(window: MainWindowBase) -> None:
@@ -236,5 +248,49 @@ def test_the_tray_icon_shows_the_unread_count_and_the_switches_fit_the_role(
     finally:
         context.tasks.wait()
         context.sync.detach()
+        context.session.engine.close()
+        store.close()
+
+
+def test_the_notifier_looks_only_after_a_sync_that_ended_online(qtbot: QtBot, tmp_path: Path) -> None:
+    """What the notifier does with the signals of the sync controller, on a real cache."""
+    world = World()
+    store = open_store(tmp_path / "cache", world.agent, Role.AGENT)
+    pull_changes(store, *world.reference(for_staff=True))
+    ticket = world.ticket(assignee_id=str(world.agent))
+    context = offline_context(store, world.agent, "Alice", Role.AGENT, tasks=TaskRunner(immediate=True))
+    window = MainWindowBase(context)
+    qtbot.addWidget(window)
+    sync, notifier = context.sync, window.notifier
+    online = SyncStatus(online=True, last_sync_at=dt.datetime.now(dt.UTC))
+    looks: list[list[Any]] = []
+    notifier.looked.connect(looks.append)
+
+    def arrives(*changes: Any) -> None:  # a pull, its ChangeSet reaching the window
+        sync.data_changed.emit(pull_changes(store, *changes))
+
+    try:
+        sync.status_changed.emit(online)  # the first sync: the marks are set
+        assert looks == [[]] and notifier.idle
+        reply = comment_row(ticket, world.requester, "<p>Hello?</p>")
+        arrives(put(visibility.QUEUE, "ticket", ticket), put(visibility.QUEUE, "comment", reply))
+        sync.status_changed.emit(dataclasses.replace(online, syncing=True))  # still pulling
+        sync.status_changed.emit(dataclasses.replace(online, online=False))  # then lost
+        assert len(looks) == 1 and not notifier.idle
+        sync.status_changed.emit(online)
+        assert len(looks) == 2 and [n.kind for n in looks[1]] == [NoticeKind.REQUESTER_REPLY]
+
+        sync.data_changed.emit(ChangeSet(tickets=frozenset({ticket["id"]}), outbox=True, queued=True))
+        sync.status_changed.emit(online)  # a local command: not looked at
+        assert len(looks) == 2
+
+        sync.data_changed.emit(ChangeSet(everything=True))  # the server was reset: start over
+        arrives(put(visibility.QUEUE, "comment", comment_row(ticket, world.requester, "<p>Again</p>")))
+        sync.status_changed.emit(online)
+        assert len(looks) == 3 and looks[2] == []
+        assert [s.title for s in window.tray.notices_shown] == ["Uma replied on TKT-1001"]
+    finally:
+        context.tasks.wait()
+        sync.detach()
         context.session.engine.close()
         store.close()
