@@ -54,6 +54,11 @@ class FaultProxy:
         with self._lock:
             self._armed.append(_Armed(request_line, fault, times))
 
+    def disarm(self) -> None:
+        """Pass every request on again."""
+        with self._lock:
+            self._armed.clear()
+
     def hit_count(self, fault: Fault) -> int:
         return sum(1 for hit, _ in self.hits if hit is fault)
 

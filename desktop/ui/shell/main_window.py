@@ -20,6 +20,7 @@ from desktop.lazy import lazy_module
 from desktop.ui.knowledge.window import KnowledgeBaseWindow
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
+from desktop.ui.shell.notifier import Notifier
 from desktop.ui.shell.problems_dialog import ProblemsDialog
 from desktop.ui.shell.status_bar import SyncStatusBar
 from ticketing.schemas import MePatch, UserOut
@@ -77,6 +78,9 @@ class MainWindowBase(QMainWindow):
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.email_action)
+        #: File > Notifications and the tray icon (``tray.set_unread_count``, notifications).
+        self.notifier = Notifier(self, self.file_menu)
+        self.tray = self.notifier.tray
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.logout_action)
         self.file_menu.addAction(self.quit_action)
