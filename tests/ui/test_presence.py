@@ -5,24 +5,32 @@ staff presence."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from desktop.net import presence as presence_api
 from desktop.store import queries
+from desktop.sync.presence import Colleague
 from desktop.tasks import TaskRunner
 from desktop.ui.shell.context import AppContext, CurrentUser
 from desktop.ui.shell.sync_controller import SyncController
 from desktop.ui.ticket.detail import TicketDetailView
+from desktop.ui.ticket.presence_bar import PresenceBar, describe
+from desktop.ui.widgets.rich_text_editor import RichTextEditor
 from sync_server.child_server import LiveServer
+from tests.helpers.store import World
 from tests.helpers.sync import Desk, submit
+from tests.helpers.ui import offline_context, world_store
 from ticketing.domain import Role
-from ticketing.presence import PresenceState
+from ticketing.presence import PresenceOut, PresenceState
 
 pytestmark = pytest.mark.usefixtures("collect_garbage_on_the_ui_thread")
 
@@ -149,3 +157,68 @@ def test_presence_nobody_refreshes_expires(qtbot: QtBot, short_lived: Office) ->
     assert bar.text() == "Alice is viewing" and not bar.isHidden()
     qtbot.waitUntil(bar.isHidden, timeout=WAIT_MS)  # expired after its two seconds
     assert len(bar.tracker) == 0
+
+
+class CountingRunner(TaskRunner):
+    """Runs tasks as usual and counts them."""
+
+    def __init__(self) -> None:
+        super().__init__(immediate=True)
+        self.started = 0
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        self.started += 1
+        super().run(*args, **kwargs)
+
+
+def test_offline_nothing_is_sent_and_names_are_plain_text(qtbot: QtBot, tmp_path: Path) -> None:
+    world = World()
+    store = world_store(tmp_path / "cache", world, as_staff=True)
+    tasks = CountingRunner()
+    context = offline_context(store, world.agent, "Agent", Role.AGENT, tasks=tasks)
+    try:
+        bar = PresenceBar(context)
+        qtbot.addWidget(bar)
+        ticket_id = str(uuid.uuid4())
+        editor = RichTextEditor("Reply")
+        qtbot.addWidget(editor)
+        bar.watch(editor)
+        bar.set_ticket(ticket_id)
+        qtbot.keyClicks(editor.edit, "On it")
+        assert bar.reporter.state == PresenceState.REPLYING  # it would say so, if it were online
+        bar.set_ticket(None)
+        bar.set_ticket(ticket_id)
+        assert tasks.started == 0  # the engine never went online: nobody could hear it
+
+        someone = PresenceOut(
+            ticket_id=uuid.UUID(ticket_id),
+            user_id=uuid.uuid4(),
+            name="<b>Eve</b>",
+            state=PresenceState.REPLYING,
+            expires_in=60,
+        )
+        context.sync.presence.emit(someone)
+        assert bar.text() == "<b>Eve</b> is replying…" and not bar.isHidden()
+        assert bar.textFormat() == Qt.TextFormat.PlainText
+    finally:
+        context.sync.detach()
+        context.session.engine.close()
+        store.close()
+
+
+def test_several_names_are_joined() -> None:
+    def person(name: str, state: PresenceState) -> Colleague:
+        return Colleague(name, name, state, 0.0)
+
+    assert describe([person("Bo", PresenceState.VIEWING)]) == "Bo is viewing"
+    assert (
+        describe(
+            [
+                person("Al", PresenceState.REPLYING),
+                person("Bo", PresenceState.VIEWING),
+                person("Cy", PresenceState.VIEWING),
+            ]
+        )
+        == "Al is replying…; Bo and Cy are viewing"
+    )
+    assert describe([person(n, PresenceState.VIEWING) for n in ("A", "B", "C")]) == "A, B and C are viewing"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.net import presence as presence_api
@@ -59,6 +59,7 @@ class PresenceBar(QLabel):
         self._editor: RichTextEditor | None = None
         self.setAccessibleName("Who else is on this ticket")
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, never markup
         self.hide()
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -70,9 +71,8 @@ class PresenceBar(QLabel):
     def watch(self, editor: RichTextEditor) -> None:
         """Announce "replying" while something is typed in ``editor`` (the reply box)."""
         if self._staff:
-            editor.changed.connect(
-                lambda: self._send(self.reporter.typed(not editor.edit.document().isEmpty()))
-            )
+            self._editor = editor
+            editor.changed.connect(self._on_editor_changed)
 
     def set_ticket(self, ticket_id: str | None) -> None:
         """The ticket shown now (``None``: none); the one before is left."""
