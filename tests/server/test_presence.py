@@ -5,6 +5,7 @@ nothing of it is stored."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +16,13 @@ import requests
 from sqlalchemy import Engine, text
 
 from sync_server.child_server import LiveServer
+from sync_server.services.live.hub import LiveHub, Notice
+from sync_server.services.live.presence import PresenceNotice
 from tests.helpers.api import create_account
 from tests.helpers.live import EventReader, token
+from ticketing import visibility
 from ticketing.domain import AgentVisibility, Role
-from ticketing.presence import PRESENCE_TTL, PresenceState
+from ticketing.presence import PRESENCE_TTL, PresenceOut, PresenceState
 
 HEARTBEAT = 0.5
 #: How long a test waits to be sure an event does NOT come.
@@ -243,3 +247,35 @@ def test_presence_stores_nothing(desk: Desk, engine: Engine) -> None:
         assert bob.changes(within=QUIET) == []  # presence is no change: nothing to pull
     finally:
         bob.close()
+
+
+def test_the_hub_never_keeps_presence_for_replay() -> None:
+    """Presence is not a change: no event id, nothing in the ring buffer, only to staff who may
+    read the ticket and are not the announcer (the hub alone, on an event loop of its own)."""
+
+    async def run() -> None:
+        hub = LiveHub()
+        announcer, requester = uuid.uuid4(), uuid.uuid4()
+        staff = hub.subscribe(uuid.uuid4(), staff=True, buckets=frozenset({visibility.QUEUE}))
+        limited = hub.subscribe(
+            uuid.uuid4(), staff=True, buckets=frozenset({visibility.assignee_bucket(uuid.uuid4())})
+        )
+        user = hub.subscribe(
+            requester, staff=False, buckets=frozenset({visibility.requester_bucket(requester)})
+        )
+        myself = hub.subscribe(announcer, staff=True, buckets=frozenset({visibility.QUEUE}))
+        hub.publish(Notice(7, frozenset({visibility.QUEUE})))
+        said = PresenceOut(
+            ticket_id=uuid.uuid4(),
+            user_id=announcer,
+            name="Alice",
+            state=PresenceState.VIEWING,
+            expires_in=15,
+        )
+        hub.publish_presence(PresenceNotice(said, visibility.ticket_buckets(requester, None)))
+        assert hub.latest_id == 7 and hub.since("7") == []  # the buffer holds the change only
+        assert staff.queue.qsize() == 2 and isinstance(staff.queue.get_nowait(), Notice)
+        assert isinstance(staff.queue.get_nowait(), PresenceNotice)
+        assert [s.queue.qsize() for s in (limited, user, myself)] == [1, 1, 1]  # the change alone
+
+    asyncio.run(run())
