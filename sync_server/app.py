@@ -34,6 +34,7 @@ from sync_server.api import (
     contract,
     kb,
     live,
+    presence,
     reports,
     search,
     settings_api,
@@ -50,6 +51,7 @@ from sync_server.services.files.blob_store import BlobStore
 from sync_server.services.identity.accounts import TokenLifetimes
 from sync_server.services.live.hub import LiveHub
 from sync_server.services.live.listener import LiveListener
+from sync_server.services.live.presence import PresenceLimiter
 from sync_server.services.mail.sender import MailSender
 from sync_server.settings import ServerConfig
 from ticketing.protocol import MIN_SUPPORTED_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION
@@ -236,6 +238,8 @@ def create_app(
     app.state.live_heartbeat = (
         ServerConfig().live_heartbeat_seconds if live_heartbeat is None else live_heartbeat
     )
+    app.state.presence_ttl = ServerConfig().presence_ttl_seconds
+    app.state.presence_limiter = PresenceLimiter()
     app.state.blob_store = BlobStore(data_dir or ServerConfig().data_dir)
     app.state.token_lifetimes = lifetimes or TokenLifetimes(
         access=dt.timedelta(minutes=15), refresh=dt.timedelta(days=60)
@@ -255,6 +259,7 @@ def create_app(
         kb,
         search,
         live,
+        presence,
     ):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)

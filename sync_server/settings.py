@@ -13,6 +13,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ticketing.presence import PRESENCE_TTL
+
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("ticketdesk-server", appauthor=False))
@@ -33,6 +35,8 @@ class ServerConfig(BaseSettings):
     refresh_token_days: int = Field(default=60, ge=1, le=365)
     #: Seconds between heartbeats on a live stream (proxies close idle connections).
     live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    #: Seconds a presence announcement holds at its receivers (tests shorten it).
+    presence_ttl_seconds: float = Field(default=PRESENCE_TTL, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

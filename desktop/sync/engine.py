@@ -10,7 +10,8 @@ in the outbox, and the pull still runs so the cache stays current meanwhile.
 
 Callbacks run on the thread that syncs; the Qt layer re-emits them as signals:
 ``on_status(SyncStatus)`` whenever the status changes, ``on_progress(SyncProgress)`` while
-pushing and pulling.
+pushing and pulling, ``on_presence(PresenceOut)`` for each presence event on the live stream
+(on the stream's thread).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from desktop.sync.pull import PullProgress, PullStalled, PullSummary, pull_all
 from desktop.sync.push import PushStalled, PushSummary, push_all
 from desktop.sync.status import RETRIED, ErrorKind, SyncProgress, SyncStatus
 from desktop.sync.transport import SyncTransport
+from ticketing.presence import PresenceOut
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ REMOTE_CHECK_DELAY = 0.05
 
 StatusCallback = Callable[[SyncStatus], None]
 ProgressCallback = Callable[[SyncProgress], None]
+PresenceCallback = Callable[[PresenceOut], None]
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class SyncEngine:
         backoff: Backoff | None = None,
         on_status: StatusCallback | None = None,
         on_progress: ProgressCallback | None = None,
+        on_presence: PresenceCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
         live: bool = True,
         live_interval: float = 60.0,
@@ -127,7 +131,10 @@ class SyncEngine:
         self.live: LiveStream | None = None
         if live and hasattr(transport, "open_events"):
             self.live = LiveStream(
-                cast(EventSource, transport), self.notify_remote_change, self._on_live_state
+                cast(EventSource, transport),
+                self.notify_remote_change,
+                self._on_live_state,
+                on_presence=on_presence,
             )
 
     # --- status -----------------------------------------------------------------------------

@@ -5,6 +5,9 @@ latency, never correctness. Each stream hears only the buckets its caller subscr
 same :attr:`Principal.buckets` a pull uses), re-checked with the token at every heartbeat: a
 revoked or expired token, or a deactivated account, ends the stream. Nothing here counts
 against the caller's rate limits.
+
+Staff streams also carry ``event: presence`` (who else has a ticket open, see
+:mod:`sync_server.services.live.presence`): without an ``id:``, as they are never replayed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from sync_server.api.deps import BearerDep, ShortCallerDep, get_short_caller
 from sync_server.errors import DomainError
 from sync_server.services.live.hub import LiveHub, Notice
 from sync_server.services.live.notify import WILDCARD
+from sync_server.services.live.presence import PresenceNotice
+from ticketing.presence import PRESENCE_EVENT
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
@@ -33,6 +38,10 @@ CHANGED = "changed"
 def changed_event(buckets: frozenset[str], event_id: int | None) -> ServerSentEvent:
     data = orjson.dumps({"buckets": sorted(buckets)}).decode()
     return ServerSentEvent(data=data, event=CHANGED, id=None if event_id is None else str(event_id))
+
+
+def presence_event(notice: PresenceNotice) -> ServerSentEvent:
+    return ServerSentEvent(data=notice.presence.model_dump_json(), event=PRESENCE_EVENT)
 
 
 @router.get(
@@ -50,11 +59,15 @@ async def events(
     whenever a bucket the caller subscribes to changes, and a comment as a heartbeat every few
     seconds. Reconnect with `Last-Event-ID`: the notices missed since then follow at once, or,
     when the server no longer knows that id, one `changed` naming all the caller's buckets
-    (pull everything)."""
+    (pull everything). Staff also get `event: presence`, `data: {"ticket_id", "user_id",
+    "name", "state", "expires_in"}` (no `id:`) when another staff member opens, replies on or
+    leaves a ticket they may read."""
     hub: LiveHub = request.app.state.live_hub
     heartbeat: float = request.app.state.live_heartbeat
-    subscription = hub.subscribe()  # before reading the buffer, so nothing falls in between
-    buckets = caller.principal.buckets
+    principal = caller.principal
+    buckets = principal.buckets
+    # before reading the buffer, so nothing falls in between
+    subscription = hub.subscribe(principal.user.id, staff=principal.is_staff, buckets=buckets)
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         nonlocal buckets
@@ -69,7 +82,7 @@ async def events(
                         yield changed_event(heard, missed[-1].id)
             next_beat = time.monotonic() + heartbeat
             while True:
-                notice: Notice | None = None
+                notice: Notice | PresenceNotice | None = None
                 if subscription.overflowed:
                     subscription.overflowed = False
                     notice = Notice(hub.latest_id, frozenset({WILDCARD}))
@@ -85,8 +98,13 @@ async def events(
                     except DomainError:
                         return
                     buckets = again.principal.buckets
+                    subscription.buckets, subscription.staff = buckets, again.principal.is_staff
                     next_beat = time.monotonic() + heartbeat
                     yield ServerSentEvent(comment="ping")
+                    continue
+                if isinstance(notice, PresenceNotice):
+                    if notice.audible_to(subscription.staff, buckets, subscription.user_id):
+                        yield presence_event(notice)
                     continue
                 heard = notice.visible_to(buckets)
                 if heard:

@@ -15,7 +15,8 @@ import requests
 
 @dataclass(frozen=True)
 class Event:
-    """One SSE message: ``event`` "changed" with ``data``, or a heartbeat comment ("ping")."""
+    """One SSE message: ``event`` "changed" or "presence" with ``data``, or a heartbeat
+    comment ("ping")."""
 
     event: str
     id: str | None = None
@@ -86,6 +87,27 @@ class EventReader:
             if got.event == "changed":
                 found.append(got)
         return found
+
+    def presences(self, within: float) -> list[Event]:
+        """Every ``presence`` event that arrives within ``within`` seconds."""
+        found: list[Event] = []
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                got = self.events.get(timeout=left)
+            except queue.Empty:
+                break
+            if got.event == "presence":
+                found.append(got)
+        return found
+
+    def next_presence(self, timeout: float = 10.0) -> Event:
+        """The next ``presence`` event (anything else skipped); raises ``queue.Empty``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.events.get(timeout=max(deadline - time.monotonic(), 0.001))
+            if got.event == "presence":
+                return got
 
     def close(self) -> None:
         self.response.close()

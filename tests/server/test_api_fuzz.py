@@ -222,6 +222,7 @@ def _build(engine: Engine, identity: str) -> Target:
         # never the caller's own id: a password reset there would end the session under test
         "user_id": user.id if identity == "admin" else admin.id,
         "category_id": first["category_id"],
+        "ticket_id": first["id"],  # for request bodies (presence names its ticket there)
         "priority": first["priority"],  # a key, for request bodies (no path names it)
         "priority_id": next(p["id"] for p in admin.get("/api/priorities").json() if p["key"] == "Low"),
     }
@@ -263,12 +264,15 @@ def _load_schema(target: Target, *, stateful_only: bool = False) -> Any:
     def before_generate_body(context: Any, strategy: st.SearchStrategy[Any]) -> Any:
         """Some new tickets name a real category and priority (valid values stay valid), so they
         get created: a random priority key is nearly always unknown (409), which left creation
-        succeeding only when the generator happened to leave the priority out."""
+        succeeding only when the generator happened to leave the priority out. Likewise some
+        presence announcements name a real ticket, so that they get past "not found"."""
 
         def with_real_category(body: Any, real: bool) -> Any:
             if real and isinstance(body, dict) and _is_uuid(body.get("category_id")):
                 priority = {"priority": target.real_paths["priority"]} if "priority" in body else {}
                 return {**body, "category_id": target.real_paths["category_id"], **priority}
+            if real and isinstance(body, dict) and _is_uuid(body.get("ticket_id")):
+                return {**body, "ticket_id": target.real_paths["ticket_id"]}  # a presence that is sent
             return body
 
         return st.tuples(strategy, st.booleans()).map(lambda drawn: with_real_category(*drawn))
@@ -303,6 +307,7 @@ STAFF_ONLY = frozenset(
         "POST /api/kb/articles",
         "PATCH /api/kb/articles/{article_id}",
         "POST /api/kb/articles/from-ticket/{ticket_key}",
+        "POST /api/presence",
     }
 )
 #: Operations an identity is refused outright (tests/server/test_api_permissions.py): fuzzed as admin.
@@ -310,8 +315,18 @@ REFUSED = {"admin": frozenset(), "agent": ADMIN_ONLY, "user": ADMIN_ONLY | STAFF
 #: Operations each identity must reach with a success, so that the run is known to get past
 #: authentication and validation into the services.
 MUST_SUCCEED = {
-    "admin": ["GET /api/tickets/{key}", "PATCH /api/tickets/{key}", "POST /api/tickets/{key}/comments"],
-    "agent": ["GET /api/tickets/{key}", "PATCH /api/tickets/{key}", "POST /api/tickets/{key}/comments"],
+    "admin": [
+        "GET /api/tickets/{key}",
+        "PATCH /api/tickets/{key}",
+        "POST /api/tickets/{key}/comments",
+        "POST /api/presence",
+    ],
+    "agent": [
+        "GET /api/tickets/{key}",
+        "PATCH /api/tickets/{key}",
+        "POST /api/tickets/{key}/comments",
+        "POST /api/presence",
+    ],
     "user": ["GET /api/tickets/{key}", "POST /api/tickets", "POST /api/tickets/{key}/comments"],
 }
 

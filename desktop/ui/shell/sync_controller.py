@@ -16,6 +16,7 @@ from desktop.sync.status import SyncProgress, SyncStatus
 if TYPE_CHECKING:  # built with the login window, before the cache and the engine are loaded
     from desktop.store.database import ChangeSet, Store
     from desktop.sync.engine import SyncEngine
+    from ticketing.presence import PresenceOut
 
 
 class SyncController(QObject):
@@ -25,19 +26,23 @@ class SyncController(QObject):
         status_changed(SyncStatus): online/offline, pending and problem counts, last sync, error.
         progress(SyncProgress): a running sync's phase and rows done/total.
         data_changed(ChangeSet): the cache changed (a local command or a pull).
+        presence(PresenceOut): a colleague is viewing, replying on or left a ticket (staff).
 
-    The engine must be created with :meth:`engine_callbacks` as its ``on_status`` and
-    ``on_progress`` (they are thread-safe), then handed over with :meth:`attach`.
+    The engine must be created with :meth:`engine_callbacks` as its ``on_status``,
+    ``on_progress`` and ``on_presence`` (they are thread-safe), then handed over with
+    :meth:`attach`.
     """
 
     status_changed = Signal(object)
     progress = Signal(object)
     data_changed = Signal(object)
+    presence = Signal(object)
 
     # crossing from any thread to the UI thread; connected with Qt.QueuedConnection
     _status_from_thread = Signal(object)
     _progress_from_thread = Signal(object)
     _change_from_thread = Signal(object)
+    _presence_from_thread = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,12 +52,18 @@ class SyncController(QObject):
         self._status_from_thread.connect(self._on_engine_status, Qt.ConnectionType.QueuedConnection)
         self._progress_from_thread.connect(self._on_engine_progress, Qt.ConnectionType.QueuedConnection)
         self._change_from_thread.connect(self._on_store_changed, Qt.ConnectionType.QueuedConnection)
+        self._presence_from_thread.connect(self._on_live_presence, Qt.ConnectionType.QueuedConnection)
 
     # --- wiring ------------------------------------------------------------------------------
 
     def engine_callbacks(self) -> dict[str, Any]:
-        """``on_status``/``on_progress`` keyword arguments for a new :class:`SyncEngine`."""
-        return {"on_status": self._status_from_thread.emit, "on_progress": self._progress_from_thread.emit}
+        """``on_status``/``on_progress``/``on_presence`` keyword arguments for a new
+        :class:`SyncEngine`."""
+        return {
+            "on_status": self._status_from_thread.emit,
+            "on_progress": self._progress_from_thread.emit,
+            "on_presence": self._presence_from_thread.emit,
+        }
 
     def attach(self, engine: SyncEngine, store: Store | None = None) -> None:
         """Follow ``engine`` and the cache it fills (``store`` defaults to the engine's)."""
@@ -109,3 +120,8 @@ class SyncController(QObject):
     @Slot(object)
     def _on_store_changed(self, change: ChangeSet) -> None:
         self.data_changed.emit(change)
+
+    @Slot(object)
+    def _on_live_presence(self, presence: PresenceOut) -> None:
+        if self._engine is not None:  # not after logging out
+            self.presence.emit(presence)

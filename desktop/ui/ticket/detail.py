@@ -38,6 +38,7 @@ from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.ticket.controls import TicketControls
 from desktop.ui.ticket.header import TicketHeader
+from desktop.ui.ticket.presence_bar import PresenceBar
 from desktop.ui.ticket.reply_box import ReplyBox
 from desktop.ui.ticket.timeline_html import THUMBNAIL_SCHEME, Names, comment_anchor, timeline_html
 from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetch
@@ -151,6 +152,8 @@ class TicketDetailView(QWidget):
         self._fetch_failed: set[str] = set()
         self.reply = ReplyBox()
         self.reply.set_staff(self._staff)
+        self.presence = PresenceBar(context)  # staff only: who else has this ticket open
+        self.presence.watch(self.reply.editor)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Ticket message")
@@ -172,6 +175,7 @@ class TicketDetailView(QWidget):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
+        layout.addWidget(self.presence)
         layout.addWidget(self.controls)
         layout.addWidget(self.articles)
         layout.addWidget(self.message)
@@ -238,6 +242,7 @@ class TicketDetailView(QWidget):
             self._data = None
             self._comment_wanted = None
         self._ticket_id = ticket_id
+        self.presence.set_ticket(ticket_id)
         if ticket_id is None:
             self.stack.setCurrentWidget(self.empty)
             return

@@ -6,15 +6,23 @@ The :class:`~sync_server.services.live.listener.LiveListener` hands every notice
 A small ring buffer of recent notices answers a reconnecting client's ``Last-Event-ID``: the
 notices that came after it, or ``None`` ("pull everything") when the id is not in the buffer
 (older than it, unknown, or from before this process started listening).
+
+Presence notices (:mod:`sync_server.services.live.presence`) take the same queues but never the
+ring buffer: :meth:`LiveHub.publish_presence` puts one only into the queues of streams whose
+caller may hear it (staff who may read the ticket, see :class:`Subscription`), and drops it for
+a stream whose queue is full (presence is refreshed every few seconds anyway).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
 from sync_server.services.live.notify import WILDCARD
+from sync_server.services.live.presence import PresenceNotice
 
 #: Recent notices kept per process for ``Last-Event-ID``.
 RING_SIZE = 512
@@ -39,9 +47,15 @@ class Notice:
 
 @dataclass(eq=False)  # each stream its own: hashed by identity
 class Subscription:
-    queue: asyncio.Queue[Notice] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    """One stream's queue, and who its caller is (kept current by the stream at each
+    heartbeat), by which presence notices are picked."""
+
+    queue: asyncio.Queue[Notice | PresenceNotice] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     #: Set when a notice did not fit in the queue: the stream must tell its client to pull.
     overflowed: bool = False
+    user_id: uuid.UUID | None = None
+    staff: bool = False
+    buckets: frozenset[str] = frozenset()
 
 
 class LiveHub:
@@ -51,8 +65,10 @@ class LiveHub:
         self._recent: deque[Notice] = deque(maxlen=ring_size)
         self._subscriptions: set[Subscription] = set()
 
-    def subscribe(self) -> Subscription:
-        subscription = Subscription()
+    def subscribe(
+        self, user_id: uuid.UUID | None = None, *, staff: bool = False, buckets: frozenset[str] = frozenset()
+    ) -> Subscription:
+        subscription = Subscription(user_id=user_id, staff=staff, buckets=buckets)
         self._subscriptions.add(subscription)
         return subscription
 
@@ -77,6 +93,14 @@ class LiveHub:
                 subscription.queue.put_nowait(notice)
             except asyncio.QueueFull:
                 subscription.overflowed = True
+
+    def publish_presence(self, notice: PresenceNotice) -> None:
+        """Pass a presence notice to the streams that may hear it; never kept for replay."""
+        for subscription in self._subscriptions:
+            if notice.audible_to(subscription.staff, subscription.buckets, subscription.user_id):
+                # a full queue drops it: the next announcement comes within seconds
+                with contextlib.suppress(asyncio.QueueFull):
+                    subscription.queue.put_nowait(notice)
 
     def since(self, last_id: str) -> list[Notice] | None:
         """The notices published after the one with ``last_id``, in the order they came, or

@@ -1,6 +1,7 @@
 """The one ``LISTEN`` connection of a server process, in a background thread.
 
-It waits for notices on :data:`~sync_server.services.live.notify.CHANNEL` and hands each to the
+It waits for notices on :data:`~sync_server.services.live.notify.CHANNEL` (and presence notices
+on :data:`~sync_server.services.live.presence.PRESENCE_CHANNEL`) and hands each to the
 process's :class:`~sync_server.services.live.hub.LiveHub` on the app's event loop. When the
 database connection drops it reconnects with backoff; as notices may have been missed
 meanwhile, the first thing it publishes after a reconnect is a wildcard notice without an id
@@ -19,8 +20,10 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from sqlalchemy import Engine
 
+from sync_server.services.live import presence
 from sync_server.services.live.hub import LiveHub, Notice
 from sync_server.services.live.notify import CHANNEL, WILDCARD
+from sync_server.services.live.presence import PRESENCE_CHANNEL, PresenceNotice
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +69,25 @@ class LiveListener:
         if not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._hub.publish, notice)
 
+    def _publish_presence(self, notice: PresenceNotice) -> None:
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._hub.publish_presence, notice)
+
+    def _received(self, channel: str, payload: str) -> None:
+        if channel == PRESENCE_CHANNEL:
+            announced = presence.parse(payload)
+            if announced is not None:
+                self._publish_presence(announced)
+            return
+        notice = parse(payload)
+        if notice is not None:
+            self._publish(notice)
+
     def _connect(self) -> psycopg.Connection[TupleRow] | None:
         try:
             connection = psycopg.connect(self._url, autocommit=True)
-            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            for channel in (CHANNEL, PRESENCE_CHANNEL):
+                connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         except psycopg.Error as exc:
             log.warning("live notices: cannot listen (%s); retrying", exc)
             return None
@@ -93,9 +111,7 @@ class LiveListener:
                 with connection:
                     while not self._stop.is_set():
                         for received in connection.notifies(timeout=POLL_SECONDS):
-                            notice = parse(received.payload)
-                            if notice is not None:
-                                self._publish(notice)
+                            self._received(received.channel, received.payload)
             except psycopg.Error as exc:
                 log.warning("live notices: connection lost (%s); reconnecting", exc)
                 self._stop.wait(retry)
