@@ -1,0 +1,110 @@
+"""Whose address a request has: ``X-Forwarded-For`` is believed only from the trusted proxies
+(``TICKETDESK_TRUSTED_PROXIES``), read right to left past the proxies themselves, and ignored
+from anyone else. The address is read back where the server records it: the audit entry of a
+reused refresh token, and the per-address login limit. (tests/sync/test_reverse_proxy.py does
+the same through a real nginx.)"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from sync_server.app import create_app
+from sync_server.settings import ServerConfig, parse_trusted_proxies
+from tests.helpers.api import create_account
+from tests.helpers.limits import GENEROUS, set_rate_limits
+from ticketing.domain import Role
+from ticketing.schemas import RateLimitSettings
+
+PROXY = "10.1.2.3"
+PROXIES = ("10.0.0.0/8",)
+
+
+def client_at(app: FastAPI, address: str) -> TestClient:
+    return TestClient(app, client=(address, 50000))
+
+
+def audited_address(engine: Engine, client: TestClient, forwarded: str | None) -> str:
+    """Log in, use the refreshed pair, present the old refresh token again (with ``forwarded``
+    as ``X-Forwarded-For``): the address the audit entry of that reuse names."""
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    _id, password = create_account(engine, email, Role.USER)
+    headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+    first = client.post("/api/auth/login", json={"email": email, "password": password}).json()
+    pair = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert me.status_code == 200  # the new pair is used: the old refresh token is dead
+    reused = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}, headers=headers)
+    assert reused.status_code == 401 and reused.json()["error"] == "token_reused"
+    with engine.connect() as conn:
+        address = conn.scalar(
+            text("SELECT details->>'address' FROM admin_audit WHERE details->>'email' = :e"), {"e": email}
+        )
+    assert isinstance(address, str)
+    return address
+
+
+@pytest.fixture
+def trusting(engine: Engine) -> FastAPI:
+    set_rate_limits(engine, GENEROUS)
+    return create_app(engine, trusted_proxies=PROXIES)
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "seen"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the left one is the client's own claim
+        ("203.0.113.7, 10.9.9.9", "203.0.113.7"),  # a chain of trusted proxies is skipped
+        (None, PROXY),  # no header: the proxy itself
+    ],
+)
+def test_a_trusted_proxy_names_the_client(
+    engine: Engine, trusting: FastAPI, forwarded: str | None, seen: str
+) -> None:
+    assert audited_address(engine, client_at(trusting, PROXY), forwarded) == seen
+
+
+def test_anyone_else_keeps_their_own_address(engine: Engine, trusting: FastAPI) -> None:
+    assert audited_address(engine, client_at(trusting, "192.0.2.50"), "203.0.113.7") == "192.0.2.50"
+
+
+def test_by_default_no_proxy_is_trusted_not_even_loopback(engine: Engine) -> None:
+    set_rate_limits(engine, GENEROUS)
+    app = create_app(engine)  # as `serve` without --trusted-proxies
+    assert audited_address(engine, client_at(app, "127.0.0.1"), "203.0.113.7") == "127.0.0.1"
+
+
+def test_a_forged_header_does_not_dodge_the_address_limit(engine: Engine, trusting: FastAPI) -> None:
+    set_rate_limits(engine, RateLimitSettings(login_per_minute=1))  # an address: 5 a minute
+    direct = client_at(trusting, "192.0.2.60")
+
+    def attempt(client: TestClient, forwarded: str | None = None) -> int:
+        body = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-password"}
+        headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+        return client.post("/api/auth/login", json=body, headers=headers).status_code
+
+    assert [attempt(direct) for _ in range(5)] == [401] * 5
+    assert attempt(direct) == 429
+    assert attempt(direct, "198.51.100.99") == 429  # not a proxy: the header changes nothing
+    proxy = client_at(trusting, PROXY)
+    assert attempt(proxy, "192.0.2.60") == 429  # the proxy names the same client: same budget
+    assert attempt(proxy, "192.0.2.61") == 401  # another client behind the proxy: its own budget
+
+
+def test_the_setting_takes_ips_and_networks_and_refuses_anything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert parse_trusted_proxies("") == ()
+    assert parse_trusted_proxies("127.0.0.1, 10.0.0.0/24 ,::1") == ("127.0.0.1/32", "10.0.0.0/24", "::1/128")
+    for wrong in ("*", "proxy.internal", "10.0.0.0/33"):
+        with pytest.raises(ValueError, match="not an IP address or network"):
+            parse_trusted_proxies(wrong)
+    monkeypatch.setenv("TICKETDESK_TRUSTED_PROXIES", "192.168.0.0/16,127.0.0.1")
+    assert ServerConfig().trusted_proxies == ("192.168.0.0/16", "127.0.0.1/32")
+    monkeypatch.delenv("TICKETDESK_TRUSTED_PROXIES")
+    assert ServerConfig().trusted_proxies == ()
