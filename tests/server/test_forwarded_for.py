@@ -6,18 +6,15 @@ the same through a real nginx.)"""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from sync_server.app import create_app
 from sync_server.settings import ServerConfig, parse_trusted_proxies
-from tests.helpers.api import create_account
+from tests.helpers.addresses import audited_address, failed_login
 from tests.helpers.limits import GENEROUS, set_rate_limits
-from ticketing.domain import Role
 from ticketing.schemas import RateLimitSettings
 
 PROXY = "10.1.2.3"
@@ -26,26 +23,6 @@ PROXIES = ("10.0.0.0/8",)
 
 def client_at(app: FastAPI, address: str) -> TestClient:
     return TestClient(app, client=(address, 50000))
-
-
-def audited_address(engine: Engine, client: TestClient, forwarded: str | None) -> str:
-    """Log in, use the refreshed pair, present the old refresh token again (with ``forwarded``
-    as ``X-Forwarded-For``): the address the audit entry of that reuse names."""
-    email = f"{uuid.uuid4().hex[:8]}@example.com"
-    _id, password = create_account(engine, email, Role.USER)
-    headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
-    first = client.post("/api/auth/login", json={"email": email, "password": password}).json()
-    pair = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
-    me = client.get("/api/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
-    assert me.status_code == 200  # the new pair is used: the old refresh token is dead
-    reused = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}, headers=headers)
-    assert reused.status_code == 401 and reused.json()["error"] == "token_reused"
-    with engine.connect() as conn:
-        address = conn.scalar(
-            text("SELECT details->>'address' FROM admin_audit WHERE details->>'email' = :e"), {"e": email}
-        )
-    assert isinstance(address, str)
-    return address
 
 
 @pytest.fixture
@@ -82,18 +59,12 @@ def test_by_default_no_proxy_is_trusted_not_even_loopback(engine: Engine) -> Non
 def test_a_forged_header_does_not_dodge_the_address_limit(engine: Engine, trusting: FastAPI) -> None:
     set_rate_limits(engine, RateLimitSettings(login_per_minute=1))  # an address: 5 a minute
     direct = client_at(trusting, "192.0.2.60")
-
-    def attempt(client: TestClient, forwarded: str | None = None) -> int:
-        body = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-password"}
-        headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
-        return client.post("/api/auth/login", json=body, headers=headers).status_code
-
-    assert [attempt(direct) for _ in range(5)] == [401] * 5
-    assert attempt(direct) == 429
-    assert attempt(direct, "198.51.100.99") == 429  # not a proxy: the header changes nothing
+    assert [failed_login(direct) for _ in range(5)] == [401] * 5
+    assert failed_login(direct) == 429
+    assert failed_login(direct, "198.51.100.99") == 429  # not a proxy: the header changes nothing
     proxy = client_at(trusting, PROXY)
-    assert attempt(proxy, "192.0.2.60") == 429  # the proxy names the same client: same budget
-    assert attempt(proxy, "192.0.2.61") == 401  # another client behind the proxy: its own budget
+    assert failed_login(proxy, "192.0.2.60") == 429  # the proxy names the same client: same budget
+    assert failed_login(proxy, "192.0.2.61") == 401  # another client behind the proxy: its own budget
 
 
 def test_the_setting_takes_ips_and_networks_and_refuses_anything_else(
