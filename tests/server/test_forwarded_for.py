@@ -6,11 +6,16 @@ the same through a real nginx.)"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from sync_server.__main__ import build_parser
 from sync_server.app import create_app
 from sync_server.settings import ServerConfig, parse_trusted_proxies
 from tests.helpers.addresses import audited_address, failed_login
@@ -79,3 +84,24 @@ def test_the_setting_takes_ips_and_networks_and_refuses_anything_else(
     assert ServerConfig().trusted_proxies == ("192.168.0.0/16", "127.0.0.1/32")
     monkeypatch.delenv("TICKETDESK_TRUSTED_PROXIES")
     assert ServerConfig().trusted_proxies == ()
+
+
+def test_serve_refuses_a_proxy_it_cannot_read(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        build_parser().parse_args(["serve", "--trusted-proxies", "10.0.0.0/8"]).trusted_proxies
+        == "10.0.0.0/8"
+    )
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--trusted-proxies", "proxy.internal"])
+    assert "not an IP address or network: 'proxy.internal'" in capsys.readouterr().err
+    env = dict(os.environ, TICKETDESK_TRUSTED_PROXIES="*")
+    done = subprocess.run(  # before it touches any database
+        [sys.executable, "-m", "sync_server", "serve"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "TICKETDESK_TRUSTED_PROXIES: Value error, not an IP address or network: '*'" in done.stderr
