@@ -13,7 +13,8 @@ Skipped where nginx is not installed (Debian: ``apt-get install nginx``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +72,11 @@ class Deployment:
 
 
 def _deploy(engine: Engine, database_url: str, root: Path, count: int, env: dict[str, str]) -> Deployment:
-    servers: list[LiveServer] = []
-    proxy = None
+    servers = [LiveServer(database_url, env=env) for _ in range(count)]
     try:
-        for _ in range(count):
-            servers.append(LiveServer(database_url, env=env))
-            servers[-1].start()
+        with ThreadPoolExecutor(count) as pool:  # they start side by side
+            for started in [pool.submit(server.start) for server in servers]:
+                started.result()
         proxy = Nginx(root, [f"127.0.0.1:{s.port}" for s in servers], read_timeout=PROXY_READ_TIMEOUT)
         proxy.start()
     except BaseException:
@@ -200,6 +200,38 @@ def test_a_change_through_either_process_reaches_a_stream_opened_through_the_pro
             assert _next_change(reader) == {f"requester:{uma}"}
     finally:
         reader.close()
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _arrives(session: sessions.AccountSession, title: str) -> None:
+    _wait(lambda: title in titles(session))
+
+
+def test_the_desktop_engine_hears_of_changes_through_the_proxy(trusted: Deployment, tmp_path: Path) -> None:
+    url = trusted.proxy.url
+    alice = sessions.log_in(
+        url, "alice@example.com", trusted.passwords["alice@example.com"], data_dir=tmp_path, interval=300.0
+    )
+    password = trusted.passwords["uma@example.com"]
+    alice.engine.start()
+    try:
+        live = alice.engine.live
+        assert live is not None
+        _wait(lambda: live.connected)
+        _wait(lambda: alice.engine.next_sync_in is not None and alice.engine.next_sync_in > 200)
+        for server in trusted.servers:  # the poll is minutes away: only a notice brings these soon
+            title = f"Noticed via {server.port}"
+            _submit(server.url, token(server.url, "uma@example.com", password), title)
+            _arrives(alice, title)
+    finally:
+        alice.engine.close()
+        alice.store.close()
 
 
 def test_the_stream_outlives_the_proxy_idle_timeout(trusted: Deployment) -> None:
