@@ -33,7 +33,7 @@ from sync_server.services.files.blob_store import BlobStore
 from sync_server.services.identity import accounts
 from sync_server.services.identity.accounts import TokenLifetimes
 from sync_server.services.mail.sender import deliver_due
-from sync_server.settings import ServerConfig
+from sync_server.settings import ServerConfig, parse_trusted_proxies
 from ticketing.schemas import UserCreate
 
 
@@ -117,11 +117,19 @@ def _serve(config: ServerConfig, engine: Engine, args: argparse.Namespace) -> in
     )
 
     def make_app() -> FastAPI:
-        return create_app(engine, lifetimes, data_dir=config.data_dir, send_mail=not args.no_send_mail)
+        return create_app(
+            engine,
+            lifetimes,
+            data_dir=config.data_dir,
+            send_mail=not args.no_send_mail,
+            trusted_proxies=config.trusted_proxies,
+        )
 
     workers = args.workers
     print(f"Ticketdesk sync server listening on http://{config.host}:{config.port}", flush=True)
     print(f"  API docs: http://{config.host}:{config.port}/docs", flush=True)
+    if config.trusted_proxies:
+        print(f"  X-Forwarded-For believed from: {', '.join(config.trusted_proxies)}", flush=True)
     status = 0
     if workers == 1:
         process.serve(make_app(), config.host, config.port)  # until SIGTERM, SIGINT or SIGHUP
@@ -175,6 +183,14 @@ def _workers(value: str) -> int:
     return count
 
 
+def _trusted_proxies(value: str) -> str:
+    try:
+        parse_trusted_proxies(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sync_server", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
                 type=_workers,
                 default=1,
                 help="server processes sharing the port (default 1; README: about 2 per core)",
+            )
+            command.add_argument(
+                "--trusted-proxies",
+                type=_trusted_proxies,
+                metavar="IPS",
+                help="reverse proxies whose X-Forwarded-For is believed: IPs or networks, comma "
+                "separated (default: $TICKETDESK_TRUSTED_PROXIES, else none)",
             )
             command.add_argument(
                 "--no-send-mail",
@@ -211,10 +234,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     overrides = {
         key: value
-        for key in ("database_url", "data_dir", "host", "port")
+        for key in ("database_url", "data_dir", "host", "port", "trusted_proxies")
         if (value := getattr(args, key, None)) is not None
     }
-    config = ServerConfig(**overrides)
+    try:
+        config = ServerConfig(**overrides)
+    except ValidationError as exc:  # a TICKETDESK_* variable that makes no sense
+        for error in exc.errors():
+            name = "TICKETDESK_" + ".".join(map(str, error["loc"])).upper()
+            print(f"{name}: {error['msg']}", file=sys.stderr)
+        return 2
     func, _help = COMMANDS[args.command]
     try:
         return func(config, args)

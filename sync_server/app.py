@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sync_server import __version__
 from sync_server.api import (
@@ -183,6 +184,17 @@ def install_protocol_gate(app: FastAPI) -> None:
     app.add_middleware(ProtocolGate)
 
 
+def install_trusted_proxies(app: FastAPI, proxies: Sequence[str]) -> None:
+    """Behind the reverse proxies named in ``proxies`` (IPs or networks), a request's client is
+    the right-most ``X-Forwarded-For`` address that is not itself one of them; a request from any
+    other peer keeps its TCP peer, whatever it sends. Uvicorn's own middleware does exactly
+    this; it is installed here, with our list, so that every way of serving the app (and the
+    tests' in-process clients) decides the same. Rate limits, login throttling and the audit
+    log read the result through :func:`sync_server.api.limits.client_address`."""
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(proxies))
+
+
 #: Longest wait at start-up for the live listener's LISTEN.
 LISTEN_WAIT_SECONDS = 5.0
 
@@ -219,11 +231,14 @@ def create_app(
     data_dir: Path | None = None,
     send_mail: bool = False,
     live_heartbeat: float | None = None,
+    trusted_proxies: Sequence[str] | None = None,
 ) -> FastAPI:
     """The API over ``engine``; uploaded files live under ``data_dir`` (the server's data folder
     by default), which nothing serves. ``send_mail`` runs the mail sender while the app runs
     (the ``serve`` command does; apps built in tests only queue mail). Live streams send a
-    heartbeat every ``live_heartbeat`` seconds (``TICKETDESK_LIVE_HEARTBEAT_SECONDS``)."""
+    heartbeat every ``live_heartbeat`` seconds (``TICKETDESK_LIVE_HEARTBEAT_SECONDS``).
+    ``X-Forwarded-For`` is believed only from ``trusted_proxies`` (``TICKETDESK_TRUSTED_PROXIES``,
+    none by default)."""
     app = FastAPI(
         lifespan=_lifespan(engine, send_mail),
         title="Ticketdesk sync server",
@@ -246,6 +261,9 @@ def create_app(
     )
     install_error_handlers(app)
     install_protocol_gate(app)
+    install_trusted_proxies(
+        app, ServerConfig().trusted_proxies if trusted_proxies is None else trusted_proxies
+    )
     for module in (
         auth,
         users,

@@ -13,6 +13,10 @@ database gives (rate limits, mail claims with ``SKIP LOCKED``). The parent binds
 forks the workers, which share it, and on a stop signal passes SIGTERM on to them, waits for
 them, and returns like :func:`serve`. Python runs one request's code at a time per process, so
 this is how a server uses more than one core.
+
+Uvicorn's own proxy-header handling is off in both: by default it believes ``X-Forwarded-For``
+from 127.0.0.1 and ::1 (any local process) or from ``$FORWARDED_ALLOW_IPS``. The app believes it only
+from the proxies the admin names (``TICKETDESK_TRUSTED_PROXIES``, see ``sync_server.app``).
 """
 
 from __future__ import annotations
@@ -55,7 +59,12 @@ class GracefulServer(uvicorn.Server):
 def serve(app: Any, host: str, port: int) -> None:
     """Serve ``app`` until a stop signal, then return once it has stopped."""
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=GRACE_SECONDS
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        proxy_headers=False,  # the app decides whom to believe (TICKETDESK_TRUSTED_PROXIES)
     )
     GracefulServer(config).run()
 
@@ -78,7 +87,9 @@ def _worker(make_app: Callable[[], Any], sock: socket.socket) -> NoReturn:
     back into the parent's code, whose clean-up is the parent's)."""
     code = 1
     try:
-        config = uvicorn.Config(make_app(), log_level="info", timeout_graceful_shutdown=GRACE_SECONDS)
+        config = uvicorn.Config(
+            make_app(), log_level="info", timeout_graceful_shutdown=GRACE_SECONDS, proxy_headers=False
+        )
         GracefulServer(config).run(sockets=[sock])
         code = 0
     except SystemExit:  # a stop signal before the server took over its handling

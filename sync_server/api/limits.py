@@ -29,7 +29,10 @@ RATE_LIMITED: dict[int | str, dict[str, object]] = {
 
 
 def client_address(request: Request) -> str:
-    """The address the request came from (a reverse proxy's, behind one)."""
+    """The address the request came from: the one place that decides it, for rate limits, login
+    throttling and the audit log. It is the TCP peer, or, when that peer is a trusted reverse
+    proxy (``TICKETDESK_TRUSTED_PROXIES``), the client the proxy names in ``X-Forwarded-For``
+    (``sync_server.app.install_trusted_proxies`` has put it in ``request.client``)."""
     return request.client.host if request.client is not None else "unknown"
 
 
