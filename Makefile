@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README.md):
 #   make run    set up, start the sync server (embedded PostgreSQL, demo data) and open the desktop app
-#   make test   set up, then ruff, mypy and the whole test suite
+#   make test   set up, then ruff, mypy and the whole test suite (installs nginx for the
+#               reverse-proxy tests when it is missing and this user may)
 #   make bundle the desktop app as a one-folder PyInstaller bundle in dist/ticketdesk/
 #               (make bundle-server: the sync server in dist/ticketdesk-server/)
 PYTHON ?= python3
@@ -30,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
+	sh scripts/test_tools.sh
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bundle: $(STAMP)
