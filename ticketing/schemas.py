@@ -465,9 +465,10 @@ class ArticleQuery(Input):
     )
     category_id: uuid.UUID | None = None
     status: ArticleStatus | None = Field(default=None, description="Staff only; users see published.")
-    tag: Annotated[str | None, BeforeValidator(_blank_is_none)] = Field(
-        default=None, description="A tag, compared as tags are stored (case and spaces ignored)."
-    )
+    tag: Annotated[
+        Annotated[SafeStr, StringConstraints(max_length=ARTICLE_TAG_MAX_LENGTH)] | None,
+        BeforeValidator(_blank_is_none),
+    ] = Field(default=None, description="A tag, compared as tags are stored (case and spaces ignored).")
     limit: int = Field(default=50, ge=1, le=500)
 
     @field_validator("tag")
