@@ -24,12 +24,10 @@ _t = schema.tickets
 
 def _unread_activity(conn: Connection, ticket_id: str) -> str | None:
     """The ticket's latest activity by others if the ticket is unread, else None."""
-    row = conn.execute(
-        select(unread.latest_activity(_t), unread.seen_until(_t)).where(_t.c.id == ticket_id)
-    ).one_or_none()
-    if row is None or not row[0] or row[0] <= row[1]:
+    if not conn.scalar(select(unread.is_unread(_t)).where(_t.c.id == ticket_id)):
         return None
-    return str(row[0])
+    latest = conn.scalar(select(unread.latest_activity(_t)).where(_t.c.id == ticket_id))
+    return str(latest) if latest else None
 
 
 def mark_read(store: Store, ticket_id: Id, *, now: dt.datetime | None = None) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, case, func, select
 
-from desktop.store import schema, state
+from desktop.store import deferred_indexes, schema, state
 from desktop.store.database import Store
 from ticketing.workflow import Actor
 
@@ -55,7 +55,10 @@ def seen_until(t: Table) -> ColumnElement[str]:
 
 
 def is_unread(t: Table) -> ColumnElement[bool]:
-    return latest_activity(t) > seen_until(t)
+    """Whether each ticket of ``t`` is unread; never while a big fill has set the indexes of
+    comments and history aside (:mod:`.deferred_indexes`): each row's lookups would read the
+    whole tables then. SQLite evaluates a CASE branch only when it is taken."""
+    return case((deferred_indexes.none_set_aside(), latest_activity(t) > seen_until(t)), else_=False)
 
 
 def counted(t: Table, actor: Actor) -> ColumnElement[bool]:

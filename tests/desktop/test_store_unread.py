@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from desktop.store import Store, commands, queries, read_commands, schema, unread
+from desktop.store import Store, commands, deferred_indexes, queries, read_commands, schema, unread
 from desktop.sync import apply
 from tests.helpers.store import T0, World, comment_row, event_row, open_store, page, pull, put
 from ticketing import visibility
@@ -172,3 +172,18 @@ def test_a_pending_mark_is_not_undone_by_an_older_mark_from_the_server(agent: St
 
 def test_an_unknown_ticket_is_not_marked(agent: Store) -> None:
     assert read_commands.mark_read(agent, str(uuid.uuid4())) is False
+
+
+def test_nothing_is_unread_while_a_fill_has_the_indexes_aside(agent: Store, world: World) -> None:
+    ticket = world.ticket(created_at=at(LATER), assignee_id=str(world.agent))
+    pull(agent, put(visibility.QUEUE, "ticket", ticket))
+    with agent.write() as conn:
+        assert deferred_indexes.defer(conn) > 0
+    # the lookups would read every comment per row now: skipped until the indexes are back
+    assert not is_unread(agent, ticket["id"])
+    assert unread.unread_count(agent) == 0
+    assert read_commands.mark_read(agent, ticket["id"]) is False
+    with agent.write() as conn:
+        deferred_indexes.restore(conn)
+    assert is_unread(agent, ticket["id"])
+    assert unread.unread_count(agent) == 1
