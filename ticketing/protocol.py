@@ -12,6 +12,8 @@ History (date, version, reason):
   mutation rejects it as ``unknown_mutation``, so no version change is needed.
 - 2026-12-01, 1 (additive): ``record_deflection``: what one new-ticket form session showed and
   opened of the suggestions beside it (for the deflection report). It writes no synced row.
+- 2026-12-02, 1 (additive): unread state: the ``ticket_read`` entity (one per account and
+  ticket, in the account's own ``account:<id>`` bucket) and the ``mark_read`` mutation.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
         "version",
     ),
     "ticket_event": ("id", "ticket_id", "actor_id", "field", "old_value", "new_value", "created_at"),
+    "ticket_read": ("id", "user_id", "ticket_id", "read_at"),
     "attachment": (
         "id",
         "ticket_id",
@@ -197,6 +200,7 @@ class MutationName(enum.StrEnum):
     UPDATE_ARTICLE = "update_article"
     SET_ARTICLE_STATUS = "set_article_status"
     RECORD_DEFLECTION = "record_deflection"
+    MARK_READ = "mark_read"
 
 
 class MutationArgs(_Wire):
@@ -311,6 +315,27 @@ class RecordDeflectionArgs(MutationArgs):
     ticket_id: uuid.UUID | None = None
 
 
+class MarkReadArgs(MutationArgs):
+    """The account has seen a ticket up to ``read_at``: the server's time of the latest activity
+    the client showed (never the device's clock). The server keeps the later of its mark and
+    this one, so marks from several devices, in any order, end at the latest."""
+
+    NAME: ClassVar[MutationName] = MutationName.MARK_READ
+
+    ticket_id: uuid.UUID
+    read_at: AwareIsoDateTime
+
+
+#: Namespace of the ``ticket_read`` ids (:func:`ticket_read_id`).
+_TICKET_READ_NAMESPACE = uuid.UUID("5b0e7c4a-9d1f-4f7e-8a43-2f1c6d0e9b71")
+
+
+def ticket_read_id(user_id: uuid.UUID | str, ticket_id: uuid.UUID | str) -> uuid.UUID:
+    """The one id of an account's read mark of a ticket: the server and every device of the
+    account compute the same, so a mark written offline and the server's row are one row."""
+    return uuid.uuid5(_TICKET_READ_NAMESPACE, f"{uuid.UUID(str(user_id))}:{uuid.UUID(str(ticket_id))}")
+
+
 #: Mutation name -> its argument model, one entry per name (a test checks it).
 MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
     args.NAME: args
@@ -325,6 +350,7 @@ MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
         UpdateArticleArgs,
         SetArticleStatusArgs,
         RecordDeflectionArgs,
+        MarkReadArgs,
     )
 }
 

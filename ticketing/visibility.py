@@ -32,15 +32,20 @@ def assignee_internal_bucket(user_id: uuid.UUID) -> str:
     return f"assignee_internal:{user_id}"
 
 
+def account_bucket(user_id: uuid.UUID) -> str:
+    """What only this account sees, on every device of it: its read marks of tickets."""
+    return f"account:{user_id}"
+
+
 def subscriptions(role: Role, user_id: uuid.UUID, agent_visibility: AgentVisibility) -> frozenset[str]:
     """The buckets an account receives; computed by the server on every request."""
     if role == Role.USER:
-        return frozenset({requester_bucket(user_id), DIRECTORY, KB_PUBLISHED})
+        return frozenset({requester_bucket(user_id), account_bucket(user_id), DIRECTORY, KB_PUBLISHED})
     if role == Role.AGENT and agent_visibility == AgentVisibility.ASSIGNED:
         tickets = {assignee_bucket(user_id), assignee_internal_bucket(user_id)}
     else:
         tickets = {QUEUE, QUEUE_INTERNAL}
-    staff = {DIRECTORY, PEOPLE, KB_ALL, *tickets}
+    staff = {DIRECTORY, PEOPLE, KB_ALL, account_bucket(user_id), *tickets}
     if role == Role.ADMIN:
         staff.add(ADMIN)
     return frozenset(staff)

@@ -69,6 +69,8 @@ def column_for(sort: str) -> tuple[QueueColumn, Qt.SortOrder]:
 
 def _tooltip(ticket: TicketRow) -> str:
     notes = [f"{ticket.display_number}: {ticket.title}"]
+    if ticket.unread:
+        notes.append("New activity you have not seen yet.")
     if ticket.pending:
         notes.append("Changes made here are waiting to be sent.")
     if ticket.has_problem:

@@ -21,6 +21,9 @@ until a column is clicked, which orders them by that column; clicking the column
 ``sort_key`` is :data:`RELEVANCE` (its cells show each row's match) orders them by relevance
 again. Every read (count, windows, positions, a selection's ids) is told that order.
 
+A row with activity the account has not seen (:attr:`TicketRow.unread`) is bold in every
+column, whatever else its subclass makes of its font.
+
 Subclasses say which columns there are and how a row looks: :class:`QueueModel` (the agents'
 queue) and :class:`MyTicketsModel` (a requester's own tickets).
 """
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 from typing_extensions import override
 
 from desktop.models.flat_table import TEXT_ROLES, FlatTableModel, Index
@@ -65,6 +68,7 @@ RELEVANCE = "relevance"
 # ``data()`` answers every cell a view paints: plain ints compare fastest.
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
 
 
 class TicketRole(enum.IntEnum):
@@ -76,6 +80,7 @@ class TicketRole(enum.IntEnum):
     LOADED = Qt.ItemDataRole.UserRole + 4  # bool
     PENDING = Qt.ItemDataRole.UserRole + 5  # bool (changes not confirmed yet), None while loading
     CHANGED = Qt.ItemDataRole.UserRole + 6  # bool: someone else's change just arrived (marked)
+    UNREAD = Qt.ItemDataRole.UserRole + 7  # bool (activity by others not seen yet), None while loading
 
 
 _TICKET_ID = int(TicketRole.TICKET_ID)
@@ -374,7 +379,12 @@ class TicketTableModel(FlatTableModel):
             return self._custom(ticket, role)
         if role == _BACKGROUND and self.recent.is_marked(ticket.id):
             return QBrush(QColor(scheme_for(QGuiApplication.palette()).changed_row))
-        return self.decoration(ticket, column, role)
+        result = self.decoration(ticket, column, role)
+        if role == _FONT and ticket.unread:  # unread rows are bold, in every ticket table
+            font = result if isinstance(result, QFont) else QFont()
+            font.setBold(True)
+            return font
+        return result
 
     def _custom(self, ticket: TicketRow, role: int) -> Any:
         answers: dict[int, Any] = {
@@ -383,6 +393,7 @@ class TicketTableModel(FlatTableModel):
             TicketRole.LOADED: True,
             TicketRole.PENDING: ticket.pending,
             TicketRole.CHANGED: self.recent.is_marked(ticket.id),
+            TicketRole.UNREAD: ticket.unread,
         }
         return answers.get(role)
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, select
 
-from desktop.store import state
+from desktop.store import schema, state
 
 #: Tables whose explicit indexes a fill sets aside: the ones a pull writes by the thousand.
 FILLED_TABLES = ("tickets", "comments", "ticket_events", "attachments", "row_buckets")
@@ -47,6 +47,14 @@ def _explicit_indexes(conn: Connection) -> list[tuple[str, str]]:
 def held_rows(conn: Connection) -> int:
     """Rows the cache holds from the server (each once per bucket): what rebuilding costs."""
     return int(conn.exec_driver_sql("SELECT count(*) FROM row_buckets").scalar() or 0)
+
+
+def none_set_aside() -> ColumnElement[bool]:
+    """For a query: no index is set aside now. A query whose per-row lookups need the filled
+    tables' indexes (the unread flag) skips them while a fill has them aside: without them
+    each lookup reads a whole table."""
+    recorded = select(schema.sync_state.c.value).where(schema.sync_state.c.key == _KEY).scalar_subquery()
+    return recorded.is_(None)
 
 
 def worth_deferring(conn: Connection, coming: int) -> bool:

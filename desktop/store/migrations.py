@@ -255,6 +255,15 @@ _V7 = (
                 WHERE kind = 'article' AND ref_id = old.id); END""",
 )
 
+_V8 = (
+    # unread state (issue 13): this account's read marks, as ENTITY_FIELDS["ticket_read"]. Whether
+    # a ticket is unread is computed by the queries (desktop.store.unread) from the ticket, its
+    # comments and its history: no trigger or extra column slows the first fill
+    """CREATE TABLE ticket_reads (
+        id TEXT PRIMARY KEY, user_id TEXT, ticket_id TEXT, read_at TEXT)""",
+    "CREATE INDEX ix_ticket_reads_ticket ON ticket_reads (ticket_id, read_at)",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
 #: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
@@ -263,6 +272,7 @@ _V7 = (
 #: - 2026-12-01, 5: an index for the created-date filter and sort (issue 10: filters under 50 ms).
 #: - 2026-12-01, 6: report snapshots for the Analytics tab offline (issue 11).
 #: - 2026-12-01, 7: knowledge-base articles, their indexes and search documents (issue 12).
+#: - 2026-12-02, 8: read marks for the unread state (issue 13).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "first cache schema", _V1),
     Migration(2, "indexes for the queue's sorts and filters", _V2),
@@ -271,6 +281,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "index for the created-date filter and sort", _V5),
     Migration(6, "report snapshots for offline analytics", _V6),
     Migration(7, "knowledge-base articles", _V7),
+    Migration(8, "read marks for the unread state", _V8),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import UnaryExpression
 
-from desktop.store import outbox, schema, search, shadows, state
+from desktop.store import outbox, schema, search, shadows, state, unread
 from desktop.store.database import Store
 from desktop.store.replay import ticket_state
 from desktop.store.rows import parse_time, stored_time, utc_text
@@ -65,6 +65,8 @@ class TicketRow:
     closed_at: dt.datetime | None
     pending: bool  # changes made here that the server has not confirmed yet
     has_problem: bool  # a change was rejected or conflicted (see :func:`problems`)
+    #: activity by others this account has not seen (:mod:`desktop.store.unread`)
+    unread: bool = False
     #: in a search's results: the words around the match, marked (:mod:`desktop.store.search`)
     match: str | None = None
 
@@ -265,6 +267,7 @@ _ROW_COLUMNS: tuple[ColumnElement[Any], ...] = (
     t.c.closed_at,
     exists().where(schema.outbox.c.ticket_id == t.c.id).label("pending"),
     exists().where(schema.sync_problems.c.ticket_id == t.c.id).label("has_problem"),
+    unread.is_unread(t).label("unread"),
 )
 _ROW_SOURCE = (
     t.outerjoin(priority, priority.c.key == t.c.priority)
@@ -307,6 +310,7 @@ def _ticket_row(values: Sequence[Any]) -> TicketRow:
         closed_at=parse_time(values[16]),
         pending=bool(values[17]),
         has_problem=bool(values[18]),
+        unread=bool(values[19]),
     )
 
 

@@ -29,6 +29,7 @@ from ticketing.protocol import (
     AssignArgs,
     CreateArticleArgs,
     CreateTicketArgs,
+    MarkReadArgs,
     MutationArgs,
     MutationName,
     RecordDeflectionArgs,
@@ -37,6 +38,7 @@ from ticketing.protocol import (
     UpdateArticleArgs,
     UpdateTicketArgs,
     mutation_name,
+    ticket_read_id,
 )
 
 log = logging.getLogger(__name__)
@@ -46,12 +48,14 @@ log = logging.getLogger(__name__)
 class Family:
     """A ticket and the comments and attachments its mutations create (or hang files on);
     ``None`` = no such row (yet). A knowledge-base article is a family of its own (keyed by its
-    id, with no ticket): its mutations touch that one row."""
+    id, with no ticket): its mutations touch that one row. So is an account's read mark of a
+    ticket (keyed by the mark's id), so that reading a ticket never marks the ticket pending."""
 
     ticket: Row | None
     comments: dict[str, Row | None] = field(default_factory=dict)
     attachments: dict[str, Row | None] = field(default_factory=dict)
     articles: dict[str, Row | None] = field(default_factory=dict)
+    reads: dict[str, Row | None] = field(default_factory=dict)
 
 
 def ticket_state(ticket: Row) -> workflow.TicketState:
@@ -242,6 +246,21 @@ def _record_deflection(family: Family, args: RecordDeflectionArgs, actor: workfl
     """Counts for the server's report: no row of the cache shows them, so nothing to replay."""
 
 
+def _mark_read(family: Family, args: MarkReadArgs, actor: workflow.Actor, at: str) -> None:
+    """As the server keeps it: the later of the mark held and this one."""
+    read_id = str(ticket_read_id(actor.id, args.ticket_id))
+    mark = utc_text(args.read_at)
+    held = family.reads.get(read_id)
+    if held is not None and held.get("read_at") is not None and held["read_at"] >= mark:
+        return
+    family.reads[read_id] = {
+        "id": read_id,
+        "user_id": str(actor.id),
+        "ticket_id": str(args.ticket_id),
+        "read_at": mark,
+    }
+
+
 #: How the client replays each mutation over the server's rows (a test checks every name has one).
 REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -254,6 +273,7 @@ REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]
     MutationName.UPDATE_ARTICLE: _update_article,
     MutationName.SET_ARTICLE_STATUS: _set_article_status,
     MutationName.RECORD_DEFLECTION: _record_deflection,
+    MutationName.MARK_READ: _mark_read,
 }
 
 
@@ -268,6 +288,7 @@ def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.
         comments={key: None if row is None else dict(row) for key, row in family.comments.items()},
         attachments={key: None if row is None else dict(row) for key, row in family.attachments.items()},
         articles={key: None if row is None else dict(row) for key, row in family.articles.items()},
+        reads={key: None if row is None else dict(row) for key, row in family.reads.items()},
     )
     for mutation in mutations:
         name = mutation_name(mutation.name)

@@ -144,6 +144,18 @@ articles = Table(
     *_versioned(),
 )
 
+#: Read marks (migration 8): how far this account has seen a ticket, the server's time of the
+#: latest activity a device of it showed (``ticketing.protocol.MarkReadArgs``). The cache is one
+#: account's, so ``user_id`` is always that account; ``id`` is ``protocol.ticket_read_id``.
+ticket_reads = Table(
+    "ticket_reads",
+    metadata,
+    _id(),
+    Column("user_id", String),
+    Column("ticket_id", String),
+    Column("read_at", String),
+)
+
 #: Protocol entity name -> its table.
 ENTITY_TABLES: dict[str, Table] = {
     "user": users,
@@ -154,6 +166,7 @@ ENTITY_TABLES: dict[str, Table] = {
     "ticket_event": ticket_events,
     "attachment": attachments,
     "article": articles,
+    "ticket_read": ticket_reads,
 }
 
 # --- sync bookkeeping -----------------------------------------------------------------------
@@ -296,3 +309,6 @@ ARTICLE_INDEXES: tuple[Index, ...] = (
     Index("ix_articles_category_updated", articles.c.category_id, articles.c.updated_at, articles.c.id),
     Index("ix_articles_source_ticket", articles.c.source_ticket_id, articles.c.id),
 )
+
+#: migration 8: a ticket's read mark, looked up for every row a table shows
+ix_ticket_reads_ticket = Index("ix_ticket_reads_ticket", ticket_reads.c.ticket_id, ticket_reads.c.read_at)

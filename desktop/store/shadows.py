@@ -101,6 +101,7 @@ def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
         comments={row_id: row for (entity, row_id), row in rows.items() if entity == "comment"},
         attachments={row_id: row for (entity, row_id), row in rows.items() if entity == "attachment"},
         articles={row_id: row for (entity, row_id), row in rows.items() if entity == "article"},
+        reads={row_id: row for (entity, row_id), row in rows.items() if entity == "ticket_read"},
     )
     mutations = outbox.for_ticket(conn, ticket_id)
     result = replay(family, mutations, actor)
@@ -112,6 +113,8 @@ def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
         _write(conn, "attachment", attachment_id, attachment)
     for article_id, article in result.articles.items():
         _write(conn, "article", article_id, article)
+    for read_id, read in result.reads.items():
+        _write(conn, "ticket_read", read_id, read)
     if not mutations:
         conn.execute(delete(schema.shadows).where(schema.shadows.c.ticket_id == ticket_id))
 

@@ -271,6 +271,19 @@ class TicketEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
+class TicketRead(Base):
+    """How far an account has seen a ticket: the server time of the latest activity one of its
+    devices showed (``mark_read``). Synced to that account only (``account:<id>``); ``id`` is
+    ``ticketing.protocol.ticket_read_id(user_id, ticket_id)``, the key the change log names."""
+
+    __tablename__ = "ticket_reads"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    read_at: Mapped[dt.datetime] = mapped_column()
+
+
 class Article(TimestampMixin, Base):
     """A knowledge-base article: staff write drafts and publish them; users read published ones."""
 

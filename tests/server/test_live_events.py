@@ -150,7 +150,12 @@ def test_reconnecting_with_last_event_id_is_never_left_behind(pair: Pair) -> Non
     try:
         told = unknown.next(timeout=5)
         assert told.event == "changed"
-        assert told.buckets == {f"requester:{uma}", visibility.DIRECTORY, visibility.KB_PUBLISHED}
+        assert told.buckets == {
+            f"requester:{uma}",
+            f"account:{uma}",  # the account's own read marks
+            visibility.DIRECTORY,
+            visibility.KB_PUBLISHED,
+        }
     finally:
         unknown.close()
 

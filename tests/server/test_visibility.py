@@ -61,7 +61,12 @@ NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 @given(user=people, setting=settings)
 def test_a_user_subscribes_only_to_their_own_buckets(user: uuid.UUID, setting: AgentVisibility) -> None:
     subscribed = vis.subscriptions(Role.USER, user, setting)
-    assert subscribed == {vis.requester_bucket(user), vis.DIRECTORY, vis.KB_PUBLISHED}
+    assert subscribed == {
+        vis.requester_bucket(user),
+        vis.account_bucket(user),
+        vis.DIRECTORY,
+        vis.KB_PUBLISHED,
+    }
     assert vis.QUEUE_INTERNAL not in subscribed
     assert not any(b.startswith(("assignee", "queue")) for b in subscribed)
 
@@ -75,6 +80,14 @@ def test_internal_notes_never_reach_a_user(
     assert internal == vis.internal_buckets(assignee)
     assert subscribed.isdisjoint(internal)
     assert not vis.can_see(subscribed, internal)
+
+
+@given(viewer=people, role=roles, setting=settings, owner=people)
+def test_only_the_account_itself_subscribes_to_its_account_bucket(
+    viewer: uuid.UUID, role: Role, setting: AgentVisibility, owner: uuid.UUID
+) -> None:
+    subscribed = vis.subscriptions(role, viewer, setting)
+    assert (vis.account_bucket(owner) in subscribed) == (viewer == owner)
 
 
 @given(submitter=people, assignee=maybe_people)

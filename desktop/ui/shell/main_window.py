@@ -8,6 +8,7 @@ put their own central widget and menus on top.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from desktop.ui.shell.error_text import action_error
 from desktop.ui.shell.notifier import Notifier
 from desktop.ui.shell.problems_dialog import ProblemsDialog
 from desktop.ui.shell.status_bar import SyncStatusBar
+from desktop.ui.shell.unread_counter import UnreadCounter
 from ticketing.schemas import MePatch, UserOut
 
 if TYPE_CHECKING:
@@ -112,6 +114,26 @@ class MainWindowBase(QMainWindow):
         self.email_action.triggered.connect(self._on_email_action_triggered)
         self.file_menu.aboutToShow.connect(self._on_file_menu_about_to_show)
         self.load_email_preference()
+
+        # unread tickets: "(3) Ticketdesk — ..." and the tray's tooltip, counted in the background
+        self.unread_counter = UnreadCounter(context, self)
+        self.unread_counter.count_changed.connect(self._on_unread_counter_count_changed)
+        self.windowTitleChanged.connect(self._on_window_title_changed)  # a subclass's title too
+        self._on_unread_counter_count_changed(self.unread_counter.count)
+
+    @Slot(int)
+    def _on_unread_counter_count_changed(self, count: int) -> None:
+        self._show_unread_count()
+        self.tray.set_unread_count(count)
+
+    @Slot(str)
+    def _on_window_title_changed(self, _title: str) -> None:
+        self._show_unread_count()
+
+    def _show_unread_count(self) -> None:
+        count = self.unread_counter.count
+        title = re.sub(r"^\(\d+\) ", "", self.windowTitle())
+        self.setWindowTitle(f"({count}) {title}" if count > 0 else title)
 
     def add_window_menu(self, title: str) -> QMenu:
         """A menu of this kind of window (View, Admin), placed after File and before the menus

@@ -41,6 +41,7 @@ ACTION_NAMES: dict[MutationName, str] = {
     MutationName.UPDATE_ARTICLE: "Article edit",
     MutationName.SET_ARTICLE_STATUS: "Article publishing",
     MutationName.RECORD_DEFLECTION: "Suggestion statistics",
+    MutationName.MARK_READ: "Marking a ticket read",
 }
 
 

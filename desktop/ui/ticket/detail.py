@@ -24,7 +24,14 @@ from typing_extensions import override
 
 from desktop.net.api import ClientError
 from desktop.palette import scheme_for
-from desktop.store import article_commands, article_queries, attachment_queries, commands, queries
+from desktop.store import (
+    article_commands,
+    article_queries,
+    attachment_queries,
+    commands,
+    queries,
+    read_commands,
+)
 from desktop.store.article_queries import ArticleRow
 from desktop.store.attaching import FileToAttach, import_files, queue_imported
 from desktop.store.attachment_queries import AttachmentRow
@@ -280,6 +287,9 @@ class TicketDetailView(QWidget):
         self._render_timeline(data, scroll_to_end=first)
         self._update_reply_box(detail.ticket)
         self._fetch_pictures(data)
+        if detail.ticket.unread:  # shown is seen: one mark_read, only when there is news
+            store, ticket_id = self._context.store, detail.ticket.id
+            self._context.tasks.run(lambda: read_commands.mark_read(store, ticket_id), None, owner=self)
         self.loaded.emit(detail)
 
     def _render_timeline(self, data: DetailData, *, scroll_to_end: bool) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import Article, Comment, DeflectionEvent, Ticket
 from sync_server.errors import Conflict, Invalid
 from sync_server.services.files import attachments
-from sync_server.services.helpdesk import tickets
+from sync_server.services.helpdesk import read_marks, tickets
 from sync_server.services.identity.principal import Principal
 from sync_server.services.knowledge import articles
 from ticketing import workflow
@@ -30,6 +30,7 @@ from ticketing.protocol import (
     AssignArgs,
     CreateArticleArgs,
     CreateTicketArgs,
+    MarkReadArgs,
     Mutation,
     MutationArgs,
     MutationName,
@@ -219,6 +220,15 @@ def _record_deflection(session: Session, principal: Principal, args: RecordDefle
     return Outcome()
 
 
+def _mark_read(session: Session, principal: Principal, args: MarkReadArgs) -> Outcome:
+    """Only a ticket the caller may read; the later mark wins, so a repeat or an older mark
+    from another device is no change."""
+    ticket = tickets.find_ticket(session, principal, str(args.ticket_id))
+    if not read_marks.mark_read(session, principal.user.id, ticket.id, args.read_at):
+        return Outcome(code="no_change")
+    return Outcome()
+
+
 #: How the server applies each mutation (a test checks that every name has one).
 APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -231,6 +241,7 @@ APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.UPDATE_ARTICLE: _update_article,
     MutationName.SET_ARTICLE_STATUS: _set_article_status,
     MutationName.RECORD_DEFLECTION: _record_deflection,
+    MutationName.MARK_READ: _mark_read,
 }
 
 

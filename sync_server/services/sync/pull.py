@@ -41,6 +41,7 @@ from sync_server.db.models import (
     ServerMeta,
     Ticket,
     TicketEvent,
+    TicketRead,
     User,
 )
 from sync_server.services.identity.principal import Principal
@@ -62,6 +63,7 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "ticket": Ticket,
     "comment": Comment,
     "ticket_event": TicketEvent,
+    "ticket_read": TicketRead,
     "attachment": Attachment,
     "article": Article,
 }
