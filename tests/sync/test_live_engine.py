@@ -15,13 +15,13 @@ from desktop.sync.backoff import Backoff
 from tests.helpers.sync import Desk, submit, titles
 
 
-def _wait(condition: Callable[[], bool], timeout: float) -> float:
-    """Seconds until ``condition()`` held; fails after ``timeout``."""
+def _wait(condition: Callable[[], bool], timeout: float) -> None:
+    """Until ``condition()`` holds; fails after ``timeout`` (the tests keep the next poll far
+    beyond it, so what arrives in time came by the live stream)."""
     start = time.monotonic()
     while not condition():
         assert time.monotonic() - start < timeout, "timed out"
         time.sleep(0.02)
-    return time.monotonic() - start
 
 
 def test_a_change_elsewhere_reaches_the_cache_without_waiting_for_the_poll(desk: Desk) -> None:
@@ -34,8 +34,7 @@ def test_a_change_elsewhere_reaches_the_cache_without_waiting_for_the_poll(desk:
         _wait(lambda: live.connected, timeout=10)
         _wait(lambda: uma.engine.next_sync_in is not None and uma.engine.next_sync_in > 200, 10)
         submit(other_device, "Sent from the phone")
-        took = _wait(lambda: titles(uma) == ["Sent from the phone"], timeout=10)
-        assert took < 5
+        _wait(lambda: titles(uma) == ["Sent from the phone"], timeout=10)  # the poll is 200 s away
         assert live.last_event_id is not None and live.last_event_id.isdigit()
     finally:
         uma.engine.stop()
@@ -71,7 +70,6 @@ def test_when_the_stream_fails_the_engine_polls_then_the_stream_comes_back(
         _wait(lambda: live.connected, timeout=10)
         _wait(lambda: uma.engine.next_sync_in is not None and uma.engine.next_sync_in > 30, 10)
         submit(other_device, "Noticed")  # polling is slow again: only the notice brings it soon
-        took = _wait(lambda: titles(uma) == ["Noticed", "Polled"], timeout=10)
-        assert took < 5
+        _wait(lambda: titles(uma) == ["Noticed", "Polled"], timeout=10)  # the poll is 30 s away
     finally:
         uma.engine.stop()
