@@ -3,14 +3,18 @@ Server-Sent Events into a queue, so a test can wait for the next one with a time
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import requests
+
+from sync_server.child_server import LiveServer
 
 
 @dataclass(frozen=True)
@@ -77,19 +81,14 @@ class EventReader:
 
     def changes(self, within: float) -> list[Event]:
         """Every ``changed`` event that arrives within ``within`` seconds."""
-        found: list[Event] = []
-        deadline = time.monotonic() + within
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                got = self.events.get(timeout=left)
-            except queue.Empty:
-                break
-            if got.event == "changed":
-                found.append(got)
-        return found
+        return self.events_of("changed", within)
 
     def presences(self, within: float) -> list[Event]:
         """Every ``presence`` event that arrives within ``within`` seconds."""
+        return self.events_of("presence", within)
+
+    def events_of(self, kind: str, within: float) -> list[Event]:
+        """Every event named ``kind`` that arrives within ``within`` seconds."""
         found: list[Event] = []
         deadline = time.monotonic() + within
         while (left := deadline - time.monotonic()) > 0:
@@ -97,7 +96,7 @@ class EventReader:
                 got = self.events.get(timeout=left)
             except queue.Empty:
                 break
-            if got.event == "presence":
+            if got.event == kind:
                 found.append(got)
         return found
 
@@ -119,3 +118,19 @@ def token(url: str, email: str, password: str) -> str:
     assert answer.status_code == 200, answer.text
     access: str = answer.json()["access_token"]
     return access
+
+
+@contextlib.contextmanager
+def two_servers(database_url: str, heartbeat: float) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two server processes on one database, with live heartbeats every ``heartbeat`` seconds."""
+    env = {"TICKETDESK_LIVE_HEARTBEAT_SECONDS": str(heartbeat)}
+    one, two = LiveServer(database_url, env=env), LiveServer(database_url, env=env)
+    one.start()
+    try:
+        two.start()
+        try:
+            yield one, two
+        finally:
+            two.stop()
+    finally:
+        one.stop()

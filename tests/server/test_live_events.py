@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from sync_server.child_server import LiveServer
 from tests.helpers.api import create_account
-from tests.helpers.live import ENDED, EventReader, token
+from tests.helpers.live import ENDED, EventReader, token, two_servers
 from ticketing import visibility
 from ticketing.domain import Role
 
@@ -54,17 +54,8 @@ def pair(engine: Engine, database_url: str) -> Iterator[Pair]:
     passwords, ids = {}, {}
     for email, role in PEOPLE.items():
         ids[email], passwords[email] = create_account(engine, email, role)
-    env = {"TICKETDESK_LIVE_HEARTBEAT_SECONDS": str(HEARTBEAT)}
-    one, two = LiveServer(database_url, env=env), LiveServer(database_url, env=env)
-    one.start()
-    try:
-        two.start()
-        try:
-            yield Pair(one, two, passwords, ids)
-        finally:
-            two.stop()
-    finally:
-        one.stop()
+    with two_servers(database_url, HEARTBEAT) as (one, two):
+        yield Pair(one, two, passwords, ids)
 
 
 def _headers(access: str) -> dict[str, str]:

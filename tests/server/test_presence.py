@@ -19,7 +19,7 @@ from sync_server.child_server import LiveServer
 from sync_server.services.live.hub import LiveHub, Notice
 from sync_server.services.live.presence import PresenceNotice
 from tests.helpers.api import create_account
-from tests.helpers.live import EventReader, token
+from tests.helpers.live import EventReader, token, two_servers
 from ticketing import visibility
 from ticketing.domain import AgentVisibility, Role
 from ticketing.presence import PRESENCE_TTL, PresenceOut, PresenceState
@@ -76,28 +76,19 @@ def desk(engine: Engine, database_url: str) -> Iterator[Desk]:
     ids, passwords = {}, {}
     for email, role in PEOPLE.items():
         ids[email.split("@")[0]], passwords[email.split("@")[0]] = create_account(engine, email, role)
-    env = {"TICKETDESK_LIVE_HEARTBEAT_SECONDS": str(HEARTBEAT)}
-    one, two = LiveServer(database_url, env=env), LiveServer(database_url, env=env)
-    one.start()
-    try:
-        two.start()
-        try:
-            tokens = {who: token(one.url, f"{who}@example.com", passwords[who]) for who in ids}
-            category = requests.get(f"{one.url}/api/categories", headers=_headers(tokens["uma"]), timeout=10)
-            body = {
-                "title": "VPN drops",
-                "description": "<p>Hourly.</p>",
-                "category_id": category.json()[0]["id"],
-            }
-            created = requests.post(
-                f"{one.url}/api/tickets", json=body, headers=_headers(tokens["uma"]), timeout=10
-            )
-            assert created.status_code == 201, created.text
-            yield Desk(one, two, tokens, ids, created.json())
-        finally:
-            two.stop()
-    finally:
-        one.stop()
+    with two_servers(database_url, HEARTBEAT) as (one, two):
+        tokens = {who: token(one.url, f"{who}@example.com", passwords[who]) for who in ids}
+        category = requests.get(f"{one.url}/api/categories", headers=_headers(tokens["uma"]), timeout=10)
+        body = {
+            "title": "VPN drops",
+            "description": "<p>Hourly.</p>",
+            "category_id": category.json()[0]["id"],
+        }
+        created = requests.post(
+            f"{one.url}/api/tickets", json=body, headers=_headers(tokens["uma"]), timeout=10
+        )
+        assert created.status_code == 201, created.text
+        yield Desk(one, two, tokens, ids, created.json())
 
 
 def test_presence_reaches_other_staff_through_the_other_process(desk: Desk) -> None:
