@@ -229,6 +229,7 @@ class Application(QObject):
         if context is None or window is None:
             return
         session = context.session
+        context.sync.end_session()
 
         def work() -> None:
             account_session.log_out(session, keep_offline=keep_offline, discard_pending=discard_pending)
@@ -291,6 +292,7 @@ class Application(QObject):
             done(None)
             return
         session = context.session
+        context.sync.end_session()
         context.sync.detach()
         self.tasks.run(lambda: close_session(session), done, lambda _error: done(None), owner=None)
 

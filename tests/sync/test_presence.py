@@ -10,7 +10,7 @@ import pytest
 
 from desktop.sync.live import parse_events, parse_presence
 from desktop.sync.presence import PresenceTracker
-from desktop.sync.presence_reporter import Announcement, PresenceReporter
+from desktop.sync.presence_reporter import SETTLE, Announcement, PresenceReporter
 from ticketing.presence import PRESENCE_REFRESH, REPLY_IDLE, PresenceOut, PresenceState
 
 TICKET, OTHER_TICKET = str(uuid.uuid4()), str(uuid.uuid4())
@@ -80,7 +80,10 @@ def test_repliers_come_first_then_names(clock: FakeClock) -> None:
 def test_the_reporter_announces_opening_typing_idling_refreshing_and_leaving(clock: FakeClock) -> None:
     reporter = PresenceReporter(clock)
     assert reporter.tick() == []  # no ticket: nothing to say
-    assert reporter.open(TICKET) == [Announcement(TICKET, PresenceState.VIEWING)]
+    assert reporter.open(TICKET) == []  # not at once: it may be passed over
+    assert reporter.tick() == []
+    clock.now += SETTLE
+    assert reporter.tick() == [Announcement(TICKET, PresenceState.VIEWING)]  # it stayed open
     assert reporter.open(TICKET) == []  # shown again: nothing new
     assert reporter.tick() == []
 
@@ -102,10 +105,9 @@ def test_the_reporter_announces_opening_typing_idling_refreshing_and_leaving(clo
     clock.now += 0.1
     assert reporter.tick() == [Announcement(TICKET, PresenceState.VIEWING)]
 
-    assert reporter.open(OTHER_TICKET) == [
-        Announcement(TICKET, PresenceState.LEFT),
-        Announcement(OTHER_TICKET, PresenceState.VIEWING),
-    ]
+    assert reporter.open(OTHER_TICKET) == [Announcement(TICKET, PresenceState.LEFT)]
+    clock.now += SETTLE
+    assert reporter.tick() == [Announcement(OTHER_TICKET, PresenceState.VIEWING)]
     assert reporter.open(None) == [Announcement(OTHER_TICKET, PresenceState.LEFT)]
     assert reporter.typed(True) == []
     clock.now += 100
@@ -132,3 +134,21 @@ def test_the_stream_parser_hands_presence_data_on() -> None:
     assert parse_presence(data) == said
     assert parse_presence('{"ticket_id": "nope"}') is None
     assert parse_presence("not json") is None
+
+
+def test_tickets_passed_over_quickly_are_never_announced(clock: FakeClock) -> None:
+    reporter = PresenceReporter(clock)
+    for n in range(30):  # the arrow key held down in the queue
+        assert reporter.open(f"ticket-{n}") == []
+        clock.now += SETTLE / 10
+        assert reporter.tick() == []
+    clock.now += SETTLE
+    assert reporter.tick() == [Announcement("ticket-29", PresenceState.VIEWING)]
+    assert reporter.leave() == [Announcement("ticket-29", PresenceState.LEFT)]  # the app quits
+    assert reporter.leave() == []
+
+
+def test_typing_announces_at_once_even_before_the_ticket_settles(clock: FakeClock) -> None:
+    reporter = PresenceReporter(clock)
+    reporter.open(TICKET)
+    assert reporter.typed(True) == [Announcement(TICKET, PresenceState.REPLYING)]

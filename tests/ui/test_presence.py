@@ -139,6 +139,11 @@ def test_a_colleague_viewing_then_replying_then_gone(qtbot: QtBot, office: Offic
     qtbot.waitUntil(bar.isHidden, timeout=WAIT_MS)
     assert bar.text() == ""
 
+    alice.view.show_ticket(ticket_id)  # back again, then her app quits with the ticket open
+    qtbot.waitUntil(lambda: bar.text() == "Alice is viewing", timeout=WAIT_MS)
+    alice.context.sync.end_session()
+    qtbot.waitUntil(bar.isHidden, timeout=WAIT_MS)
+
     # the requester had the ticket open all along and never saw either of them
     assert uma.view.presence.isHidden()
     assert len(uma.view.presence.tracker) == 0

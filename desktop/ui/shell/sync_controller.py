@@ -26,6 +26,7 @@ class SyncController(QObject):
         status_changed(SyncStatus): online/offline, pending and problem counts, last sync, error.
         progress(SyncProgress): a running sync's phase and rows done/total.
         data_changed(ChangeSet): the cache changed (a local command or a pull).
+        session_ending(): the app is about to quit or log out (last words: presence "left").
         presence(PresenceOut): a colleague is viewing, replying on or left a ticket (staff).
 
     The engine must be created with :meth:`engine_callbacks` as its ``on_status``,
@@ -36,6 +37,7 @@ class SyncController(QObject):
     status_changed = Signal(object)
     progress = Signal(object)
     data_changed = Signal(object)
+    session_ending = Signal()
     presence = Signal(object)
 
     # crossing from any thread to the UI thread; connected with Qt.QueuedConnection
@@ -100,6 +102,10 @@ class SyncController(QObject):
         """Stop the background sync (waits for a sync in progress; call before logging out)."""
         if self._engine is not None:
             self._engine.stop()
+
+    def end_session(self) -> None:
+        """Say that the session ends (quit, log out) while the server can still be told."""
+        self.session_ending.emit()
 
     def request_sync(self) -> None:
         """Sync now; also resumes syncing after a failure that needed the user."""

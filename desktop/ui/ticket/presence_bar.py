@@ -66,6 +66,7 @@ class PresenceBar(QLabel):
         self.timer.timeout.connect(self._on_timer_timeout)
         if self._staff:
             context.sync.presence.connect(self._on_sync_presence)
+            context.sync.session_ending.connect(self._on_sync_session_ending)
             self.timer.start()
 
     def watch(self, editor: RichTextEditor) -> None:
@@ -106,6 +107,11 @@ class PresenceBar(QLabel):
     def _on_sync_presence(self, presence: PresenceOut) -> None:
         if self.tracker.heard(presence) and str(presence.ticket_id) == self._ticket_id:
             self._show()
+
+    @Slot()
+    def _on_sync_session_ending(self) -> None:
+        self._send(self.reporter.leave())  # the others need not wait for it to expire
+        self._ticket_id = None
 
     @Slot()
     def _on_editor_changed(self) -> None:
