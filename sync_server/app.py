@@ -39,6 +39,7 @@ from sync_server.api import (
     reports,
     search,
     settings_api,
+    sla,
     sync,
     tickets,
     users,
@@ -278,6 +279,7 @@ def create_app(
         search,
         live,
         presence,
+        sla,
     ):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)

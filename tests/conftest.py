@@ -23,8 +23,7 @@ from sync_server.child_server import LiveServer
 from sync_server.db.embedded import EmbeddedDatabase
 from sync_server.db.models import Base
 from sync_server.db.session import make_engine, make_session_factory
-from sync_server.services.bootstrap import ensure_epoch, prepare_database
-from sync_server.services.helpdesk.catalog import ensure_defaults
+from sync_server.services.bootstrap import ensure_defaults, ensure_epoch, prepare_database
 from sync_server.settings import sqlalchemy_url
 from tests.helpers.sync import Desk
 from tests.helpers.ui import isolated_desktop

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from ticketing.schemas import Input, SafeStr
+from ticketing.schemas import Input, IsoDate, SafeStr
 
 #: Dates the reports accept (wide enough for any help desk, narrow enough that a day after the
 #: last one still exists).
@@ -28,19 +27,7 @@ MAX_RANGE_DAYS = 40 * 366
 DEFAULT_RANGE_DAYS = 30
 DEFAULT_TERMS = 20
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: Any) -> Any:
-    """``2026-11-30`` only: a bare number would otherwise be read as a Unix time."""
-    if isinstance(value, str) and not _DATE.fullmatch(value):
-        raise ValueError("expected a date such as 2026-11-30")
-    if isinstance(value, bool | int | float):
-        raise ValueError("expected a date such as 2026-11-30, not a number")
-    return value
-
-
-ReportDate = Annotated[dt.date, BeforeValidator(_iso_date), Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+ReportDate = Annotated[IsoDate, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 
 class ReportInterval(enum.StrEnum):

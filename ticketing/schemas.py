@@ -80,6 +80,20 @@ def _iso_date_time(value: Any) -> Any:
     return value
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """``2026-11-30`` only: a bare number would otherwise be read as a Unix time."""
+    if isinstance(value, str) and not _DATE.fullmatch(value):
+        raise ValueError("expected a date such as 2026-11-30")
+    if isinstance(value, bool | int | float):
+        raise ValueError("expected a date such as 2026-11-30, not a number")
+    return value
+
+
+#: A calendar day given as ISO 8601 text (``2026-11-30``), never a number.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 #: A date-time given as ISO 8601 text (``2026-11-30T09:00:00Z``, ``2026-11-30T10:00:00+01:00``).
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_date_time)]
 #: The same with a time zone or offset required (an instant, whatever the sender's zone).
@@ -670,6 +684,10 @@ class AuditAction(enum.StrEnum):
     PRIORITY_DEACTIVATED = "priority.deactivated"
     PRIORITY_REACTIVATED = "priority.reactivated"
     LOGIN_TOKEN_REUSED = "login.token_reused"  # noqa: S105 - an action's name, not a secret
+    SLA_CALENDAR_ADDED = "sla_calendar.added"
+    SLA_CALENDAR_CHANGED = "sla_calendar.changed"
+    SLA_POLICY_ADDED = "sla_policy.added"
+    SLA_POLICY_CHANGED = "sla_policy.changed"
 
 
 class AuditEntryOut(BaseModel):

@@ -508,3 +508,44 @@ class DeflectionEvent(Base):
     category_id: Mapped[uuid.UUID | None] = mapped_column()
     priority: Mapped[str | None] = mapped_column(String(60))
     ticket_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class SlaCalendar(TimestampMixin, Base):
+    """A business calendar (:class:`ticketing.business_time.Calendar`): a zone, working ranges
+    per weekday (``{"mon": [["09:00", "17:00"]], ...}``) and holidays (ISO dates)."""
+
+    __tablename__ = "sla_calendars"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    hours: Mapped[Any] = mapped_column(JSONB)
+    holidays: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    is_default: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class SlaPolicy(TimestampMixin, Base):
+    """Targets in business minutes of a calendar for the tickets it matches
+    (:class:`ticketing.sla.Policy`); the lowest ``position`` that matches applies."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (
+        CheckConstraint("warning_percent BETWEEN 1 AND 100", name="warning_percent"),
+        CheckConstraint(
+            "coalesce(first_response_minutes, 0) >= 0 AND coalesce(next_response_minutes, 0) >= 0"
+            " AND coalesce(resolution_minutes, 0) >= 0",
+            name="targets_not_negative",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    priorities: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    category_ids: Mapped[Any] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    calendar_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sla_calendars.id"))
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    next_response_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pause_statuses: Mapped[Any] = mapped_column(JSONB, server_default=text("'[\"On Hold\"]'::jsonb"))
+    warning_percent: Mapped[int] = mapped_column(Integer, server_default=text("80"))

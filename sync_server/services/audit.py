@@ -77,6 +77,14 @@ _SUMMARIES: dict[AuditAction, Callable[[dict[str, Any]], str]] = {
     AuditAction.PRIORITY_RERANKED: lambda d: f"Re-ranked the priority {d.get('name')}: {_change(d)}",
     AuditAction.PRIORITY_DEACTIVATED: lambda d: f"Deactivated the priority {d.get('name')}",
     AuditAction.PRIORITY_REACTIVATED: lambda d: f"Reactivated the priority {d.get('name')}",
+    AuditAction.SLA_CALENDAR_ADDED: lambda d: f"Added the business calendar {d.get('name')}",
+    AuditAction.SLA_CALENDAR_CHANGED: lambda d: (
+        f"Changed the business calendar {d.get('name')}: {', '.join(d.get('fields', []))}"
+    ),
+    AuditAction.SLA_POLICY_ADDED: lambda d: f"Added the SLA policy {d.get('name')}",
+    AuditAction.SLA_POLICY_CHANGED: lambda d: (
+        f"Changed the SLA policy {d.get('name')}: {', '.join(d.get('fields', []))}"
+    ),
     AuditAction.LOGIN_TOKEN_REUSED: lambda d: (
         f"Ended a login of {_user(d)} on {d.get('client_name') or 'an unnamed device'}: an old copy of"
         f" its refresh token was presented from {d.get('address', '?')}"

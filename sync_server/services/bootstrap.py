@@ -11,6 +11,7 @@ from sync_server.db.migrate import upgrade
 from sync_server.db.models import ServerMeta
 from sync_server.db.session import make_session_factory
 from sync_server.services.helpdesk import catalog
+from sync_server.services.sla import calendars
 from sync_server.services.sync import changelog
 
 
@@ -24,10 +25,16 @@ def ensure_epoch(session: Session) -> str:
     return epoch
 
 
+def ensure_defaults(session: Session) -> None:
+    """What every desk has from the start: priorities, categories, the 24/7 calendar."""
+    catalog.ensure_defaults(session)
+    calendars.ensure_default_calendar(session)
+
+
 def prepare_database(engine: Engine) -> None:
     """Migrate to the newest schema, then add what a new database starts with."""
     upgrade(engine)
     with make_session_factory(engine)() as session, session.begin():
         ensure_epoch(session)
-        catalog.ensure_defaults(session)
+        ensure_defaults(session)
         changelog.prune_tombstones(session)

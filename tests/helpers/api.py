@@ -13,8 +13,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from sync_server.db.session import make_session_factory
-from sync_server.services.bootstrap import ensure_epoch
-from sync_server.services.helpdesk.catalog import ensure_defaults
+from sync_server.services.bootstrap import ensure_defaults, ensure_epoch
 from sync_server.services.identity import accounts
 from ticketing.domain import Role
 from ticketing.schemas import UserCreate

@@ -116,6 +116,17 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
         "the reports' time zone must be one the zone database knows (Europe/Berlin); the schema can"
         " only state the characters of a zone name",
     ),
+    *(
+        (
+            operation,
+            "positive_data_acceptance",
+            ["422"],
+            "a business calendar's ranges must not overlap and its time zone must be one the zone"
+            " database knows (Europe/Berlin); the schema states each time and a zone name's"
+            " characters, but cannot compare two ranges or know the zone database",
+        )
+        for operation in ("POST /api/sla/calendars", "PATCH /api/sla/calendars/{calendar_id}")
+    ),
     (
         "POST /api/blobs/uploads",
         "positive_data_acceptance",
@@ -182,6 +193,10 @@ ADMIN_ONLY = frozenset(
         "GET /api/reports/agents",
         "GET /api/reports/categories",
         "GET /api/reports/deflection",
+        "POST /api/sla/calendars",
+        "PATCH /api/sla/calendars/{calendar_id}",
+        "POST /api/sla/policies",
+        "PATCH /api/sla/policies/{policy_id}",
     }
 )
 
@@ -308,6 +323,8 @@ STAFF_ONLY = frozenset(
         "PATCH /api/kb/articles/{article_id}",
         "POST /api/kb/articles/from-ticket/{ticket_key}",
         "POST /api/presence",
+        "GET /api/sla/calendars",
+        "GET /api/sla/policies",
     }
 )
 #: Operations an identity is refused outright (tests/server/test_api_permissions.py): fuzzed as admin.

@@ -57,6 +57,10 @@ ACTION_NAMES: dict[AuditAction, str] = {
     AuditAction.PRIORITY_DEACTIVATED: "Priority deactivated",
     AuditAction.PRIORITY_REACTIVATED: "Priority reactivated",
     AuditAction.LOGIN_TOKEN_REUSED: "Login ended: stolen token",
+    AuditAction.SLA_CALENDAR_ADDED: "Business calendar added",
+    AuditAction.SLA_CALENDAR_CHANGED: "Business calendar changed",
+    AuditAction.SLA_POLICY_ADDED: "SLA policy added",
+    AuditAction.SLA_POLICY_CHANGED: "SLA policy changed",
 }
 
 

@@ -1,0 +1,161 @@
+"""The service-level API: business calendars and SLA policies. Admins write, agents read, users
+are refused; a desk starts with the 24/7 calendar; bad calendars and policies are a 4xx JSON
+answer that names what is wrong; every change is in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.helpers.api import Account, assert_error, first_category, login
+from ticketing.business_time import WEEKDAYS
+from ticketing.domain import Role
+
+BERLIN_OFFICE = {
+    "name": "Berlin office",
+    "timezone": "Europe/Berlin",
+    "hours": {day: [["09:00", "12:00"], ["13:00", "17:00"]] for day in WEEKDAYS[:5]},
+    "holidays": ["2026-12-25", "2026-12-26"],
+}
+
+
+@pytest.fixture
+def people(client: TestClient, engine: Engine) -> dict[str, Account]:
+    return {
+        "admin": login(client, engine, "ada@example.com", Role.ADMIN),
+        "agent": login(client, engine, "alice@example.com", Role.AGENT),
+        "user": login(client, engine, "uma@example.com", Role.USER),
+    }
+
+
+def created(account: Account, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = account.post(url, json=body)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_a_desk_starts_with_a_24_7_calendar_that_staff_read_and_users_may_not(
+    people: dict[str, Account],
+) -> None:
+    answer = people["agent"].get("/api/sla/calendars")
+    assert answer.status_code == 200, answer.text
+    (always,) = answer.json()
+    assert always["is_default"] and always["name"] == "24/7" and always["timezone"] == "UTC"
+    assert always["hours"] == {day: [["00:00", "24:00"]] for day in WEEKDAYS}
+    for url in ("/api/sla/calendars", "/api/sla/policies"):
+        assert_error(people["user"].get(url), 403)
+    assert_error(people["agent"].post("/api/sla/calendars", json=BERLIN_OFFICE), 403)
+    assert_error(people["user"].post("/api/sla/policies", json={"name": "x"}), 403)
+
+
+def test_an_admin_writes_a_calendar_and_changes_it(people: dict[str, Account]) -> None:
+    admin = people["admin"]
+    calendar = created(admin, "/api/sla/calendars", BERLIN_OFFICE)
+    assert calendar["hours"]["mon"] == [["09:00", "12:00"], ["13:00", "17:00"]]
+    assert calendar["hours"]["sat"] == []
+    assert calendar["holidays"] == ["2026-12-25", "2026-12-26"]
+    assert not calendar["is_default"] and calendar["version"] == 1
+    saturdays = {"hours": {"sat": [["10:00", "14:00"]]}}
+    changed = admin.patch(f"/api/sla/calendars/{calendar['id']}", json=saturdays)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["hours"]["sat"] == [["10:00", "14:00"]]
+    assert changed.json()["hours"]["mon"] == []  # the hours are replaced as a whole
+    assert changed.json()["version"] == 2
+    names = [c["name"] for c in people["agent"].get("/api/sla/calendars").json()]
+    assert names == ["24/7", "Berlin office"]
+    assert_error(admin.post("/api/sla/calendars", json=BERLIN_OFFICE), 409, "name_taken")
+    answer = admin.get("/api/admin/audit?limit=10")
+    assert answer.status_code == 200, answer.text
+    audit = answer.json()["items"]
+    assert [e["action"] for e in audit[:2]] == ["sla_calendar.changed", "sla_calendar.added"]
+    assert audit[0]["summary"] == "Changed the business calendar Berlin office: hours"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"hours": {"mon": [["09:00", "12:00"], ["11:30", "13:00"]]}}, "hours.mon", "overlap"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "unknown time zone"),
+        ({"hours": {"tue": [["17:00", "09:00"]]}}, "hours.tue", "ends before it starts"),
+    ],
+)
+def test_a_bad_calendar_is_refused_naming_the_field(
+    people: dict[str, Account], change: dict[str, Any], field: str, words: str
+) -> None:
+    body = assert_error(people["admin"].post("/api/sla/calendars", json=BERLIN_OFFICE | change), 422)
+    assert body["fields"][0]["field"] == field
+    assert words in body["fields"][0]["message"]
+    assert [c["name"] for c in people["admin"].get("/api/sla/calendars").json()] == ["24/7"]  # nothing kept
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hours": {"mon": [["9am", "12:00"]]}},
+        {"hours": {"mon": [["09:00", "24:30"]]}},
+        {"hours": {"funday": []}},
+        {"holidays": ["25/12/2026"]},
+        {"timezone": "../../etc/passwd"},
+    ],
+)
+def test_malformed_calendars_fail_the_schema(people: dict[str, Account], change: dict[str, Any]) -> None:
+    assert_error(people["admin"].post("/api/sla/calendars", json=BERLIN_OFFICE | change), 422)
+
+
+def test_policies_in_order_with_their_calendar_and_no_cap_on_targets(people: dict[str, Account]) -> None:
+    admin, agent = people["admin"], people["agent"]
+    office = created(admin, "/api/sla/calendars", BERLIN_OFFICE)
+    category = first_category(agent)
+    urgent = created(
+        admin,
+        "/api/sla/policies",
+        {
+            "name": "Urgent",
+            "position": 1,
+            "priorities": ["Critical", "High"],
+            "calendar_id": office["id"],
+            "first_response_minutes": 30,
+            "resolution_minutes": 480,
+        },
+    )
+    standard = created(
+        admin,
+        "/api/sla/policies",
+        {"name": "Standard", "position": 5, "category_ids": [category], "resolution_minutes": 100 * 60 * 60},
+    )
+    assert urgent["calendar_id"] == office["id"] and urgent["priorities"] == ["Critical", "High"]
+    assert urgent["pause_statuses"] == ["On Hold"] and urgent["warning_percent"] == 80
+    assert urgent["next_response_minutes"] is None  # no target
+    always = next(c for c in agent.get("/api/sla/calendars").json() if c["is_default"])
+    assert standard["calendar_id"] == always["id"]
+    assert standard["resolution_minutes"] == 6000 * 60  # 6000 hours: no 99:59 cap
+    assert [p["name"] for p in agent.get("/api/sla/policies").json()] == ["Urgent", "Standard"]
+
+    later = {"position": 9, "first_response_minutes": None}
+    moved = admin.patch(f"/api/sla/policies/{urgent['id']}", json=later)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["first_response_minutes"] is None and moved.json()["resolution_minutes"] == 480
+    assert [p["name"] for p in agent.get("/api/sla/policies").json()] == ["Standard", "Urgent"]
+    assert admin.get("/api/admin/audit?limit=1").json()["items"][0]["action"] == "sla_policy.changed"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"first_response_minutes": -5}, 422, None),
+        ({"warning_percent": 0}, 422, None),
+        ({"pause_statuses": ["Resolved"]}, 422, "pause_statuses"),
+        ({"calendar_id": "01a23469-dd39-7092-9a53-9d608ed36b47"}, 404, None),
+    ],
+)
+def test_a_bad_policy_is_refused(
+    people: dict[str, Account], body: dict[str, Any], status: int, field: str | None
+) -> None:
+    answer = assert_error(people["admin"].post("/api/sla/policies", json={"name": "Bad", **body}), status)
+    if field is not None:
+        assert answer["fields"][0]["field"].startswith(field)
+    assert people["admin"].get("/api/sla/policies").json() == []
