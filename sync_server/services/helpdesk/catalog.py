@@ -17,6 +17,7 @@ from sync_server.db.models import Category, PriorityLevel
 from sync_server.errors import Conflict, NotFound
 from sync_server.services import audit
 from sync_server.services.sync import changelog
+from sync_server.services.unique_names import name_taken
 from ticketing.domain import DEFAULT_CATEGORIES, DEFAULT_PRIORITIES, new_id
 from ticketing.schemas import AuditAction, CategoryCreate, CategoryPatch, PriorityCreate, PriorityPatch
 from ticketing.visibility import reference_buckets
@@ -24,15 +25,6 @@ from ticketing.visibility import reference_buckets
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _name_taken(
-    session: Session, model: type[Category] | type[PriorityLevel], name: str, own_id: uuid.UUID | None
-) -> bool:
-    stmt = select(model.id).where(func.lower(model.name) == name.lower())
-    if own_id is not None:
-        stmt = stmt.where(model.id != own_id)
-    return session.scalar(stmt) is not None
 
 
 def list_categories(session: Session, include_inactive: bool) -> list[Category]:
@@ -57,7 +49,7 @@ def _audit(
 
 
 def create_category(session: Session, data: CategoryCreate, *, actor_id: uuid.UUID | None = None) -> Category:
-    if _name_taken(session, Category, data.name, None):
+    if name_taken(session, Category, data.name, None):
         raise Conflict(f"A category named '{data.name}' already exists.", code="name_taken")
     category = Category(id=new_id(), name=data.name)
     session.add(category)
@@ -77,7 +69,7 @@ def update_category(
         raise NotFound("No such category.")
     log: AuditLog = []
     if patch.name is not None and patch.name != category.name:
-        if _name_taken(session, Category, patch.name, category.id):
+        if name_taken(session, Category, patch.name, category.id):
             raise Conflict(f"A category named '{patch.name}' already exists.", code="name_taken")
         log.append((AuditAction.CATEGORY_RENAMED, {"old": category.name, "new": patch.name}))
         category.name = patch.name
@@ -119,7 +111,7 @@ def active_priority(session: Session, key: str, *, allow_inactive: bool = False)
 def create_priority(
     session: Session, data: PriorityCreate, *, actor_id: uuid.UUID | None = None
 ) -> PriorityLevel:
-    if _name_taken(session, PriorityLevel, data.name, None) or session.scalar(
+    if name_taken(session, PriorityLevel, data.name, None) or session.scalar(
         select(PriorityLevel.id).where(func.lower(PriorityLevel.key) == data.name.lower())
     ):
         raise Conflict(f"A priority named '{data.name}' already exists.", code="name_taken")
@@ -140,7 +132,7 @@ def update_priority(
         raise NotFound("No such priority.")
     log: AuditLog = []
     if patch.name is not None and patch.name != priority.name:
-        if _name_taken(session, PriorityLevel, patch.name, priority.id):
+        if name_taken(session, PriorityLevel, patch.name, priority.id):
             raise Conflict(f"A priority named '{patch.name}' already exists.", code="name_taken")
         log.append((AuditAction.PRIORITY_RENAMED, {"old": priority.name, "new": patch.name}))
         priority.name = patch.name

@@ -11,11 +11,12 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import SlaCalendar
 from sync_server.errors import Conflict, Invalid, NotFound
+from sync_server.services.unique_names import name_taken
 from ticketing.business_time import ALWAYS, Calendar, CalendarError
 from ticketing.domain import new_id
 from ticketing.sla_schemas import CalendarCreate, CalendarOut, CalendarPatch
@@ -117,8 +118,5 @@ def _checked(
 
 
 def _name_free(session: Session, name: str, own_id: uuid.UUID | None) -> None:
-    stmt = select(SlaCalendar.id).where(func.lower(SlaCalendar.name) == name.lower())
-    if own_id is not None:
-        stmt = stmt.where(SlaCalendar.id != own_id)
-    if session.scalar(stmt) is not None:
+    if name_taken(session, SlaCalendar, name, own_id):
         raise Conflict(f"A calendar named '{name}' already exists.", code="name_taken")

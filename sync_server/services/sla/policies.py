@@ -11,12 +11,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_server.db.models import SlaPolicy
 from sync_server.errors import Conflict, Invalid, NotFound
 from sync_server.services.sla import calendars
+from sync_server.services.unique_names import name_taken
 from ticketing.domain import Status, new_id
 from ticketing.sla import Policy, PolicyError
 from ticketing.sla_schemas import PolicyCreate, PolicyOut, PolicyPatch
@@ -123,8 +124,5 @@ def _calendar_id(session: Session, calendar_id: uuid.UUID | None) -> uuid.UUID:
 
 
 def _name_free(session: Session, name: str, own_id: uuid.UUID | None) -> None:
-    stmt = select(SlaPolicy.id).where(func.lower(SlaPolicy.name) == name.lower())
-    if own_id is not None:
-        stmt = stmt.where(SlaPolicy.id != own_id)
-    if session.scalar(stmt) is not None:
+    if name_taken(session, SlaPolicy, name, own_id):
         raise Conflict(f"A policy named '{name}' already exists.", code="name_taken")
