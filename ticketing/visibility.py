@@ -18,6 +18,8 @@ PEOPLE = "people"
 KB_PUBLISHED = "kb_published"
 KB_ALL = "kb_all"
 ADMIN = "admin"
+#: What every support staff member shares: SLA calendars and policies, team canned replies.
+STAFF = "staff"
 
 
 def requester_bucket(user_id: uuid.UUID) -> str:
@@ -45,7 +47,7 @@ def subscriptions(role: Role, user_id: uuid.UUID, agent_visibility: AgentVisibil
         tickets = {assignee_bucket(user_id), assignee_internal_bucket(user_id)}
     else:
         tickets = {QUEUE, QUEUE_INTERNAL}
-    staff = {DIRECTORY, PEOPLE, KB_ALL, account_bucket(user_id), *tickets}
+    staff = {DIRECTORY, PEOPLE, KB_ALL, STAFF, account_bucket(user_id), *tickets}
     if role == Role.ADMIN:
         staff.add(ADMIN)
     return frozenset(staff)
@@ -100,6 +102,11 @@ def article_buckets(status: ArticleStatus | str) -> frozenset[str]:
     if ArticleStatus(status) == ArticleStatus.PUBLISHED:
         return frozenset({KB_ALL, KB_PUBLISHED})
     return frozenset({KB_ALL})
+
+
+def staff_buckets() -> frozenset[str]:
+    """What support staff share and end users never see (SLA settings, team canned replies)."""
+    return frozenset({STAFF})
 
 
 def can_see(subscribed: frozenset[str], row_buckets: frozenset[str]) -> bool:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -157,6 +158,8 @@ class Ticket(TimestampMixin, Base):
             postgresql_include=["created_at", "status", "category_id", "priority"],
         ),
         Index("ix_tickets_search", "search_vector", postgresql_using="gin"),
+        CheckConstraint("sla_state IN ('ok', 'warning', 'breached', 'met', 'paused')", name="sla_state"),
+        Index("ix_tickets_sla_check_at", "sla_check_at", postgresql_where=text("sla_check_at IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -192,6 +195,16 @@ class Ticket(TimestampMixin, Base):
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, Computed(search_vectors.TICKET_VECTOR, persisted=True), deferred=True
     )
+    # The service level (``ticketing.sla``), kept by the write layer and the escalation job
+    # (never synced: staff caches compute it from the policies and the ticket's history)
+    sla_policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id"))
+    first_response_due_at: Mapped[dt.datetime | None]
+    next_response_due_at: Mapped[dt.datetime | None]
+    resolution_due_at: Mapped[dt.datetime | None]
+    sla_paused: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    sla_state: Mapped[str | None] = mapped_column(String(10))
+    #: when the escalation job must evaluate the ticket again (a warning or due time, or now)
+    sla_check_at: Mapped[dt.datetime | None]
 
 
 class Comment(Base):
@@ -549,3 +562,37 @@ class SlaPolicy(TimestampMixin, Base):
     resolution_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     pause_statuses: Mapped[Any] = mapped_column(JSONB, server_default=text("'[\"On Hold\"]'::jsonb"))
     warning_percent: Mapped[int] = mapped_column(Integer, server_default=text("80"))
+    # what happens when a target is breached, besides the ticket event and the notices
+    breach_raise_priority: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    breach_reassign_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    breach_notify_admins: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class SlaEscalation(Base):
+    """A warning or a breach of one target of a ticket, acted on once (the unique key), its
+    notices sent when ``notified_at`` is set (within the calendar's working hours)."""
+
+    __tablename__ = "sla_escalations"
+    __table_args__ = (
+        CheckConstraint("level IN ('warning', 'breach')", name="level"),
+        UniqueConstraint("ticket_id", "target", "level", "due_at"),
+        Index("ix_sla_escalations_unsent", "created_at", postgresql_where=text("notified_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(10))
+    due_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    notified_at: Mapped[dt.datetime | None]
+
+
+class JobLease(Base):
+    """Which server process runs a cluster-wide background job until when (one row per job)."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[dt.datetime]
