@@ -145,6 +145,27 @@ class History:
         return status
 
 
+def is_staff_reply(author_is_staff: bool, author_id: object, submitter_id: object) -> bool:
+    """A reply that answers the requester: by support staff other than the requester (a staff
+    member's own ticket is answered by a colleague)."""
+    return author_is_staff and author_id != submitter_id
+
+
+def history_from(
+    created_at: dt.datetime,
+    status_changes: Iterable[tuple[dt.datetime, str]],
+    public_replies: Iterable[tuple[dt.datetime, bool]],
+) -> History:
+    """A history from stored rows: ``(at, new status)`` of the ticket's status events and
+    ``(at, by_staff)`` of its public comments (internal notes never count), as the server and
+    the desktop cache both keep them."""
+    return History(
+        created_at=created_at,
+        changes=tuple(StatusChange(at, Status(status)) for at, status in status_changes),
+        replies=tuple(Reply(at, by_staff) for at, by_staff in public_replies),
+    )
+
+
 # --- the answer ---------------------------------------------------------------------------------
 
 
@@ -175,6 +196,22 @@ class TicketSla:
 
     def target(self, kind: TargetKind) -> Target | None:
         return next((t for t in self.targets if t.kind == kind), None)
+
+    @property
+    def pending(self) -> tuple[Target, ...]:
+        """The targets still owed (not met), nearest due first."""
+        return tuple(
+            sorted(
+                (t for t in self.targets if t.met_at is None and t.state != SlaState.MET),
+                key=lambda t: t.due_at,
+            )
+        )
+
+    @property
+    def nearest(self) -> Target | None:
+        """What the queue's "Due" column shows: the pending target due first."""
+        pending = self.pending
+        return pending[0] if pending else None
 
 
 NO_POLICY = TicketSla(policy_id=None)
