@@ -7,6 +7,7 @@ notes get a tinted background and a padlock label, so nobody mistakes them for p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -18,6 +19,7 @@ from desktop.store.attachment_queries import AttachmentRow
 from desktop.ui.widgets.icons import LOCK_RESOURCE
 from ticketing.files import human_size
 from ticketing.richtext import sanitize_html
+from ticketing.visibility import STAFF_EVENT_FIELDS
 
 #: Field names of history events in the user's words.
 FIELD_NAMES: dict[str, str] = {
@@ -51,7 +53,9 @@ class Names:
 
 def event_text(event: queries.EventRow, names: Names) -> str:
     """``Alice changed status from Open to Resolved`` (plain text)."""
-    who = event.actor_name or names.users.get(event.actor_id, "Someone")
+    if event.field in STAFF_EVENT_FIELDS:
+        return service_level_line(event)
+    who = event.actor_name or names.users.get(event.actor_id or "", "Someone")
     if event.field == "created":
         return f"{who} created the ticket"
     if event.field == "description":
@@ -61,6 +65,15 @@ def event_text(event: queries.EventRow, names: Names) -> str:
         return f"{who} assigned the ticket to {names.value(event.field, event.new_value)}"
     old, new = names.value(event.field, event.old_value), names.value(event.field, event.new_value)
     return f"{who} changed {what} from {old} to {new}"
+
+
+def service_level_line(event: queries.EventRow) -> str:
+    """``First response target missed (due 2 Dec 14:30)``: the escalation job's history lines."""
+    target = (event.old_value or "An SLA").replace("_", " ").capitalize()
+    due = f" (due {local_time(dt.datetime.fromisoformat(event.new_value))})" if event.new_value else ""
+    if event.field == "sla_breached":
+        return f"{target} target missed{due}"
+    return f"{target} target due soon{due}: SLA warning"
 
 
 #: Resource names for the pictures the timeline shows: ``thumb:<attachment id>``.
