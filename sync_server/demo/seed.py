@@ -21,8 +21,11 @@ from sync_server.services.helpdesk import catalog, tickets
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
 from sync_server.services.knowledge import articles
-from ticketing.domain import AgentVisibility, ArticleStatus, Role, Status
+from sync_server.services.sla import calendars, policies
+from ticketing.business_time import WEEKDAYS
+from ticketing.domain import AgentVisibility, ArticleStatus, Priority, Role, Status
 from ticketing.schemas import ArticleCreate, CommentCreate, TicketCreate, TicketPatch, UserCreate
+from ticketing.sla_schemas import CalendarCreate, PolicyCreate, WeekHours
 
 #: (name, email, password, role) of every demo account; the first three are the README's.
 DEMO_PEOPLE: tuple[tuple[str, str, str, str], ...] = (
@@ -342,6 +345,7 @@ def seed_demo(session: Session) -> bool:
     agents = [people["agent@example.com"], people["tech@example.com"]]
     requesters = [people["user@example.com"], people["priya@example.com"], people["marco@example.com"]]
     categories = {c.name: c.id for c in session.scalars(select(Category))}
+    _seed_service_levels(session)
     rng = random.Random(1001)
     now = dt.datetime.now(dt.UTC)
     for index, story in enumerate(_STORIES):
@@ -360,6 +364,47 @@ def seed_demo(session: Session) -> bool:
             )
     _seed_articles(session, agents[0], categories)
     return True
+
+
+def _seed_service_levels(session: Session) -> None:
+    """Office hours in Berlin and two policies: urgent tickets around the clock, the rest in
+    working time (added before the stories, so their tickets are measured from the start)."""
+    office = calendars.create_calendar(
+        session,
+        CalendarCreate(
+            name="Office hours (Berlin)",
+            timezone="Europe/Berlin",
+            hours=WeekHours(**{day: [["08:00", "12:00"], ["13:00", "18:00"]] for day in WEEKDAYS[:5]}),
+            holidays=[
+                dt.date(2026, 12, 24),
+                dt.date(2026, 12, 25),
+                dt.date(2026, 12, 26),
+                dt.date(2027, 1, 1),
+            ],
+        ),
+    )
+    policies.create_policy(
+        session,
+        PolicyCreate(
+            name="Urgent",
+            position=0,
+            priorities=[Priority.CRITICAL.value, Priority.HIGH.value],
+            first_response_minutes=60,
+            next_response_minutes=120,
+            resolution_minutes=8 * 60,
+        ),
+    )
+    policies.create_policy(
+        session,
+        PolicyCreate(
+            name="Standard",
+            position=1,
+            calendar_id=office.id,
+            first_response_minutes=4 * 60,
+            next_response_minutes=8 * 60,
+            resolution_minutes=5 * 9 * 60,
+        ),
+    )
 
 
 def _tell(
