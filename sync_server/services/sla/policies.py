@@ -140,9 +140,8 @@ def _reassignable(session: Session, user_id: uuid.UUID | None) -> None:
     user = session.get(User, user_id)
     if user is None or not Role(user.role).is_staff or not user.is_active:
         message = "reassign breached tickets to an active agent or admin"
-        raise Invalid(
-            message, code="invalid_policy", fields=[{"field": "breach_actions.reassign_to", "message": message}]
-        )
+        field = {"field": "breach_actions.reassign_to", "message": message}
+        raise Invalid(message, code="invalid_policy", fields=[field])
 
 
 def _calendar_id(session: Session, calendar_id: uuid.UUID | None) -> uuid.UUID:
