@@ -99,7 +99,7 @@ class CalendarDialog(FormDialog):
         self, title: str, ok_text: str, calendar: CalendarOut | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(title, ok_text, parent)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)
         self.name = QLineEdit(calendar.name if calendar else "")
         self.add_field("name", "&Name:", self.name)
         self.timezone = QComboBox()
@@ -161,6 +161,9 @@ class CalendarDialog(FormDialog):
         edit.addWidget(self.remove_holiday_button)
         edit.addStretch(1)
         load = QHBoxLayout()
+        caption = QLabel("Country, state, year:")
+        caption.setMinimumWidth(caption.sizeHint().width())
+        load.addWidget(caption)
         load.addWidget(self.country)
         load.addWidget(self.subdivision)
         load.addWidget(self.year)
