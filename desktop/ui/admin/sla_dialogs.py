@@ -345,7 +345,7 @@ class PolicyDialog(FormDialog):
         self.priorities.setToolTip("None checked: any priority")
         self.add_field("priorities", "&Priorities:", self.priorities)
         self.categories = _checkable_list(
-            [(c.name, c.id) for c in categories],
+            [(c.name, c.id) for c in categories if c.is_active or (policy and c.id in policy.category_ids)],
             {str(c) for c in policy.category_ids} if policy else set(),
         )
         self.categories.setToolTip("None checked: any category")

@@ -22,13 +22,22 @@ def public_holidays(country: str, year: int, subdivision: str | None = None) -> 
     subdivisions = holiday_tables.list_supported_countries().get(code)
     if subdivisions is None:
         _refuse("country", f"no holidays are known for the country {country!r}")
-    if subdivision is not None and subdivision not in subdivisions:
-        known = ", ".join(subdivisions)
-        _refuse("subdivision", f"{code} has no subdivision {subdivision!r}: use one of {known}")
+    if subdivision is not None:
+        subdivision = _known_subdivision(code, subdivision, subdivisions)
     language = holiday_tables.country_holidays(code).default_language
     table = holiday_tables.country_holidays(code, subdiv=subdivision, years=year, language=language)
     days = [Holiday(date=day, name=name) for day, name in sorted(table.items())]
     return HolidaysOut(country=code, subdivision=subdivision, year=year, holidays=days)
+
+
+def _known_subdivision(code: str, subdivision: str, subdivisions: list[str]) -> str:
+    """The package's spelling of ``subdivision`` (``by`` -> ``BY``)."""
+    spelled = next((known for known in subdivisions if known.casefold() == subdivision.casefold()), None)
+    if spelled is None:
+        _refuse(
+            "subdivision", f"{code} has no subdivision {subdivision!r}: use one of {', '.join(subdivisions)}"
+        )
+    return spelled
 
 
 def _refuse(field: str, message: str) -> NoReturn:
