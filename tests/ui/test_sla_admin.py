@@ -97,6 +97,20 @@ def test_admin_writes_a_calendar_with_two_ranges_and_a_countrys_holidays(
         assert stored.hours["wed"] == [["09:00", "17:00"]] and stored.hours["sat"] == []
         assert sorted(stored.holidays) == [day.isoformat() for day in loaded]
 
+    # editing shows what was saved and changes only what the admin changes
+    panel.calendar_list.setCurrentRow(1)
+    edit = panel.edit_calendar()
+    assert edit is not None and edit.days["mon"].text() == "09:00-12:00, 13:00-17:00"
+    assert edit.holiday_dates() == loaded and edit.timezone.currentText() == "Europe/Berlin"
+    edit.days["sat"].setText("10:00-14:00")
+    edit.ok_button.click()
+    qtbot.waitUntil(lambda: closed(edit), timeout=10_000)
+    assert panel.message.text() == "Calendar saved."
+    with Session(engine) as session:
+        changed = session.scalars(select(SlaCalendar).where(SlaCalendar.name == "Munich office")).one()
+        assert changed.hours["sat"] == [["10:00", "14:00"]] and changed.hours["mon"] == stored.hours["mon"]
+        assert sorted(changed.holidays) == [day.isoformat() for day in loaded]
+
     # the same name again: the server's refusal shows in the dialog, which keeps the input
     again = panel.add_calendar()
     again.name.setText("munich OFFICE")

@@ -119,6 +119,7 @@ class CalendarDialog(FormDialog):
         self.holidays = QListWidget()
         self.holidays.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.holidays.setMinimumHeight(120)
+        self.holidays.setAccessibleName("Holidays")
         for holiday in calendar.holidays if calendar else []:
             self._add_holiday(holiday, "")
         self.add_field("holidays", "Ho&lidays:", self._holiday_box())
