@@ -33,6 +33,8 @@ TargetMinutes = Annotated[int, Field(ge=0, le=10_000_000)]
 #: A status a policy may pause its clocks in (Resolved and Closed stop them anyway).
 PausableStatus = Literal[Status.OPEN, Status.IN_PROGRESS, Status.ON_HOLD]
 PolicyName = Title
+#: Priority keys a policy matches; empty matches any.
+PriorityKeys = list[Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00]*$")]]
 
 
 def _on_hold() -> list[PausableStatus]:
@@ -73,6 +75,33 @@ class CalendarPatch(Input):
     holidays: list[IsoDate] | None = Field(default=None, max_length=2000)
 
 
+class Holiday(BaseModel):
+    date: dt.date
+    name: str
+
+
+class HolidaysOut(BaseModel):
+    """A country's public holidays of one year (``GET /api/sla/holidays``), to load into a
+    calendar."""
+
+    country: str
+    subdivision: str | None = None
+    year: int
+    holidays: list[Holiday]
+
+
+class HolidaysQuery(Input):
+    """``GET /api/sla/holidays?country=DE&year=2027[&subdivision=BY]``."""
+
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}$")] = Field(
+        description="ISO 3166 code, e.g. DE."
+    )
+    year: int = Field(ge=1950, le=2100)
+    subdivision: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ]{1,40}$")] | None = Field(
+        default=None, description="A state or region, e.g. BY."
+    )
+
+
 class CalendarOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -83,14 +112,25 @@ class CalendarOut(BaseModel):
     version: int
 
 
+class BreachActions(Input):
+    """What the escalation job does when a target of the policy is breached, besides the
+    ticket's event and the notices; all off by default."""
+
+    raise_priority: bool = Field(default=False, description="Raise the ticket one priority.")
+    reassign_to: uuid.UUID | None = Field(
+        default=None, description="Assign the ticket to this active agent or admin."
+    )
+    notify_admins: bool = Field(default=False, description="Mail every admin.")
+
+
 class PolicyCreate(Input):
     name: PolicyName
     position: int = Field(
         default=0, ge=0, le=10_000, description="Lower first; the first that matches applies."
     )
-    priorities: list[
-        Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00]*$")]
-    ] = Field(default_factory=list, max_length=50, description="Priority keys; empty matches any.")
+    priorities: PriorityKeys = Field(
+        default_factory=list, max_length=50, description="Priority keys; empty matches any."
+    )
     category_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=200, description="Empty matches any."
     )
@@ -100,6 +140,7 @@ class PolicyCreate(Input):
     resolution_minutes: TargetMinutes | None = None
     pause_statuses: list[PausableStatus] = Field(default_factory=_on_hold, max_length=3)
     warning_percent: int = Field(default=80, ge=1, le=100)
+    breach_actions: BreachActions = Field(default_factory=BreachActions)
 
 
 class PolicyPatch(Input):
@@ -107,9 +148,7 @@ class PolicyPatch(Input):
 
     name: PolicyName | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
-    priorities: (
-        list[Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=r"^[^\x00]*$")]] | None
-    ) = Field(default=None, max_length=50)
+    priorities: PriorityKeys | None = Field(default=None, max_length=50)
     category_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
     calendar_id: uuid.UUID | None = None
     first_response_minutes: TargetMinutes | None = None
@@ -117,6 +156,7 @@ class PolicyPatch(Input):
     resolution_minutes: TargetMinutes | None = None
     pause_statuses: list[PausableStatus] | None = Field(default=None, max_length=3)
     warning_percent: int | None = Field(default=None, ge=1, le=100)
+    breach_actions: BreachActions | None = Field(default=None, description="Replaced as a whole.")
 
 
 class PolicyOut(BaseModel):
@@ -131,4 +171,5 @@ class PolicyOut(BaseModel):
     resolution_minutes: int | None
     pause_statuses: list[Status]
     warning_percent: int
+    breach_actions: BreachActions
     version: int

@@ -1,5 +1,5 @@
-"""The admin REST endpoints as typed calls: users, categories, priorities, server settings and
-the audit log.
+"""The admin REST endpoints as typed calls: users, categories, priorities, server settings,
+the audit log and service levels (calendars, policies, a country's holidays).
 
 No Qt: the admin console runs these through the :class:`~desktop.tasks.TaskRunner`, so each
 call blocks a pool thread, never the UI. Inputs are validated with the shared schemas before
@@ -31,6 +31,16 @@ from ticketing.schemas import (
     UserCreate,
     UserOut,
     UserPatch,
+)
+from ticketing.sla_schemas import (
+    CalendarCreate,
+    CalendarOut,
+    CalendarPatch,
+    HolidaysOut,
+    HolidaysQuery,
+    PolicyCreate,
+    PolicyOut,
+    PolicyPatch,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -114,3 +124,39 @@ class AdminClient:
         """One page of the admin audit log, newest first."""
         params = urlencode(query.model_dump(mode="json", exclude_none=True), doseq=True)
         return _parse(AuditPage, self.api.request("GET", f"/api/admin/audit?{params}"))
+
+    # --- service levels -----------------------------------------------------------------------
+
+    def calendars(self) -> list[CalendarOut]:
+        return _parse_list(CalendarOut, self.api.request("GET", "/api/sla/calendars"))
+
+    def create_calendar(self, data: CalendarCreate) -> CalendarOut:
+        return _parse(CalendarOut, self.api.request("POST", "/api/sla/calendars", _body(data)))
+
+    def update_calendar(self, calendar_id: uuid.UUID, patch: CalendarPatch) -> CalendarOut:
+        body = self.api.request("PATCH", f"/api/sla/calendars/{calendar_id}", _body(patch))
+        return _parse(CalendarOut, body)
+
+    def holidays(self, query: HolidaysQuery) -> HolidaysOut:
+        """A country's public holidays of one year, to load into a calendar."""
+        params = urlencode(query.model_dump(mode="json", exclude_none=True))
+        return _parse(HolidaysOut, self.api.request("GET", f"/api/sla/holidays?{params}"))
+
+    def policies(self) -> list[PolicyOut]:
+        return _parse_list(PolicyOut, self.api.request("GET", "/api/sla/policies"))
+
+    def create_policy(self, data: PolicyCreate) -> PolicyOut:
+        return _parse(PolicyOut, self.api.request("POST", "/api/sla/policies", _body(data)))
+
+    def update_policy(self, policy_id: uuid.UUID, patch: PolicyPatch) -> PolicyOut:
+        body = self.api.request("PATCH", f"/api/sla/policies/{policy_id}", _body(patch))
+        return _parse(PolicyOut, body)
+
+    def reorder_policies(self, order: list[PolicyOut]) -> list[PolicyOut]:
+        """Positions 10, 20, ... in ``order`` (only the policies that move are changed); the
+        policies as the server then lists them."""
+        for index, policy in enumerate(order):
+            position = (index + 1) * 10
+            if policy.position != position:
+                self.update_policy(policy.id, PolicyPatch(position=position))
+        return self.policies()

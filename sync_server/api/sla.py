@@ -4,20 +4,22 @@ requesters are refused)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from sync_server.api.deps import AdminDep, SessionDep, StaffDep, errors
 from sync_server.services import audit, clock
 from sync_server.services.identity.principal import Principal
-from sync_server.services.sla import calendars, policies, ticket_sla
+from sync_server.services.sla import calendars, holidays, policies, ticket_sla
 from ticketing.schemas import AuditAction
 from ticketing.sla_schemas import (
     CalendarCreate,
     CalendarOut,
     CalendarPatch,
+    HolidaysOut,
+    HolidaysQuery,
     PolicyCreate,
     PolicyOut,
     PolicyPatch,
@@ -61,6 +63,12 @@ def update_calendar(
     fields = sorted(body.model_fields_set)
     _audited(session, admin, AuditAction.SLA_CALENDAR_CHANGED, calendar.id, name=calendar.name, fields=fields)
     return calendars.calendar_out(calendar)
+
+
+@router.get("/holidays", response_model=HolidaysOut, responses=errors(403))
+def list_holidays(query: Annotated[HolidaysQuery, Query()], _staff: StaffDep) -> HolidaysOut:
+    """A country's public holidays of one year (and a subdivision's), to load into a calendar."""
+    return holidays.public_holidays(query.country, query.year, query.subdivision)
 
 
 @router.get("/policies", response_model=list[PolicyOut], responses=errors(403))

@@ -127,6 +127,23 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
         )
         for operation in ("POST /api/sla/calendars", "PATCH /api/sla/calendars/{calendar_id}")
     ),
+    *(
+        (
+            operation,
+            "positive_data_acceptance",
+            ["422"],
+            "the agent a policy's breached tickets go to (breach_actions.reassign_to) must be an"
+            " active agent or admin: any id fits the schema",
+        )
+        for operation in ("POST /api/sla/policies", "PATCH /api/sla/policies/{policy_id}")
+    ),
+    (
+        "GET /api/sla/holidays",
+        "positive_data_acceptance",
+        ["422"],
+        "the country and subdivision must be ones the holidays package knows (DE, BY); the schema"
+        " states a code's letters only",
+    ),
     (
         "POST /api/blobs/uploads",
         "positive_data_acceptance",
@@ -325,6 +342,7 @@ STAFF_ONLY = frozenset(
         "POST /api/presence",
         "GET /api/sla/calendars",
         "GET /api/sla/policies",
+        "GET /api/sla/holidays",
     }
 )
 #: Operations an identity is refused outright (tests/server/test_api_permissions.py): fuzzed as admin.

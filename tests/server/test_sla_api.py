@@ -159,3 +159,72 @@ def test_a_bad_policy_is_refused(
     if field is not None:
         assert answer["fields"][0]["field"].startswith(field)
     assert people["admin"].get("/api/sla/policies").json() == []
+
+
+def test_breach_actions_default_off_and_are_kept(people: dict[str, Account]) -> None:
+    admin, agent = people["admin"], people["agent"]
+    plain = created(admin, "/api/sla/policies", {"name": "Plain", "resolution_minutes": 60})
+    assert plain["breach_actions"] == {"raise_priority": False, "reassign_to": None, "notify_admins": False}
+    actions = {"raise_priority": True, "reassign_to": agent.id, "notify_admins": True}
+    loud = created(
+        admin, "/api/sla/policies", {"name": "Loud", "resolution_minutes": 60, "breach_actions": actions}
+    )
+    assert loud["breach_actions"] == actions
+    listed = {p["name"]: p["breach_actions"] for p in agent.get("/api/sla/policies").json()}
+    assert listed["Loud"] == actions
+
+    quieter = {"breach_actions": {"notify_admins": True}}  # replaced as a whole: the rest go off
+    changed = admin.patch(f"/api/sla/policies/{loud['id']}", json=quieter)
+    assert changed.status_code == 200, changed.text
+    only_admins = {"raise_priority": False, "reassign_to": None, "notify_admins": True}
+    assert changed.json()["breach_actions"] == only_admins
+    renamed = admin.patch(f"/api/sla/policies/{loud['id']}", json={"name": "Louder"})
+    assert renamed.json()["breach_actions"]["notify_admins"] is True  # left alone when not sent
+
+
+def test_breached_tickets_go_only_to_active_staff(
+    people: dict[str, Account], client: TestClient, engine: Engine
+) -> None:
+    admin = people["admin"]
+    gone = login(client, engine, "gone@example.com", Role.AGENT)
+    assert admin.patch(f"/api/users/{gone.id}", json={"is_active": False}).status_code == 200
+    for nobody in (people["user"].id, gone.id, "01a23469-dd39-7092-9a53-9d608ed36b47"):
+        body = {"name": "To nobody", "resolution_minutes": 60, "breach_actions": {"reassign_to": nobody}}
+        answer = assert_error(admin.post("/api/sla/policies", json=body), 422, "invalid_policy")
+        assert answer["fields"][0]["field"] == "breach_actions.reassign_to"
+    policy = created(admin, "/api/sla/policies", {"name": "Kept", "resolution_minutes": 60})
+    to_user = {"breach_actions": {"reassign_to": people["user"].id}}
+    answer = assert_error(admin.patch(f"/api/sla/policies/{policy['id']}", json=to_user), 422)
+    assert answer["fields"][0]["field"] == "breach_actions.reassign_to"
+    assert [p["name"] for p in admin.get("/api/sla/policies").json()] == ["Kept"]
+    assert admin.get("/api/sla/policies").json()[0]["version"] == 1  # the refused patch kept nothing
+
+
+def test_a_countrys_holidays_for_a_calendar(people: dict[str, Account]) -> None:
+    answer = people["agent"].get("/api/sla/holidays?country=de&year=2027&subdivision=by")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["country"] == "DE" and body["year"] == 2027 and body["subdivision"] == "BY"
+    assert body["holidays"][0] == {"date": "2027-01-01", "name": "Neujahr"}
+    assert {"date": "2027-01-06", "name": "Heilige Drei Könige"} in body["holidays"]  # Bavaria's own
+    assert [h["date"] for h in body["holidays"]] == sorted(h["date"] for h in body["holidays"])
+    nationwide = people["agent"].get("/api/sla/holidays?country=DE&year=2027").json()["holidays"]
+    assert "2027-01-06" not in [h["date"] for h in nationwide]
+    assert_error(people["user"].get("/api/sla/holidays?country=DE&year=2027"), 403)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("country=XQ&year=2027", "country"),
+        ("country=DE&year=2027&subdivision=ZZ", "subdivision"),
+        ("country=DE&year=1200", "year"),
+        ("country=D%00&year=2027", "country"),
+        ("year=2027", "country"),
+    ],
+)
+def test_unknown_holidays_are_refused_naming_the_field(
+    people: dict[str, Account], query: str, field: str
+) -> None:
+    body = assert_error(people["agent"].get(f"/api/sla/holidays?{query}"), 422)
+    assert field in body["fields"][0]["field"], body

@@ -5,12 +5,11 @@ holds the lease, and the job goes on when the holder stops."""
 from __future__ import annotations
 
 import time
-import uuid
 
 import requests
 from sqlalchemy import Engine, func, select
 
-from sync_server.db.models import JobLease, SlaEscalation, SlaPolicy, Ticket, TicketEvent
+from sync_server.db.models import JobLease, SlaEscalation, Ticket, TicketEvent
 from sync_server.db.session import make_session_factory
 from tests.helpers.api import create_account
 from tests.helpers.live import token, two_servers
@@ -51,11 +50,9 @@ def test_two_processes_act_on_each_breach_exactly_once(engine: Engine, database_
         admin = token(one.url, admin_email, admin_password)
         user = token(two.url, user_email, user_password)
         # due the moment a ticket is filed: every ticket breaches at the job's next pass
-        policy = _post(one.url, admin, "/api/sla/policies", {"name": "At once", "first_response_minutes": 0})
-        with make_session_factory(engine)() as session, session.begin():
-            stored = session.get(SlaPolicy, uuid.UUID(str(policy["id"])))
-            assert stored is not None
-            stored.breach_raise_priority = True
+        actions = {"raise_priority": True}
+        body = {"name": "At once", "first_response_minutes": 0, "breach_actions": actions}
+        _post(one.url, admin, "/api/sla/policies", body)
         categories = requests.get(
             f"{two.url}/api/categories", headers={"Authorization": f"Bearer {user}"}, timeout=10
         ).json()

@@ -5,14 +5,13 @@ process out."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from sync_server.db.models import MailOutbox, SlaEscalation, SlaPolicy, Ticket, User
+from sync_server.db.models import MailOutbox, SlaEscalation, Ticket, User
 from sync_server.db.session import make_session_factory
 from sync_server.services import clock
 from sync_server.services.jobs import lease
@@ -97,12 +96,8 @@ def test_a_warning_goes_to_the_assignee_once_and_only_staff_see_it(
 
 def test_a_breach_runs_the_policy_actions_once(engine: Engine, people: dict[str, Account]) -> None:
     admin, agent, backup = people["admin"], people["agent"], people["backup"]
-    policy = make_policy(admin)
-    with make_session_factory(engine)() as session, session.begin():
-        stored = session.get(SlaPolicy, uuid.UUID(policy["id"]))
-        assert stored is not None
-        stored.breach_raise_priority = stored.breach_notify_admins = True
-        stored.breach_reassign_to = uuid.UUID(backup.id)
+    actions = {"raise_priority": True, "reassign_to": backup.id, "notify_admins": True}
+    make_policy(admin, breach_actions=actions)
     with clock.frozen(MONDAY_16) as held:
         ticket = submit(people["user"], priority="Medium")
         held.advance(minutes=31)

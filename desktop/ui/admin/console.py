@@ -1,5 +1,6 @@
 """The admins' main window: the agents' queue plus tabs for accounts, categories and
-priorities, the server settings, the audit log and analytics.
+priorities, the server settings, the audit log, analytics and service levels (SLA calendars and
+policies).
 
 Admins do everything agents do, so this is an :class:`AgentConsole` whose queue page becomes the
 first tab. The admin tabs load from the server the first time they are shown (and on Refresh).
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from desktop.local.saved_filters import SavedFilterBook
 from desktop.ui.admin.audit import AuditPanel
 from desktop.ui.admin.catalog import CatalogPanel
+from desktop.ui.admin.service_levels import ServiceLevelsPanel
 from desktop.ui.admin.settings import SettingsPanel
 from desktop.ui.admin.users import UsersPanel
 from desktop.ui.analytics.tab import AnalyticsTab
@@ -22,7 +24,7 @@ from desktop.ui.shell.context import AppContext
 
 
 class AdminConsole(AgentConsole):
-    """Queue, Users, Categories & Priorities, Settings, Audit log, Analytics.
+    """Queue, Users, Categories & Priorities, Settings, Audit log, Analytics, Service levels.
 
     Signals: see :class:`MainWindowBase`.
     """
@@ -36,6 +38,7 @@ class AdminConsole(AgentConsole):
         self.settings = SettingsPanel(context)
         self.audit = AuditPanel(context)
         self.analytics = AnalyticsTab(context, self.reference)
+        self.service_levels = ServiceLevelsPanel(context)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Admin sections")
         self.tabs.setDocumentMode(True)
@@ -45,6 +48,7 @@ class AdminConsole(AgentConsole):
         self.tabs.addTab(self.settings, "Se&ttings")
         self.tabs.addTab(self.audit, "Audit lo&g")
         self.tabs.addTab(self.analytics, "Ana&lytics")
+        self.tabs.addTab(self.service_levels, "Ser&vice levels")
         self.setCentralWidget(self.tabs)
         self.setWindowTitle(f"Ticketdesk — {context.user.name} (admin)")
         self._build_admin_menu()
@@ -52,7 +56,15 @@ class AdminConsole(AgentConsole):
 
     def _build_admin_menu(self) -> None:
         menu = self.add_window_menu("&Admin")
-        sections = ("Queue", "Users", "Categories && Priorities", "Settings", "Audit log", "Analytics")
+        sections = (
+            "Queue",
+            "Users",
+            "Categories && Priorities",
+            "Settings",
+            "Audit log",
+            "Analytics",
+            "Service levels",
+        )
         for position, text in enumerate(sections):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(f"Alt+{position + 1}"))
@@ -66,6 +78,6 @@ class AdminConsole(AgentConsole):
     @Slot(int)
     def _on_tabs_current_changed(self, _index: int) -> None:
         current = self.tabs.currentWidget()
-        for panel in (self.users, self.catalog, self.settings):
+        for panel in (self.users, self.catalog, self.settings, self.service_levels):
             if current is panel and not panel.loaded_once:
                 panel.load()

@@ -2,7 +2,8 @@
 matches a ticket's priority and category applies (:func:`ticketing.sla.matching_policy`).
 
 A policy is checked by building a :class:`ticketing.sla.Policy` from it (pause statuses that
-are not Resolved/Closed, targets never negative), and its calendar must exist.
+are not Resolved/Closed, targets never negative), and its calendar must exist. Its breach
+actions are kept in three columns; the agent a breached ticket goes to must be active staff.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import SlaPolicy
+from sync_server.db.models import SlaPolicy, User
 from sync_server.errors import Conflict, Invalid, NotFound
 from sync_server.services.sla import calendars
 from sync_server.services.unique_names import name_taken
-from ticketing.domain import Status, new_id
+from ticketing.domain import Role, Status, new_id
 from ticketing.sla import Policy, PolicyError
-from ticketing.sla_schemas import PolicyCreate, PolicyOut, PolicyPatch
+from ticketing.sla_schemas import BreachActions, PolicyCreate, PolicyOut, PolicyPatch
 
-#: The fields a patch may set to ``null`` (no target) rather than leave alone.
-_NULLABLE = frozenset({"first_response_minutes", "next_response_minutes", "resolution_minutes"})
+#: The fields a patch may set to ``null`` (no target, nobody) rather than leave alone.
+_NULLABLE = frozenset(
+    {"first_response_minutes", "next_response_minutes", "resolution_minutes", "breach_reassign_to"}
+)
 
 
 def list_policies(session: Session) -> list[SlaPolicy]:
@@ -54,6 +57,7 @@ def create_policy(session: Session, data: PolicyCreate) -> SlaPolicy:
         id=new_id(), calendar_id=calendar_id, **_stored(data.model_dump(exclude={"calendar_id"}))
     )
     _checked(policy)
+    _reassignable(session, policy.breach_reassign_to)
     session.add(policy)
     session.flush()
     return policy
@@ -73,6 +77,8 @@ def update_policy(session: Session, policy_id: uuid.UUID, patch: PolicyPatch) ->
         if value is not None or field in _NULLABLE:
             setattr(policy, field, value)
     _checked(policy)
+    if patch.breach_actions is not None:
+        _reassignable(session, policy.breach_reassign_to)
     policy.updated_at = dt.datetime.now(dt.UTC)
     policy.version += 1
     session.flush()
@@ -92,6 +98,11 @@ def policy_out(policy: SlaPolicy) -> PolicyOut:
         resolution_minutes=policy.resolution_minutes,
         pause_statuses=[Status(s) for s in policy.pause_statuses],
         warning_percent=policy.warning_percent,
+        breach_actions=BreachActions(
+            raise_priority=policy.breach_raise_priority,
+            reassign_to=policy.breach_reassign_to,
+            notify_admins=policy.breach_notify_admins,
+        ),
         version=policy.version,
     )
 
@@ -105,6 +116,11 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
         stored["priorities"] = sorted(set(stored["priorities"]))
     if stored.get("pause_statuses") is not None:
         stored["pause_statuses"] = sorted({str(Status(s)) for s in stored["pause_statuses"]})
+    actions = stored.pop("breach_actions", None)
+    if actions is not None:
+        stored["breach_raise_priority"] = actions["raise_priority"]
+        stored["breach_reassign_to"] = actions["reassign_to"]
+        stored["breach_notify_admins"] = actions["notify_admins"]
     return stored
 
 
@@ -115,6 +131,17 @@ def _checked(policy: SlaPolicy) -> None:
         raise Invalid(
             error.message, code="invalid_policy", fields=[{"field": error.field, "message": error.message}]
         ) from None
+
+
+def _reassignable(session: Session, user_id: uuid.UUID | None) -> None:
+    """A breached ticket may only go to an active agent or admin."""
+    if user_id is None:
+        return
+    user = session.get(User, user_id)
+    if user is None or not Role(user.role).is_staff or not user.is_active:
+        message = "reassign breached tickets to an active agent or admin"
+        field = {"field": "breach_actions.reassign_to", "message": message}
+        raise Invalid(message, code="invalid_policy", fields=[field])
 
 
 def _calendar_id(session: Session, calendar_id: uuid.UUID | None) -> uuid.UUID:
