@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import SlaPolicy
 from sync_server.errors import Conflict, Invalid, NotFound
 from sync_server.services.sla import calendars
+from sync_server.services.sync import changelog
 from sync_server.services.unique_names import name_taken
+from ticketing import visibility
 from ticketing.domain import Status, new_id
 from ticketing.sla import Policy, PolicyError
 from ticketing.sla_schemas import PolicyCreate, PolicyOut, PolicyPatch
@@ -56,6 +58,7 @@ def create_policy(session: Session, data: PolicyCreate) -> SlaPolicy:
     _checked(policy)
     session.add(policy)
     session.flush()
+    changelog.record(session, "sla_policy", policy.id, visibility.staff_buckets())
     return policy
 
 
@@ -76,6 +79,7 @@ def update_policy(session: Session, policy_id: uuid.UUID, patch: PolicyPatch) ->
     policy.updated_at = dt.datetime.now(dt.UTC)
     policy.version += 1
     session.flush()
+    changelog.record(session, "sla_policy", policy.id, visibility.staff_buckets())
     return policy
 
 
