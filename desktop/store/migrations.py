@@ -283,37 +283,58 @@ _V9 = (
     # role changed), refreshed before each write commits (desktop.store.service_levels)
     "CREATE TABLE sla_stale (ticket_id TEXT PRIMARY KEY)",
     """CREATE TRIGGER tickets_sla_on_insert AFTER INSERT ON tickets BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (new.id); END""",
+        INSERT INTO sla_stale SELECT new.id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.id); END""",
     """CREATE TRIGGER tickets_sla_on_update
-        AFTER UPDATE OF status, priority, category_id, submitter_id, created_at ON tickets BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (new.id); END""",
+        AFTER UPDATE OF status, priority, category_id, submitter_id, created_at ON tickets
+        WHEN old.status IS NOT new.status OR old.priority IS NOT new.priority
+            OR old.category_id IS NOT new.category_id OR old.submitter_id IS NOT new.submitter_id
+            OR old.created_at IS NOT new.created_at BEGIN
+        INSERT INTO sla_stale SELECT new.id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.id); END""",
     """CREATE TRIGGER tickets_sla_on_delete AFTER DELETE ON tickets BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (old.id); END""",
+        INSERT INTO sla_stale SELECT old.id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.id); END""",
     """CREATE TRIGGER comments_sla_on_insert AFTER INSERT ON comments WHEN NOT new.is_internal BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (new.ticket_id); END""",
+        INSERT INTO sla_stale SELECT new.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.ticket_id); END""",
     """CREATE TRIGGER comments_sla_on_update
-        AFTER UPDATE OF is_internal, author_id, created_at ON comments BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (old.ticket_id); END""",
+        AFTER UPDATE OF is_internal, author_id, created_at ON comments
+        WHEN old.is_internal IS NOT new.is_internal OR old.author_id IS NOT new.author_id
+            OR old.created_at IS NOT new.created_at BEGIN
+        INSERT INTO sla_stale SELECT old.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.ticket_id); END""",
     """CREATE TRIGGER comments_sla_on_delete AFTER DELETE ON comments WHEN NOT old.is_internal BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (old.ticket_id); END""",
+        INSERT INTO sla_stale SELECT old.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.ticket_id); END""",
     """CREATE TRIGGER events_sla_on_insert AFTER INSERT ON ticket_events WHEN new.field = 'status' BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (new.ticket_id); END""",
+        INSERT INTO sla_stale SELECT new.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.ticket_id); END""",
     """CREATE TRIGGER events_sla_on_delete AFTER DELETE ON ticket_events WHEN old.field = 'status' BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES (old.ticket_id); END""",
-    """CREATE TRIGGER users_sla_on_role AFTER UPDATE OF role ON users BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT old.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.ticket_id); END""",
+    """CREATE TRIGGER users_sla_on_role AFTER UPDATE OF role ON users
+        WHEN old.role IS NOT new.role BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     """CREATE TRIGGER sla_policies_sla_on_insert AFTER INSERT ON sla_policies BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     """CREATE TRIGGER sla_policies_sla_on_update AFTER UPDATE ON sla_policies BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     """CREATE TRIGGER sla_policies_sla_on_delete AFTER DELETE ON sla_policies BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     """CREATE TRIGGER sla_calendars_sla_on_insert AFTER INSERT ON sla_calendars BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     """CREATE TRIGGER sla_calendars_sla_on_update AFTER UPDATE ON sla_calendars BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     """CREATE TRIGGER sla_calendars_sla_on_delete AFTER DELETE ON sla_calendars BEGIN
-        INSERT OR IGNORE INTO sla_stale (ticket_id) VALUES ('*'); END""",
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
     "INSERT INTO sla_stale (ticket_id) VALUES ('*')",
 )
 
