@@ -205,7 +205,9 @@ def refresh(conn: Connection, now: dt.datetime | None = None) -> None:
         return
     at = now or dt.datetime.now(dt.UTC)
     rules = load_rules(conn)
-    if _ALL in stale:
+    if not rules.policies:  # no policy, no targets: nothing to read (a desk without SLAs)
+        conn.exec_driver_sql("DELETE FROM ticket_sla")
+    elif _ALL in stale:
         _write(conn, rules, None, at)
     else:
         for start in range(0, len(stale), _BATCH):
