@@ -17,8 +17,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import ColumnElement, Connection, bindparam, exists, or_, text
 
+from desktop.store import schema
 from desktop.store.rows import stored_time, utc_text
 from ticketing.business_time import ALWAYS, Calendar
 from ticketing.domain import Role, Status
@@ -225,3 +226,20 @@ def state_at(due_at: dt.datetime, warning_at: dt.datetime, paused: bool, now: dt
     if now >= warning_at:
         return SlaState.WARNING
     return SlaState.OK
+
+
+#: "Breaching soon": an open ticket whose nearest target is in warning, breached, or due
+#: within this long (wall-clock time; paused tickets are left out unless already breached).
+BREACHING_SOON_WITHIN = dt.timedelta(hours=2)
+
+
+def breaching_soon(now: dt.datetime) -> ColumnElement[bool]:
+    """The SQL condition on ``tickets`` of the "Breaching soon" filter, read from ``ticket_sla``
+    (its ``due_at`` index), so it costs the same at 100k tickets."""
+    sla = schema.ticket_sla
+    soon = utc_text(now + BREACHING_SOON_WITHIN)
+    return exists().where(
+        sla.c.ticket_id == schema.tickets.c.id,
+        sla.c.paused.is_(False),
+        or_(sla.c.due_at <= soon, sla.c.warning_at <= utc_text(now)),
+    )

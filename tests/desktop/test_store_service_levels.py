@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from desktop.store import Store, commands, service_levels
+from desktop.store import Store, commands, schema, service_levels
 from tests.helpers.store import (
     T0,
     World,
@@ -203,3 +204,27 @@ def test_the_cache_agrees_with_the_pure_evaluation_of_the_same_history(
     )
     found = nearest(agent, ticket["id"])
     assert found is not None and found[1] == expected.first_response_due_at
+
+
+def test_breaching_soon_is_warning_breached_or_due_within_two_hours_and_not_paused(
+    agent: Store, world: World, calendar: dict[str, Any]
+) -> None:
+    policy = policy_row(calendar, first_response_minutes=600, resolution_minutes=6000)
+    ages = {"fresh": 0, "warning": 490, "breached": 700, "due_in_90_min": 510 - 90 + 80}
+    tickets = {
+        name: world.ticket(number=1001 + n, created_at=(NOW - dt.timedelta(minutes=age)).isoformat())
+        for n, (name, age) in enumerate(ages.items())
+    }
+    held = world.ticket(
+        number=1100, status="On Hold", created_at=(NOW - dt.timedelta(minutes=490)).isoformat()
+    )
+    pull(agent, staff_put(calendar, "sla_calendar"), staff_put(policy, "sla_policy"))
+    hold = {**event_row(held, world.agent, "status", "Open", "On Hold"), "created_at": held["created_at"]}
+    pull(agent, *(put(visibility.QUEUE, "ticket", t) for t in [*tickets.values(), held]))
+    pull(agent, put(visibility.QUEUE, "ticket_event", hold))
+    with agent.read() as conn:
+        found = set(
+            conn.execute(select(schema.tickets.c.number).where(service_levels.breaching_soon(NOW))).scalars()
+        )
+    numbers = {name: t["number"] for name, t in tickets.items()}
+    assert found == {numbers["warning"], numbers["breached"], numbers["due_in_90_min"]}
