@@ -104,6 +104,35 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
         "is_internal",
         "created_at",
     ),
+    # service levels (issue 14), for support staff only (``visibility.staff_buckets``); the
+    # JSON columns travel as JSON (the desktop keeps them as JSON text)
+    "sla_calendar": (
+        "id",
+        "name",
+        "timezone",
+        "hours",
+        "holidays",
+        "is_default",
+        "created_at",
+        "updated_at",
+        "version",
+    ),
+    "sla_policy": (
+        "id",
+        "name",
+        "position",
+        "priorities",
+        "category_ids",
+        "calendar_id",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "pause_statuses",
+        "warning_percent",
+        "created_at",
+        "updated_at",
+        "version",
+    ),
 }
 #: What the ``directory`` bucket tells everyone about a staff account.
 DIRECTORY_USER_FIELDS: tuple[str, ...] = ("id", "name", "role", "is_active")

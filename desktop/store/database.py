@@ -7,6 +7,7 @@ thread: listeners run on the thread that wrote).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import uuid
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
-from desktop.store import files, migrations, schema, search, state
+from desktop.store import files, migrations, schema, search, service_levels, state
 from desktop.store.engine import make_engine, reading, writing
 from desktop.store.errors import CacheMismatch
 from ticketing.domain import Role, new_id
@@ -54,6 +55,10 @@ class ChangeSet:
 Listener = Callable[[ChangeSet], None]
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class Store:
     """The cache file of one account on one server.
 
@@ -68,6 +73,8 @@ class Store:
         self.user_id = user_id
         self._listeners: list[Listener] = []
         self._listeners_lock = threading.Lock()
+        #: What "now" is for the service-level clocks a write recomputes (tests hold it).
+        self.clock: Callable[[], dt.datetime] = _utc_now
 
     @classmethod
     def open(
@@ -121,6 +128,7 @@ class Store:
             yield conn
             if index:
                 search.refresh(conn)
+                service_levels.refresh(conn, self.clock())
 
     def actor(self, conn: Connection) -> Actor:
         """The account as the workflow rules see it; its role as last synced from the server."""

@@ -264,6 +264,80 @@ _V8 = (
     "CREATE INDEX ix_ticket_reads_ticket ON ticket_reads (ticket_id, read_at)",
 )
 
+_V9 = (
+    # service levels (issue 14): calendars and policies as ENTITY_FIELDS["sla_calendar"] and
+    # ["sla_policy"], and each ticket's nearest pending target for the queue's Due column
+    """CREATE TABLE sla_calendars (
+        id TEXT PRIMARY KEY, name TEXT, timezone TEXT, hours TEXT, holidays TEXT, is_default BOOLEAN,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+    """CREATE TABLE sla_policies (
+        id TEXT PRIMARY KEY, name TEXT, position INTEGER, priorities TEXT, category_ids TEXT,
+        calendar_id TEXT, first_response_minutes INTEGER, next_response_minutes INTEGER,
+        resolution_minutes INTEGER, pause_statuses TEXT, warning_percent INTEGER,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+    """CREATE TABLE ticket_sla (
+        ticket_id TEXT PRIMARY KEY, policy_id TEXT, target TEXT, due_at TEXT, warning_at TEXT,
+        paused BOOLEAN)""",
+    "CREATE INDEX ix_ticket_sla_due ON ticket_sla (due_at, ticket_id)",
+    # the tickets whose ticket_sla row is out of date ('*': all of them, a policy, calendar or
+    # role changed), refreshed before each write commits (desktop.store.service_levels)
+    "CREATE TABLE sla_stale (ticket_id TEXT PRIMARY KEY)",
+    """CREATE TRIGGER tickets_sla_on_insert AFTER INSERT ON tickets BEGIN
+        INSERT INTO sla_stale SELECT new.id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.id); END""",
+    """CREATE TRIGGER tickets_sla_on_update
+        AFTER UPDATE OF status, priority, category_id, submitter_id, created_at ON tickets
+        WHEN old.status IS NOT new.status OR old.priority IS NOT new.priority
+            OR old.category_id IS NOT new.category_id OR old.submitter_id IS NOT new.submitter_id
+            OR old.created_at IS NOT new.created_at BEGIN
+        INSERT INTO sla_stale SELECT new.id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.id); END""",
+    """CREATE TRIGGER tickets_sla_on_delete AFTER DELETE ON tickets BEGIN
+        INSERT INTO sla_stale SELECT old.id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.id); END""",
+    """CREATE TRIGGER comments_sla_on_insert AFTER INSERT ON comments WHEN NOT new.is_internal BEGIN
+        INSERT INTO sla_stale SELECT new.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.ticket_id); END""",
+    """CREATE TRIGGER comments_sla_on_update
+        AFTER UPDATE OF is_internal, author_id, created_at ON comments
+        WHEN old.is_internal IS NOT new.is_internal OR old.author_id IS NOT new.author_id
+            OR old.created_at IS NOT new.created_at BEGIN
+        INSERT INTO sla_stale SELECT old.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.ticket_id); END""",
+    """CREATE TRIGGER comments_sla_on_delete AFTER DELETE ON comments WHEN NOT old.is_internal BEGIN
+        INSERT INTO sla_stale SELECT old.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.ticket_id); END""",
+    """CREATE TRIGGER events_sla_on_insert AFTER INSERT ON ticket_events WHEN new.field = 'status' BEGIN
+        INSERT INTO sla_stale SELECT new.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = new.ticket_id); END""",
+    """CREATE TRIGGER events_sla_on_delete AFTER DELETE ON ticket_events WHEN old.field = 'status' BEGIN
+        INSERT INTO sla_stale SELECT old.ticket_id
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = old.ticket_id); END""",
+    """CREATE TRIGGER users_sla_on_role AFTER UPDATE OF role ON users
+        WHEN old.role IS NOT new.role BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    """CREATE TRIGGER sla_policies_sla_on_insert AFTER INSERT ON sla_policies BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    """CREATE TRIGGER sla_policies_sla_on_update AFTER UPDATE ON sla_policies BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    """CREATE TRIGGER sla_policies_sla_on_delete AFTER DELETE ON sla_policies BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    """CREATE TRIGGER sla_calendars_sla_on_insert AFTER INSERT ON sla_calendars BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    """CREATE TRIGGER sla_calendars_sla_on_update AFTER UPDATE ON sla_calendars BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    """CREATE TRIGGER sla_calendars_sla_on_delete AFTER DELETE ON sla_calendars BEGIN
+        INSERT INTO sla_stale SELECT '*'
+            WHERE NOT EXISTS (SELECT 1 FROM sla_stale WHERE ticket_id = '*'); END""",
+    "INSERT INTO sla_stale (ticket_id) VALUES ('*')",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
 #: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
@@ -273,6 +347,7 @@ _V8 = (
 #: - 2026-12-01, 6: report snapshots for the Analytics tab offline (issue 11).
 #: - 2026-12-01, 7: knowledge-base articles, their indexes and search documents (issue 12).
 #: - 2026-12-02, 8: read marks for the unread state (issue 13).
+#: - 2026-12-02, 9: SLA calendars, policies and each ticket's nearest target (issue 14).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "first cache schema", _V1),
     Migration(2, "indexes for the queue's sorts and filters", _V2),
@@ -282,6 +357,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "report snapshots for offline analytics", _V6),
     Migration(7, "knowledge-base articles", _V7),
     Migration(8, "read marks for the unread state", _V8),
+    Migration(9, "service levels: calendars, policies, tickets' nearest targets", _V9),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

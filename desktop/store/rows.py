@@ -77,9 +77,20 @@ def tags_of(value: str | None) -> list[str]:
     return [] if not value else [str(tag) for tag in json.loads(value)]
 
 
+#: Fields the wire carries as JSON arrays or objects and the cache keeps as JSON text.
+JSON_FIELDS = frozenset({"hours", "holidays", "priorities", "category_ids", "pause_statuses"})
+
+
+def json_text(value: Any) -> str:
+    """A JSON array or object as the cache stores it: JSON text (already text: kept)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def _normalizer(name: str) -> Callable[[Any], Any]:
     if name == "tags":
         return tags_text
+    if name in JSON_FIELDS:
+        return json_text
     if name.endswith("_at"):
         return _time
     if name == "id" or name.endswith("_id"):

@@ -156,6 +156,38 @@ ticket_reads = Table(
     Column("read_at", String),
 )
 
+#: Service levels (migration 9): business calendars and SLA policies, staff caches only. The
+#: JSON fields (``hours``, ``holidays``, ``priorities``, ``category_ids``, ``pause_statuses``)
+#: are kept as JSON text (``desktop.store.rows.json_text``).
+sla_calendars = Table(
+    "sla_calendars",
+    metadata,
+    _id(),
+    Column("name", String),
+    Column("timezone", String),
+    Column("hours", Text),
+    Column("holidays", Text),
+    Column("is_default", Boolean),
+    *_versioned(),
+)
+
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    _id(),
+    Column("name", String),
+    Column("position", Integer),
+    Column("priorities", Text),
+    Column("category_ids", Text),
+    Column("calendar_id", String),
+    Column("first_response_minutes", Integer),
+    Column("next_response_minutes", Integer),
+    Column("resolution_minutes", Integer),
+    Column("pause_statuses", Text),
+    Column("warning_percent", Integer),
+    *_versioned(),
+)
+
 #: Protocol entity name -> its table.
 ENTITY_TABLES: dict[str, Table] = {
     "user": users,
@@ -167,7 +199,26 @@ ENTITY_TABLES: dict[str, Table] = {
     "attachment": attachments,
     "article": articles,
     "ticket_read": ticket_reads,
+    "sla_calendar": sla_calendars,
+    "sla_policy": sla_policies,
 }
+
+#: Each ticket's nearest pending target (migration 9), computed by the cache
+#: (:mod:`desktop.store.service_levels`) so the queue sorts and filters by due time in SQL; the
+#: state shown is judged from ``due_at``/``warning_at`` against the clock when painted. A ticket
+#: with no pending target has no row.
+ticket_sla = Table(
+    "ticket_sla",
+    metadata,
+    Column("ticket_id", String, primary_key=True),
+    Column("policy_id", String),
+    Column("target", String),
+    Column("due_at", String),
+    Column("warning_at", String),
+    Column("paused", Boolean),
+)
+#: Tickets whose ``ticket_sla`` row is out of date, kept by triggers (``'*'``: every ticket).
+sla_stale = Table("sla_stale", metadata, Column("ticket_id", String, primary_key=True))
 
 # --- sync bookkeeping -----------------------------------------------------------------------
 
@@ -312,3 +363,4 @@ ARTICLE_INDEXES: tuple[Index, ...] = (
 
 #: migration 8: a ticket's read mark, looked up for every row a table shows
 ix_ticket_reads_ticket = Index("ix_ticket_reads_ticket", ticket_reads.c.ticket_id, ticket_reads.c.read_at)
+ix_ticket_sla_due = Index("ix_ticket_sla_due", ticket_sla.c.due_at, ticket_sla.c.ticket_id)

@@ -176,3 +176,33 @@ class World:
     def ticket(self, number: int | None = 1001, **fields: Any) -> dict[str, Any]:
         category = fields.pop("category_id", self.category["id"])
         return ticket_row(self.requester, category, number, **fields)
+
+
+def calendar_row(name: str = "24/7", **fields: Any) -> dict[str, Any]:
+    """A business calendar as the staff bucket carries it (every minute working time by default)."""
+    always = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    defaults: dict[str, Any] = {
+        "name": name,
+        "timezone": "UTC",
+        "hours": always,
+        "holidays": [],
+        "is_default": True,
+    }
+    return _row("sla_calendar", **{**defaults, **fields})
+
+
+def policy_row(calendar: dict[str, Any], name: str = "Standard", **fields: Any) -> dict[str, Any]:
+    """An SLA policy as the staff bucket carries it: 1 h first response, 4 h next, 8 h resolution."""
+    defaults: dict[str, Any] = {
+        "name": name,
+        "position": 0,
+        "priorities": [],
+        "category_ids": [],
+        "calendar_id": calendar["id"],
+        "first_response_minutes": 60,
+        "next_response_minutes": 240,
+        "resolution_minutes": 480,
+        "pause_statuses": ["On Hold"],
+        "warning_percent": 80,
+    }
+    return _row("sla_policy", **{**defaults, **fields})

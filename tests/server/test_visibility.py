@@ -367,6 +367,8 @@ TABLES = {
     "comment": "comments",
     "ticket_event": "ticket_events",
     "article": "articles",
+    "sla_calendar": "sla_calendars",
+    "sla_policy": "sla_policies",
 }
 Key = tuple[str, uuid.UUID]
 
@@ -398,6 +400,9 @@ def _buckets_now(conn: Connection) -> dict[Key, frozenset[str]]:
         buckets[("ticket_event", r.id)] = vis.ticket_buckets(*owners[r.ticket_id])
     for r in conn.execute(text("SELECT id, status FROM articles")):
         buckets[("article", r.id)] = vis.article_buckets(r.status)
+    for entity in ("sla_calendar", "sla_policy"):
+        for row_id in conn.scalars(text(f"SELECT id FROM {TABLES[entity]}")):
+            buckets[(entity, row_id)] = vis.staff_buckets()
     return buckets
 
 
@@ -506,7 +511,12 @@ def test_the_change_log_follows_every_row_into_and_out_of_its_buckets(engine: En
     step(lambda: admin.patch(f"/api/users/{ben.id}", json={"role": "user"}))  # Ben leaves the staff
     step(lambda: admin.patch(f"/api/users/{vic.id}", json={"is_active": False}))
     step(lambda: uma.patch("/api/me", json={"name": "Uma Renamed", "notify_email": False}))
-    assert watch.steps == 30
+    # service levels: staff only
+    policy = step(
+        lambda: admin.post("/api/sla/policies", json={"name": "Standard", "first_response_minutes": 60}), 201
+    ).json()
+    step(lambda: admin.patch(f"/api/sla/policies/{policy['id']}", json={"resolution_minutes": 480}))
+    assert watch.steps == 32
 
     with engine.connect() as conn:
         now = _buckets_now(conn)

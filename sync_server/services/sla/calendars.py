@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import SlaCalendar
 from sync_server.errors import Conflict, Invalid, NotFound
+from sync_server.services.sync import changelog
 from sync_server.services.unique_names import name_taken
+from ticketing import visibility
 from ticketing.business_time import ALWAYS, Calendar, CalendarError
 from ticketing.domain import new_id
 from ticketing.sla_schemas import CalendarCreate, CalendarOut, CalendarPatch
@@ -40,6 +42,7 @@ def ensure_default_calendar(session: Session) -> SlaCalendar:
     )
     session.add(calendar)
     session.flush()
+    _logged(session, calendar)
     return calendar
 
 
@@ -74,6 +77,7 @@ def create_calendar(session: Session, data: CalendarCreate) -> SlaCalendar:
     )
     session.add(calendar)
     session.flush()
+    _logged(session, calendar)
     return calendar
 
 
@@ -91,7 +95,13 @@ def update_calendar(session: Session, calendar_id: uuid.UUID, patch: CalendarPat
     calendar.updated_at = dt.datetime.now(dt.UTC)
     calendar.version += 1
     session.flush()
+    _logged(session, calendar)
     return calendar
+
+
+def _logged(session: Session, calendar: SlaCalendar) -> None:
+    """Send the calendar to support staff's caches (never end users'), in the write's transaction."""
+    changelog.record(session, "sla_calendar", calendar.id, visibility.staff_buckets())
 
 
 def calendar_out(calendar: SlaCalendar) -> CalendarOut:

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import SlaPolicy, User
 from sync_server.errors import Conflict, Invalid, NotFound
 from sync_server.services.sla import calendars
+from sync_server.services.sync import changelog
 from sync_server.services.unique_names import name_taken
+from ticketing import visibility
 from ticketing.domain import Role, Status, new_id
 from ticketing.sla import Policy, PolicyError
 from ticketing.sla_schemas import BreachActions, PolicyCreate, PolicyOut, PolicyPatch
@@ -60,6 +62,7 @@ def create_policy(session: Session, data: PolicyCreate) -> SlaPolicy:
     _reassignable(session, policy.breach_reassign_to)
     session.add(policy)
     session.flush()
+    changelog.record(session, "sla_policy", policy.id, visibility.staff_buckets())
     return policy
 
 
@@ -82,6 +85,7 @@ def update_policy(session: Session, policy_id: uuid.UUID, patch: PolicyPatch) ->
     policy.updated_at = dt.datetime.now(dt.UTC)
     policy.version += 1
     session.flush()
+    changelog.record(session, "sla_policy", policy.id, visibility.staff_buckets())
     return policy
 
 

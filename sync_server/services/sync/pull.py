@@ -39,6 +39,8 @@ from sync_server.db.models import (
     Comment,
     PriorityLevel,
     ServerMeta,
+    SlaCalendar,
+    SlaPolicy,
     Ticket,
     TicketEvent,
     TicketRead,
@@ -66,6 +68,8 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "ticket_read": TicketRead,
     "attachment": Attachment,
     "article": Article,
+    "sla_calendar": SlaCalendar,
+    "sla_policy": SlaPolicy,
 }
 
 _COUNT = text(
