@@ -349,6 +349,8 @@ TicketSort = Literal[
     "-created_at",
     "updated_at",
     "-updated_at",
+    "due",  # the nearest service-level target owed; tickets without one last
+    "-due",
 ]
 
 
@@ -368,6 +370,11 @@ class TicketQuery(Input):
     updated_to: IsoDateTime | None = None
     q: Annotated[SafeStr, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Words in the title or description, or a ticket number."
+    )
+    breaching_soon: bool = Field(
+        default=False,
+        description="Only open tickets whose nearest SLA target is in warning, missed, or due "
+        "within two hours (staff; the built-in filter 'Breaching soon').",
     )
     sort: TicketSort = "-updated_at"
     limit: int = Field(default=50, ge=1, le=500)

@@ -36,6 +36,10 @@ from ticketing.domain import Status
 FINISHED = frozenset({Status.RESOLVED, Status.CLOSED})
 DEFAULT_PAUSE_STATUSES = frozenset({Status.ON_HOLD})
 DEFAULT_WARNING_PERCENT = 80
+#: "Breaching soon" (the queue's built-in filter, the API's ``breaching_soon``): an open, running
+#: ticket whose nearest target is in warning, missed, or due within this long (wall-clock time,
+#: so an index on the due time answers it).
+BREACHING_SOON_WITHIN = dt.timedelta(hours=2)
 _ZERO = dt.timedelta(0)
 
 

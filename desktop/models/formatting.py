@@ -40,3 +40,26 @@ def time_left(done: int, total: int, elapsed: float) -> str:
     if seconds < 90 * 60:
         return f"about {round(seconds / 60)} min left"
     return f"about {round(seconds / 3600, 1):g} h left"
+
+
+def span_text(seconds: float) -> str:
+    """A compact length of time: ``45 s``, ``12 min``, ``2 h 05 min``, ``3 d 4 h``."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def due_text(due_at: dt.datetime, paused: bool, now: dt.datetime) -> str:
+    """The queue's Due cell: ``in 2 h 05 min``, ``12 min overdue``, ``Paused``."""
+    if paused:
+        return "Paused"
+    left = (due_at - now).total_seconds()
+    return f"in {span_text(left)}" if left > 0 else f"{span_text(-left)} overdue"

@@ -6,16 +6,20 @@ this module says what the queue's columns are and how a row looks in them.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 from typing_extensions import override
 
+from desktop.models.formatting import due_text, local_time
 from desktop.models.ticket_table import RELEVANCE, TicketColumn, TicketTableModel
+from desktop.palette import scheme_for
 from desktop.store import search
-from desktop.store.queries import TicketRow
+from desktop.store.queries import DueTarget, TicketRow
+from ticketing.sla import SlaState
 
 
 class QueueColumn(enum.IntEnum):
@@ -28,6 +32,7 @@ class QueueColumn(enum.IntEnum):
     REQUESTER = 6
     UPDATED = 7
     MATCH = 8  # a search's snippet; its header orders the results by relevance
+    DUE = 9  # the nearest service-level target, counting down
 
     @property
     def label(self) -> str:
@@ -51,7 +56,29 @@ _COLUMNS: dict[QueueColumn, TicketColumn] = {
         "Updated", "updated_at", lambda t: t.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
     ),
     QueueColumn.MATCH: TicketColumn("Match", RELEVANCE, lambda t: search.snippet_plain(t.match or "")),
+    QueueColumn.DUE: TicketColumn(
+        "Due", "due", lambda t: "" if t.due is None else due_text(t.due.due_at, t.due.paused, utc_now())
+    ),
 }
+
+#: How often the Due column is painted again (its countdown moves with the clock, offline too).
+DUE_REFRESH_MS = 30_000
+
+
+def utc_now() -> dt.datetime:
+    """What "now" is for the countdowns (tests hold it with ``monkeypatch``)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def due_tooltip(due: DueTarget, now: dt.datetime) -> str:
+    target = due.target.replace("_", " ").capitalize()
+    state = due.state(now)
+    words = {
+        SlaState.BREACHED: "missed",
+        SlaState.WARNING: "due soon",
+        SlaState.PAUSED: "paused (the clock waits while the ticket is on hold)",
+    }.get(state, "on track")
+    return f"{target} target: due {local_time(due.due_at)}, {words}"
 
 
 def sort_for(column: int, order: Qt.SortOrder) -> str:
@@ -78,19 +105,46 @@ def _tooltip(ticket: TicketRow) -> str:
     return "\n".join(notes)
 
 
+def _due_brush(state: SlaState) -> QBrush | None:
+    """Red when missed, amber in warning; otherwise the usual text colour."""
+    scheme = scheme_for(QGuiApplication.palette())
+    colour = {SlaState.BREACHED: scheme.danger, SlaState.WARNING: scheme.warning}.get(state)
+    return QBrush(QColor(colour)) if colour else None
+
+
 class QueueModel(TicketTableModel):
     """The queue: ticket ids of the agent's filter and sort, rows read for what views paint.
+    The Due column is painted again every :data:`DUE_REFRESH_MS` (no read, no write).
 
     Signals: see :class:`TicketTableModel`.
     """
 
     columns = tuple(_COLUMNS[column] for column in QueueColumn)
 
+    def start_countdown(self) -> None:
+        """Repaint the Due column as time passes (the view calls this once it shows the model)."""
+        timer = getattr(self, "_countdown", None)
+        if timer is None:
+            timer = self._countdown = QTimer(self)
+            timer.setInterval(DUE_REFRESH_MS)
+            timer.timeout.connect(self.repaint_due)
+        timer.start()
+
+    def repaint_due(self) -> None:
+        rows = self.rowCount()
+        if rows:
+            column = int(QueueColumn.DUE)
+            self.dataChanged.emit(self.index(0, column), self.index(rows - 1, column))
+
     @override
     def decoration(self, ticket: TicketRow, column: int, role: int) -> Any:
         result: Any = None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole and column == QueueColumn.DUE and ticket.due is not None:
+            result = due_tooltip(ticket.due, utc_now())
+        elif role == Qt.ItemDataRole.ToolTipRole:
             result = _tooltip(ticket)
+        elif role == Qt.ItemDataRole.ForegroundRole and column == QueueColumn.DUE and ticket.due is not None:
+            result = _due_brush(ticket.due.state(utc_now()))
         elif role == Qt.ItemDataRole.FontRole and (ticket.pending or ticket.is_draft):
             result = QFont()
             result.setItalic(True)

@@ -26,13 +26,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import UnaryExpression
 
-from desktop.store import outbox, schema, search, shadows, state, unread
+from desktop.store import outbox, schema, search, service_levels, shadows, state, unread
 from desktop.store.database import Store
 from desktop.store.replay import ticket_state
 from desktop.store.rows import parse_time, stored_time, utc_text
 from ticketing import workflow
 from ticketing.domain import Role, Status, format_ticket_number
 from ticketing.schemas import TicketQuery
+from ticketing.sla import SlaState, TicketSla
 
 t = schema.tickets
 submitter = schema.users.alias("submitter")
@@ -42,6 +43,19 @@ priority = schema.priorities
 
 
 # --- rows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueTarget:
+    """What the queue's Due column shows: which target, when it is due and warns, paused."""
+
+    target: str
+    due_at: dt.datetime
+    warning_at: dt.datetime
+    paused: bool
+
+    def state(self, now: dt.datetime) -> SlaState:
+        return service_levels.state_at(self.due_at, self.warning_at, self.paused, now)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,8 @@ class TicketRow:
     unread: bool = False
     #: in a search's results: the words around the match, marked (:mod:`desktop.store.search`)
     match: str | None = None
+    #: the nearest service-level target owed (:mod:`desktop.store.service_levels`), if any
+    due: DueTarget | None = None
 
     @property
     def display_number(self) -> str:
@@ -193,7 +209,9 @@ class StaffRow:
 # --- tickets --------------------------------------------------------------------------------
 
 
-def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]:
+def _conditions(
+    query: TicketQuery, me: str | None, now: dt.datetime | None = None
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if query.status:
         conditions.append(t.c.status.in_([s.value for s in query.status]))
@@ -219,8 +237,14 @@ def _conditions(query: TicketQuery, me: str | None) -> list[ColumnElement[bool]]
             conditions.append(column < utc_text(end))
     if query.q and query.q.strip():
         conditions.append(search.condition(query.q, t))  # full text and number (search.py)
+    if query.breaching_soon:
+        conditions.append(service_levels.breaching_soon(now or dt.datetime.now(dt.UTC)))
     return conditions
 
+
+_sla = schema.ticket_sla
+#: The nearest target's due time, for sorting (a correlated read of ``ticket_sla``'s key).
+_DUE = select(_sla.c.due_at).where(_sla.c.ticket_id == t.c.id).scalar_subquery()
 
 _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "number": t.c.number,
@@ -233,6 +257,7 @@ _SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "submitter": t.c.submitter_sort,
     "created_at": t.c.created_at,
     "updated_at": t.c.updated_at,
+    "due": _DUE,
 }
 
 
@@ -243,6 +268,8 @@ def sort_order(sort: str) -> list[UnaryExpression[Any]]:
     first = column.desc() if descending else column.asc()
     if sort.lstrip("-") == "number":  # drafts are the newest tickets
         first = first.nulls_first() if descending else first.nulls_last()
+    if sort.lstrip("-") == "due":  # tickets without a target owed come last either way
+        first = first.nulls_last()
     return [first, t.c.id.desc() if descending else t.c.id.asc()]
 
 
@@ -268,9 +295,14 @@ _ROW_COLUMNS: tuple[ColumnElement[Any], ...] = (
     exists().where(schema.outbox.c.ticket_id == t.c.id).label("pending"),
     exists().where(schema.sync_problems.c.ticket_id == t.c.id).label("has_problem"),
     unread.is_unread(t).label("unread"),
+    _sla.c.target,
+    _sla.c.due_at,
+    _sla.c.warning_at,
+    _sla.c.paused,
 )
 _ROW_SOURCE = (
     t.outerjoin(priority, priority.c.key == t.c.priority)
+    .outerjoin(_sla, _sla.c.ticket_id == t.c.id)
     .outerjoin(category, category.c.id == t.c.category_id)
     .outerjoin(submitter, submitter.c.id == t.c.submitter_id)
     .outerjoin(assignee, assignee.c.id == t.c.assignee_id)
@@ -311,6 +343,9 @@ def _ticket_row(values: Sequence[Any]) -> TicketRow:
         pending=bool(values[17]),
         has_problem=bool(values[18]),
         unread=bool(values[19]),
+        due=None
+        if values[21] is None
+        else DueTarget(values[20], stored_time(values[21]), stored_time(values[22]), bool(values[23])),
     )
 
 
@@ -605,3 +640,9 @@ def staff(store: Store) -> list[StaffRow]:
     )
     with store.read() as conn:
         return [StaffRow(r.id, r.name, Role(r.role)) for r in conn.execute(stmt)]
+
+
+def service_level(store: Store, ticket_id: str, now: dt.datetime | None = None) -> TicketSla | None:
+    """A ticket's targets, due times and states from the cache (the header's SLA line)."""
+    with store.read() as conn:
+        return service_levels.ticket_sla(conn, ticket_id, now or dt.datetime.now(dt.UTC))

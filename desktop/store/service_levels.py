@@ -24,6 +24,7 @@ from desktop.store.rows import stored_time, utc_text
 from ticketing.business_time import ALWAYS, Calendar
 from ticketing.domain import Role, Status
 from ticketing.sla import (
+    BREACHING_SOON_WITHIN,
     FINISHED,
     Policy,
     SlaState,
@@ -226,11 +227,6 @@ def state_at(due_at: dt.datetime, warning_at: dt.datetime, paused: bool, now: dt
     if now >= warning_at:
         return SlaState.WARNING
     return SlaState.OK
-
-
-#: "Breaching soon": an open ticket whose nearest target is in warning, breached, or due
-#: within this long (wall-clock time; paused tickets are left out unless already breached).
-BREACHING_SOON_WITHIN = dt.timedelta(hours=2)
 
 
 def breaching_soon(now: dt.datetime) -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
 """The queue's filter bar: status, priority, category, assignee, created dates, free text,
-and saved filters (the built-in "My open", "Unassigned", "Critical" and the user's own).
+and saved filters (the built-in "My open", "Unassigned", "Critical", "Breaching soon" and the
+user's own).
 
 It only turns what the user picks into a :class:`TicketQuery` (``query_changed``); the console
 hands that to the queue model. Saved filters are kept by :class:`SavedFilterBook`.
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -188,6 +190,10 @@ class FilterBar(QWidget):
         self.created_to = DateField()
         self.created_to.setAccessibleName("Created to")
         self.created_to_label.setBuddy(self.created_to)
+        self.breaching = QCheckBox("&Breaching soon")
+        self.breaching.setToolTip(
+            "Open tickets whose nearest SLA target is in warning, missed, or due within two hours"
+        )
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.setAccessibleName("Clear filters")
         self._fill_assignees()
@@ -211,6 +217,7 @@ class FilterBar(QWidget):
             self.created_from,
             self.created_to_label,
             self.created_to,
+            self.breaching,
         ):
             bottom.addWidget(widget)
         bottom.addStretch(1)
@@ -231,6 +238,7 @@ class FilterBar(QWidget):
             self.assignee,
             self.created_from,
             self.created_to,
+            self.breaching,
             self.clear_button,
         ]
         for first, second in itertools.pairwise(order):
@@ -247,6 +255,7 @@ class FilterBar(QWidget):
         self.assignee.activated.connect(self._on_filter_edited)
         self.created_from.dateChanged.connect(self._on_filter_edited)
         self.created_to.dateChanged.connect(self._on_filter_edited)
+        self.breaching.toggled.connect(self._on_filter_edited)
         self.saved.activated.connect(self._on_saved_activated)
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
@@ -267,6 +276,7 @@ class FilterBar(QWidget):
             created_from=_local_midnight(created_from) if created_from else None,
             created_to=_local_midnight(created_to.addDays(1)) if created_to else None,
             q=self.search.text().strip() or None,
+            breaching_soon=self.breaching.isChecked(),
         )
 
     def set_query(self, query: TicketQuery) -> None:
@@ -281,6 +291,7 @@ class FilterBar(QWidget):
             end = query.created_to
             self.created_to.set_day(_date_of(end - dt.timedelta(days=1)) if end else None)
             self.search.setText(query.q or "")
+            self.breaching.setChecked(query.breaching_soon)
             self._search_timer.stop()
         finally:
             self._applying = False

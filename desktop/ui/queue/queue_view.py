@@ -29,6 +29,7 @@ _WIDTHS: dict[QueueColumn, int] = {
     QueueColumn.REQUESTER: 14,
     QueueColumn.UPDATED: 17,
     QueueColumn.MATCH: 40,
+    QueueColumn.DUE: 15,
 }
 
 
@@ -81,6 +82,9 @@ class QueueView(QTableView):
         char = self.fontMetrics().averageCharWidth()
         for column, width in _WIDTHS.items():
             header.resizeSection(column, width * char)
+        # the countdown beside the priority, where agents look for what is urgent
+        header.moveSection(header.visualIndex(QueueColumn.DUE), header.visualIndex(QueueColumn.PRIORITY) + 1)
+        model.start_countdown()
         column, order = column_for(model.query.sort)
         header.setSortIndicator(column, order)
         self.setSortingEnabled(True)

@@ -52,6 +52,7 @@ from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetc
 from desktop.ui.widgets.icons import LOCK_RESOURCE, lock_image
 from ticketing import knowledge, workflow
 from ticketing.domain import Status
+from ticketing.sla import TicketSla
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class DetailData:
     images: dict[str, QImage] = field(default_factory=dict)
     #: Knowledge-base articles made from this ticket.
     articles: list[ArticleRow] = field(default_factory=list)
+    #: Its service level, for staff (``None``: no policy applies, or an end user's window).
+    service_level: TicketSla | None = None
 
 
 def load_detail(store: Store, ticket_id: str) -> DetailData:
@@ -94,7 +97,8 @@ def load_detail(store: Store, ticket_id: str) -> DetailData:
     active = [p for p in priorities if p.is_active]
     articles = article_queries.list_articles(store, source_ticket_id=ticket_id)
     pictures = pictures_of(store, attachments)
-    return DetailData(ticket_id, detail, staff, active, names, attachments, pictures, articles)
+    service_level = queries.service_level(store, ticket_id)
+    return DetailData(ticket_id, detail, staff, active, names, attachments, pictures, articles, service_level)
 
 
 class TimelineBrowser(QTextBrowser):
@@ -280,6 +284,7 @@ class TicketDetailView(QWidget):
             return
         self.stack.setCurrentWidget(self.content)
         self.header.show_ticket(detail.ticket, detail.problems)
+        self.header.show_service_level(data.service_level if self._staff else None)
         self.controls.show_ticket(
             detail, staff=self._staff, me=self._context.user.id, people=data.staff, priorities=data.priorities
         )

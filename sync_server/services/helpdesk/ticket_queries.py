@@ -20,13 +20,26 @@ from sync_server.services.sync.readable import comment_condition, event_conditio
 from ticketing import workflow
 from ticketing.domain import SYSTEM_ACTOR_NAME, Status, format_ticket_number, parse_ticket_number
 from ticketing.schemas import CommentOut, EventOut, TicketOut, TicketQuery
-from ticketing.sla import NO_POLICY, TicketSla
+from ticketing.sla import BREACHING_SOON_WITHIN, NO_POLICY, TicketSla
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 Submitter = aliased(User, name="submitter")
 Assignee = aliased(User, name="assignee")
 
+
+#: The nearest target a ticket still owes, from the service level the write layer and the
+#: escalation job keep on it (a met first response and a finished ticket's resolution owe none).
+NEAREST_DUE = case(
+    (
+        Ticket.status.in_([s.value for s in Status if s.is_active]),
+        func.least(
+            case((Ticket.first_response_at.is_(None), Ticket.first_response_due_at)),
+            Ticket.next_response_due_at,
+            Ticket.resolution_due_at,
+        ),
+    ),
+)
 
 SORT_COLUMNS: dict[str, Any] = {
     "number": Ticket.number,
@@ -39,6 +52,7 @@ SORT_COLUMNS: dict[str, Any] = {
     "submitter": func.lower(Submitter.name),
     "created_at": Ticket.created_at,
     "updated_at": Ticket.updated_at,
+    "due": NEAREST_DUE,
 }
 
 
@@ -80,6 +94,10 @@ def _conditions(principal: Principal, f: TicketQuery) -> list[ColumnElement[bool
         conditions.append(Ticket.updated_at >= f.updated_from)
     if f.updated_to:
         conditions.append(Ticket.updated_at < f.updated_to)
+    if f.breaching_soon:
+        due, soon = NEAREST_DUE, clock.now() + BREACHING_SOON_WITHIN
+        conditions.append(Ticket.sla_paused.is_(False))
+        conditions.append(or_(Ticket.sla_state.in_(["warning", "breached"]), due <= soon))
     if f.q and f.q.strip():
         pattern = _like_pattern(f.q.strip())
         text_match: list[ColumnElement[bool]] = [
