@@ -35,6 +35,7 @@ from sync_server.db.models import (
     Article,
     Attachment,
     Base,
+    CannedReply,
     Category,
     Comment,
     PriorityLevel,
@@ -66,6 +67,7 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "ticket_read": TicketRead,
     "attachment": Attachment,
     "article": Article,
+    "canned_reply": CannedReply,
 }
 
 _COUNT = text(
