@@ -264,6 +264,14 @@ _V8 = (
     "CREATE INDEX ix_ticket_reads_ticket ON ticket_reads (ticket_id, read_at)",
 )
 
+_V10 = (
+    # canned replies (issue 14), as ticketing.protocol.ENTITY_FIELDS["canned_reply"]: the team's
+    # and this account's own, for inserting into replies offline
+    """CREATE TABLE canned_replies (
+        id TEXT PRIMARY KEY, title TEXT, body TEXT, scope TEXT, owner_id TEXT, uses INTEGER,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
 #: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
@@ -273,6 +281,7 @@ _V8 = (
 #: - 2026-12-01, 6: report snapshots for the Analytics tab offline (issue 11).
 #: - 2026-12-01, 7: knowledge-base articles, their indexes and search documents (issue 12).
 #: - 2026-12-02, 8: read marks for the unread state (issue 13).
+#: - 2026-12-02, 10: canned replies, for inserting into replies offline (issue 14).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "first cache schema", _V1),
     Migration(2, "indexes for the queue's sorts and filters", _V2),
@@ -282,6 +291,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "report snapshots for offline analytics", _V6),
     Migration(7, "knowledge-base articles", _V7),
     Migration(8, "read marks for the unread state", _V8),
+    Migration(10, "canned replies", _V10),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

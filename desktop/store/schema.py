@@ -156,6 +156,20 @@ ticket_reads = Table(
     Column("read_at", String),
 )
 
+#: Canned replies (migration 10): the team's and this account's own (``scope`` personal), as
+#: the server's buckets deliver them; ``uses`` counts insertions, those queued here included.
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    _id(),
+    Column("title", String),
+    Column("body", Text),
+    Column("scope", String),
+    Column("owner_id", String),
+    Column("uses", Integer),
+    *_versioned(),
+)
+
 #: Protocol entity name -> its table.
 ENTITY_TABLES: dict[str, Table] = {
     "user": users,
@@ -167,6 +181,7 @@ ENTITY_TABLES: dict[str, Table] = {
     "attachment": attachments,
     "article": articles,
     "ticket_read": ticket_reads,
+    "canned_reply": canned_replies,
 }
 
 # --- sync bookkeeping -----------------------------------------------------------------------
