@@ -28,7 +28,7 @@ from ticketing.richtext import plain_text
 ID_ROLE = Qt.ItemDataRole.UserRole
 #: At most this many rows are listed by the ``::`` popup (typing more letters narrows it).
 POPUP_ROWS = 8
-PREVIEW_LENGTH = 60
+PREVIEW_LENGTH = 48
 
 
 def _label(reply: CannedReplyRow) -> str:
@@ -68,7 +68,9 @@ class CannedReplyPopup(QFrame):
         self.list = QListWidget()
         self.list.setAccessibleName("Canned replies matching")
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typing goes on in the editor
-        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.heading = QLabel("Canned replies: Enter inserts, Esc closes")
         self.heading.setAccessibleName("Canned replies hint")
         layout = QVBoxLayout(self)
@@ -88,8 +90,8 @@ class CannedReplyPopup(QFrame):
             self.hide()
             return False
         _fill_list(self.list, shown)
-        row_height = max(self.list.sizeHintForRow(0), 20)
-        self.list.setFixedHeight(row_height * len(shown) + 2 * self.list.frameWidth() + 2)
+        rows = sum(max(self.list.sizeHintForRow(row), 20) for row in range(len(shown)))
+        self.list.setFixedHeight(rows + 2 * self.list.frameWidth() + 2)
         self.adjustSize()
         parent = self.parentWidget()
         if parent is not None:  # keep it inside the window: above the cursor if need be
