@@ -58,8 +58,9 @@ def update_reply(
 ) -> CannedReplyOut:
     """Its owner changes any field; an admin may change a team reply's title and body too.
     Someone else's personal reply is a 404."""
-    reply, old_scope = canned_replies.update_reply(session, staff, reply_id, body)
-    if Scope.TEAM in (old_scope, Scope(reply.scope)):
+    edited = canned_replies.update_reply(session, staff, reply_id, body)
+    reply = edited.reply
+    if edited.changed and Scope.TEAM in (edited.old_scope, Scope(reply.scope)):
         fields = sorted(body.model_fields_set)
         _audited(session, staff, AuditAction.CANNED_REPLY_CHANGED, reply, fields=fields, scope=reply.scope)
     return canned_replies.reply_out(reply)

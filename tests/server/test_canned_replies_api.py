@@ -168,6 +168,7 @@ def test_team_reply_changes_are_audited_and_personal_ones_are_not(people: dict[s
     created(owner, "personal", "Private")
     team = created(owner, "team", "Shared")
     admin.patch(f"{URL}/{team['id']}", json={"title": "Shared reply"})
+    admin.patch(f"{URL}/{team['id']}", json={"title": "Shared reply"})  # no change: not logged
     admin.client.delete(f"{URL}/{team['id']}", headers=admin.headers)
     items = admin.get("/api/admin/audit?limit=10").json()["items"]
     mine = [(i["action"], i["details"]["title"]) for i in items if i["target_type"] == "canned_reply"]

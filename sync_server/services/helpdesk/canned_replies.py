@@ -11,6 +11,7 @@ where it left, and a deletion a REMOVE everywhere it was.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
@@ -92,10 +93,17 @@ def create_reply(session: Session, principal: Principal, data: CannedReplyCreate
     return reply
 
 
+@dataclass(frozen=True)
+class Edited:
+    reply: CannedReply
+    old_scope: Scope
+    changed: bool  # False: every value sent was the stored one
+
+
 def update_reply(
     session: Session, principal: Principal, reply_id: uuid.UUID, patch: CannedReplyPatch
-) -> tuple[CannedReply, Scope]:
-    """Change any fields as one change; answers the reply and the scope it had before."""
+) -> Edited:
+    """Change any fields as one change; values equal to the stored ones change nothing."""
     reply = find_reply(session, principal, reply_id, lock=True)
     _require_editor(principal, reply)
     before = _buckets(reply)
@@ -117,7 +125,7 @@ def update_reply(
         reply.version += 1
         session.flush()
         changelog.record(session, ENTITY, reply.id, _buckets(reply), before)
-    return reply, old_scope
+    return Edited(reply, old_scope, changed)
 
 
 def delete_reply(session: Session, principal: Principal, reply_id: uuid.UUID) -> CannedReply:
