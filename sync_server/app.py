@@ -31,6 +31,7 @@ from sync_server.api import (
     attachments,
     audit,
     auth,
+    canned_replies,
     catalog,
     contract,
     kb,
@@ -295,6 +296,7 @@ def create_app(
         live,
         presence,
         sla,
+        canned_replies,
     ):
         contract.document_errors(module.router.routes)
         app.include_router(module.router)

@@ -14,6 +14,9 @@ History (date, version, reason):
   opened of the suggestions beside it (for the deflection report). It writes no synced row.
 - 2026-12-02, 1 (additive): unread state: the ``ticket_read`` entity (one per account and
   ticket, in the account's own ``account:<id>`` bucket) and the ``mark_read`` mutation.
+- 2026-12-02, 1 (additive): canned replies: the ``canned_reply`` entity (a team one in
+  ``staff``, a personal one in its owner's ``account:<id>``) and the ``use_canned_reply``
+  mutation, which counts one insertion.
 """
 
 from __future__ import annotations
@@ -92,6 +95,17 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "ticket_event": ("id", "ticket_id", "actor_id", "field", "old_value", "new_value", "created_at"),
     "ticket_read": ("id", "user_id", "ticket_id", "read_at"),
+    "canned_reply": (
+        "id",
+        "title",
+        "body",
+        "scope",
+        "owner_id",
+        "uses",
+        "created_at",
+        "updated_at",
+        "version",
+    ),
     "attachment": (
         "id",
         "ticket_id",
@@ -230,6 +244,7 @@ class MutationName(enum.StrEnum):
     SET_ARTICLE_STATUS = "set_article_status"
     RECORD_DEFLECTION = "record_deflection"
     MARK_READ = "mark_read"
+    USE_CANNED_REPLY = "use_canned_reply"
 
 
 class MutationArgs(_Wire):
@@ -355,6 +370,15 @@ class MarkReadArgs(MutationArgs):
     read_at: AwareIsoDateTime
 
 
+class UseCannedReplyArgs(MutationArgs):
+    """A canned reply was inserted into a reply once (staff only, a reply they may see): its
+    ``uses`` goes up by one. Each mutation counts once, however often it is sent."""
+
+    NAME: ClassVar[MutationName] = MutationName.USE_CANNED_REPLY
+
+    canned_reply_id: uuid.UUID
+
+
 #: Namespace of the ``ticket_read`` ids (:func:`ticket_read_id`).
 _TICKET_READ_NAMESPACE = uuid.UUID("5b0e7c4a-9d1f-4f7e-8a43-2f1c6d0e9b71")
 
@@ -380,6 +404,7 @@ MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
         SetArticleStatusArgs,
         RecordDeflectionArgs,
         MarkReadArgs,
+        UseCannedReplyArgs,
     )
 }
 

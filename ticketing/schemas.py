@@ -710,6 +710,9 @@ class AuditAction(enum.StrEnum):
     SLA_CALENDAR_CHANGED = "sla_calendar.changed"
     SLA_POLICY_ADDED = "sla_policy.added"
     SLA_POLICY_CHANGED = "sla_policy.changed"
+    CANNED_REPLY_ADDED = "canned_reply.added"
+    CANNED_REPLY_CHANGED = "canned_reply.changed"
+    CANNED_REPLY_DELETED = "canned_reply.deleted"
 
 
 class AuditEntryOut(BaseModel):

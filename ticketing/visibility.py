@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from ticketing.canned_replies import Scope
 from ticketing.domain import AgentVisibility, ArticleStatus, Role
 
 QUEUE = "queue"
@@ -35,7 +36,8 @@ def assignee_internal_bucket(user_id: uuid.UUID) -> str:
 
 
 def account_bucket(user_id: uuid.UUID) -> str:
-    """What only this account sees, on every device of it: its read marks of tickets."""
+    """What only this account sees, on every device of it: its read marks of tickets, its
+    personal canned replies."""
     return f"account:{user_id}"
 
 
@@ -120,6 +122,14 @@ def article_buckets(status: ArticleStatus | str) -> frozenset[str]:
 def staff_buckets() -> frozenset[str]:
     """What support staff share and end users never see (SLA settings, team canned replies)."""
     return frozenset({STAFF})
+
+
+def canned_reply_buckets(scope: Scope | str, owner_id: uuid.UUID) -> frozenset[str]:
+    """A team canned reply is for every support staff member; a personal one for its owner's
+    devices only. Neither is ever in a requester's bucket."""
+    if Scope(scope) == Scope.TEAM:
+        return staff_buckets()
+    return frozenset({account_bucket(owner_id)})
 
 
 def can_see(subscribed: frozenset[str], row_buckets: frozenset[str]) -> bool:

@@ -37,6 +37,7 @@ class ChangeSet:
     everything: bool = False  # the cache was reset
     queued: bool = False  # a user action queued a mutation (the sync engine wakes up)
     articles: frozenset[str] = frozenset()  # knowledge-base articles
+    canned_replies: bool = False  # the team's or this account's canned replies
     #: The change came from the server (a pull): someone else's work, or this account's on
     #: another device or echoed back; a table marks such rows for a moment.
     remote: bool = False
@@ -45,6 +46,7 @@ class ChangeSet:
         return (
             bool(self.tickets)
             or bool(self.articles)
+            or self.canned_replies
             or self.reference
             or self.outbox
             or self.everything

@@ -338,6 +338,14 @@ _V9 = (
     "INSERT INTO sla_stale (ticket_id) VALUES ('*')",
 )
 
+_V10 = (
+    # canned replies (issue 14), as ticketing.protocol.ENTITY_FIELDS["canned_reply"]: the team's
+    # and this account's own, for inserting into replies offline
+    """CREATE TABLE canned_replies (
+        id TEXT PRIMARY KEY, title TEXT, body TEXT, scope TEXT, owner_id TEXT, uses INTEGER,
+        created_at TEXT, updated_at TEXT, version INTEGER)""",
+)
+
 #: Every step, oldest first. History (date, version, reason):
 #: - 2026-11-27, 1: first cache: server rows, row buckets, cursors, outbox, shadows, problems.
 #: - 2026-11-27, 2: indexes for the queue's sorts and common filters (issue 4's benchmark).
@@ -348,6 +356,7 @@ _V9 = (
 #: - 2026-12-01, 7: knowledge-base articles, their indexes and search documents (issue 12).
 #: - 2026-12-02, 8: read marks for the unread state (issue 13).
 #: - 2026-12-02, 9: SLA calendars, policies and each ticket's nearest target (issue 14).
+#: - 2026-12-02, 10: canned replies, for inserting into replies offline (issue 14).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "first cache schema", _V1),
     Migration(2, "indexes for the queue's sorts and filters", _V2),
@@ -358,6 +367,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "knowledge-base articles", _V7),
     Migration(8, "read marks for the unread state", _V8),
     Migration(9, "service levels: calendars, policies, tickets' nearest targets", _V9),
+    Migration(10, "canned replies", _V10),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -37,6 +37,7 @@ from ticketing.protocol import (
     TransitionStatusArgs,
     UpdateArticleArgs,
     UpdateTicketArgs,
+    UseCannedReplyArgs,
     mutation_name,
     ticket_read_id,
 )
@@ -49,13 +50,15 @@ class Family:
     """A ticket and the comments and attachments its mutations create (or hang files on);
     ``None`` = no such row (yet). A knowledge-base article is a family of its own (keyed by its
     id, with no ticket): its mutations touch that one row. So is an account's read mark of a
-    ticket (keyed by the mark's id), so that reading a ticket never marks the ticket pending."""
+    ticket (keyed by the mark's id), so that reading a ticket never marks the ticket pending, and
+    a canned reply (keyed by its id), whose uses are counted offline."""
 
     ticket: Row | None
     comments: dict[str, Row | None] = field(default_factory=dict)
     attachments: dict[str, Row | None] = field(default_factory=dict)
     articles: dict[str, Row | None] = field(default_factory=dict)
     reads: dict[str, Row | None] = field(default_factory=dict)
+    canned_replies: dict[str, Row | None] = field(default_factory=dict)
 
 
 def ticket_state(ticket: Row) -> workflow.TicketState:
@@ -261,6 +264,14 @@ def _mark_read(family: Family, args: MarkReadArgs, actor: workflow.Actor, at: st
     }
 
 
+def _use_canned_reply(family: Family, args: UseCannedReplyArgs, actor: workflow.Actor, at: str) -> None:
+    """One more use, as the server will count it; a reply the cache no longer holds stays gone."""
+    reply_id = str(args.canned_reply_id)
+    held = family.canned_replies.get(reply_id)
+    if held is not None:
+        held["uses"] = int(held.get("uses") or 0) + 1
+
+
 #: How the client replays each mutation over the server's rows (a test checks every name has one).
 REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -274,6 +285,7 @@ REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]
     MutationName.SET_ARTICLE_STATUS: _set_article_status,
     MutationName.RECORD_DEFLECTION: _record_deflection,
     MutationName.MARK_READ: _mark_read,
+    MutationName.USE_CANNED_REPLY: _use_canned_reply,
 }
 
 
@@ -289,6 +301,9 @@ def replay(family: Family, mutations: Iterable[QueuedMutation], actor: workflow.
         attachments={key: None if row is None else dict(row) for key, row in family.attachments.items()},
         articles={key: None if row is None else dict(row) for key, row in family.articles.items()},
         reads={key: None if row is None else dict(row) for key, row in family.reads.items()},
+        canned_replies={
+            key: None if row is None else dict(row) for key, row in family.canned_replies.items()
+        },
     )
     for mutation in mutations:
         name = mutation_name(mutation.name)

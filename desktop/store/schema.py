@@ -188,6 +188,20 @@ sla_policies = Table(
     *_versioned(),
 )
 
+#: Canned replies (migration 10): the team's and this account's own (``scope`` personal), as
+#: the server's buckets deliver them; ``uses`` counts insertions, those queued here included.
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    _id(),
+    Column("title", String),
+    Column("body", Text),
+    Column("scope", String),
+    Column("owner_id", String),
+    Column("uses", Integer),
+    *_versioned(),
+)
+
 #: Protocol entity name -> its table.
 ENTITY_TABLES: dict[str, Table] = {
     "user": users,
@@ -201,6 +215,7 @@ ENTITY_TABLES: dict[str, Table] = {
     "ticket_read": ticket_reads,
     "sla_calendar": sla_calendars,
     "sla_policy": sla_policies,
+    "canned_reply": canned_replies,
 }
 
 #: Each ticket's nearest pending target (migration 9), computed by the cache

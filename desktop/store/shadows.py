@@ -102,6 +102,7 @@ def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
         attachments={row_id: row for (entity, row_id), row in rows.items() if entity == "attachment"},
         articles={row_id: row for (entity, row_id), row in rows.items() if entity == "article"},
         reads={row_id: row for (entity, row_id), row in rows.items() if entity == "ticket_read"},
+        canned_replies={row_id: row for (entity, row_id), row in rows.items() if entity == "canned_reply"},
     )
     mutations = outbox.for_ticket(conn, ticket_id)
     result = replay(family, mutations, actor)
@@ -115,6 +116,8 @@ def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
         _write(conn, "article", article_id, article)
     for read_id, read in result.reads.items():
         _write(conn, "ticket_read", read_id, read)
+    for reply_id, reply in result.canned_replies.items():
+        _write(conn, "canned_reply", reply_id, reply)
     if not mutations:
         conn.execute(delete(schema.shadows).where(schema.shadows.c.ticket_id == ticket_id))
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.store import outbox, records, schema, shadows, state
+from desktop.store.canned_replies import ENTITY as CANNED_REPLY
 from desktop.store.database import ChangeSet, Store
 from desktop.store.rows import from_wire, unseen_fields
 from ticketing.protocol import PUT, Change, PullResponse
@@ -55,6 +56,7 @@ class _PageWriter:
         self.articles: set[str] = set()
         self.rebuild: set[str] = set()
         self.reference = False
+        self.canned_replies = False
         # puts wait here and are written in bulk; anything that reads the tables flushes first
         self._holds: list[tuple[str, str, str]] = []
         self._merges: dict[str, list[dict[str, object]]] = {}
@@ -62,9 +64,11 @@ class _PageWriter:
     def change_set(self, settled: bool) -> ChangeSet:
         # a rebuilt family is a ticket, or an article with pending mutations (its own family)
         articles = self.articles | {key for key in self.rebuild if ("article", key) in self.families}
+        replies = {key for key in self.rebuild if ("canned_reply", key) in self.families}
         return ChangeSet(
-            tickets=frozenset((self.tickets | self.rebuild) - articles),
+            tickets=frozenset((self.tickets | self.rebuild) - articles - replies),
             articles=frozenset(articles),
+            canned_replies=self.canned_replies or bool(replies),
             reference=self.reference,
             outbox=settled,
             remote=True,
@@ -77,6 +81,8 @@ class _PageWriter:
             self.tickets.add(row_id)
         elif entity == "article":
             self.articles.add(row_id)
+        elif entity == CANNED_REPLY:
+            self.canned_replies = True
         else:
             if row is None:  # a removal: the ticket is in the row we still hold
                 row = records.read(self.conn, entity, row_id)

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from sync_server.db import search_vectors
+from ticketing.canned_replies import Scope
 from ticketing.domain import FIRST_TICKET_NUMBER, ArticleStatus, Role, Status
 
 NAMING = {
@@ -322,6 +323,25 @@ class Article(TimestampMixin, Base):
     search_vector: Mapped[str | None] = mapped_column(
         TSVECTOR, Computed(search_vectors.ARTICLE_VECTOR, persisted=True), deferred=True
     )
+
+
+class CannedReply(TimestampMixin, Base):
+    """A reply staff insert into their answers: a personal one is its owner's alone, a team one
+    every support staff member's (``ticketing.visibility.canned_reply_buckets``). ``uses``
+    counts insertions (the ``use_canned_reply`` mutation, offline ones too)."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (
+        CheckConstraint(f"scope IN ({_in(Scope)})", name="scope"),
+        CheckConstraint("uses >= 0", name="uses_not_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    uses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class Setting(Base):

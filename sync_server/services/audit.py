@@ -85,6 +85,11 @@ _SUMMARIES: dict[AuditAction, Callable[[dict[str, Any]], str]] = {
     AuditAction.SLA_POLICY_CHANGED: lambda d: (
         f"Changed the SLA policy {d.get('name')}: {', '.join(d.get('fields', []))}"
     ),
+    AuditAction.CANNED_REPLY_ADDED: lambda d: f"Added the team canned reply {d.get('title')}",
+    AuditAction.CANNED_REPLY_CHANGED: lambda d: (
+        f"Changed the canned reply {d.get('title')} ({d.get('scope')}): {', '.join(d.get('fields', []))}"
+    ),
+    AuditAction.CANNED_REPLY_DELETED: lambda d: f"Deleted the team canned reply {d.get('title')}",
     AuditAction.LOGIN_TOKEN_REUSED: lambda d: (
         f"Ended a login of {_user(d)} on {d.get('client_name') or 'an unnamed device'}: an old copy of"
         f" its refresh token was presented from {d.get('address', '?')}"

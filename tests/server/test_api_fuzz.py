@@ -89,6 +89,8 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
             "POST /api/tickets/{key}/comments",
             "POST /api/kb/articles",
             "PATCH /api/kb/articles/{article_id}",
+            "POST /api/canned-replies",
+            "PATCH /api/canned-replies/{reply_id}",
         )
     ),
     *(
@@ -247,10 +249,13 @@ def _build(engine: Engine, identity: str) -> Target:
         "/api/kb/articles", json={"title": "Reboot", "body": "<p>x</p>", "status": "published"}
     )
     assert article.status_code == 201, article.text
+    canned = admin.post("/api/canned-replies", json={"title": "Hello", "body": "<p>Hi</p>", "scope": "team"})
+    assert canned.status_code == 201, canned.text
     real_paths = {
         "key": key,
         "ticket_key": key,
         "article_id": article.json()["id"],
+        "reply_id": canned.json()["id"],  # the team's: an agent reads and uses it, may not change it
         # never the caller's own id: a password reset there would end the session under test
         "user_id": user.id if identity == "admin" else admin.id,
         "category_id": first["category_id"],
@@ -343,6 +348,11 @@ STAFF_ONLY = frozenset(
         "GET /api/sla/calendars",
         "GET /api/sla/policies",
         "GET /api/sla/holidays",
+        "GET /api/canned-replies",
+        "POST /api/canned-replies",
+        "PATCH /api/canned-replies/{reply_id}",
+        "DELETE /api/canned-replies/{reply_id}",
+        "POST /api/canned-replies/{reply_id}/use",
     }
 )
 #: Operations an identity is refused outright (tests/server/test_api_permissions.py): fuzzed as admin.

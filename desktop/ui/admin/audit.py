@@ -61,6 +61,9 @@ ACTION_NAMES: dict[AuditAction, str] = {
     AuditAction.SLA_CALENDAR_CHANGED: "Business calendar changed",
     AuditAction.SLA_POLICY_ADDED: "SLA policy added",
     AuditAction.SLA_POLICY_CHANGED: "SLA policy changed",
+    AuditAction.CANNED_REPLY_ADDED: "Team canned reply added",
+    AuditAction.CANNED_REPLY_CHANGED: "Canned reply changed",
+    AuditAction.CANNED_REPLY_DELETED: "Team canned reply deleted",
 }
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMetaMethod, Signal, Slot
+from PySide6.QtCore import QMetaMethod, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 from typing_extensions import override
@@ -30,10 +30,13 @@ from ticketing.schemas import MePatch, UserOut
 if TYPE_CHECKING:
     from desktop.ui.search import dialog as search_dialog
     from desktop.ui.search.dialog import SearchDialog
+    from desktop.ui.ticket import canned_reply_dialog
     from desktop.ui.ticket import detail as ticket_detail
+    from desktop.ui.ticket.canned_reply_dialog import CannedRepliesDialog
 else:  # the search dialog loads when first opened, not with every window
     search_dialog = lazy_module("desktop.ui.search.dialog")
     ticket_detail = lazy_module("desktop.ui.ticket.detail")
+    canned_reply_dialog = lazy_module("desktop.ui.ticket.canned_reply_dialog")
 
 EMAIL_TIP = "Send me an email when my tickets are answered, resolved or assigned to me"
 
@@ -80,6 +83,12 @@ class MainWindowBase(QMainWindow):
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.email_action)
+        self.canned_replies_action: QAction | None = None
+        if context.user.is_staff:
+            self.canned_replies_action = QAction("&Canned replies…", self)
+            self.canned_replies_action.setToolTip("Write, change and delete canned replies")
+            self.file_menu.addAction(self.canned_replies_action)
+            self.canned_replies_action.triggered.connect(self._on_canned_replies_action_triggered)
         #: File > Notifications and the tray icon (``tray.set_unread_count``, notifications).
         self.notifier = Notifier(self, self.file_menu)
         self.tray = self.notifier.tray
@@ -120,6 +129,17 @@ class MainWindowBase(QMainWindow):
         self.unread_counter.count_changed.connect(self._on_unread_counter_count_changed)
         self.windowTitleChanged.connect(self._on_window_title_changed)  # a subclass's title too
         self._on_unread_counter_count_changed(self.unread_counter.count)
+
+    def open_canned_replies(self) -> CannedRepliesDialog:
+        """File > Canned replies… (staff): the dialog that manages them."""
+        dialog = canned_reply_dialog.CannedRepliesDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    @Slot()
+    def _on_canned_replies_action_triggered(self) -> None:
+        self.open_canned_replies()
 
     @Slot(int)
     def _on_unread_counter_count_changed(self, count: int) -> None:

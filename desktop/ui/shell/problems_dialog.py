@@ -42,6 +42,7 @@ ACTION_NAMES: dict[MutationName, str] = {
     MutationName.SET_ARTICLE_STATUS: "Article publishing",
     MutationName.RECORD_DEFLECTION: "Suggestion statistics",
     MutationName.MARK_READ: "Marking a ticket read",
+    MutationName.USE_CANNED_REPLY: "Counting a canned reply's use",
 }
 
 

@@ -28,6 +28,7 @@ from desktop.store import (
     article_commands,
     article_queries,
     attachment_queries,
+    canned_replies,
     commands,
     queries,
     read_commands,
@@ -51,6 +52,7 @@ from desktop.ui.ticket.timeline_html import THUMBNAIL_SCHEME, Names, comment_anc
 from desktop.ui.widgets.attachment_pictures import pictures_of, pictures_to_fetch
 from desktop.ui.widgets.icons import LOCK_RESOURCE, lock_image
 from ticketing import knowledge, workflow
+from ticketing.canned_replies import FillValues
 from ticketing.domain import Status
 from ticketing.sla import TicketSla
 
@@ -214,6 +216,7 @@ class TicketDetailView(QWidget):
 
         self.reply.send_requested.connect(self._on_reply_send_requested)
         self.reply.article_link_requested.connect(self._on_reply_article_link_requested)
+        self.reply.canned_reply_used.connect(self._on_reply_canned_reply_used)
         self.articles.create_requested.connect(self._on_articles_create_requested)
         self.articles.article_requested.connect(self.article_requested)
         self.timeline.anchorClicked.connect(self._on_timeline_anchor_clicked)
@@ -222,6 +225,16 @@ class TicketDetailView(QWidget):
         self.controls.priority_chosen.connect(self._on_controls_priority_chosen)
         self.controls.assign_to_me_requested.connect(self._on_controls_assign_to_me_requested)
         context.sync.data_changed.connect(self._on_sync_data_changed)
+        self.load_canned_replies()
+
+    def load_canned_replies(self) -> None:
+        """Give the reply box the cache's canned replies (staff only; read off the UI thread)."""
+        if not self._staff:
+            return
+        store = self._context.store
+        self._context.tasks.run(
+            lambda: canned_replies.list_replies(store), self.reply.set_canned_replies, owner=self
+        )
 
     def _shortcut(
         self,
@@ -448,6 +461,14 @@ class TicketDetailView(QWidget):
             return
         self.closed_note.hide()
         self.reply.show()
+        self.reply.set_fill_values(
+            FillValues(
+                ticket_number=ticket.number,
+                ticket_title=ticket.title,
+                requester_name=ticket.submitter_name or "",
+                agent_name=self._context.user.name,
+            )
+        )
         reopens = workflow.comment_changes(actor, state, False, dt.datetime.now(dt.UTC)).get("status")
         self.reply.set_hint(f"Your reply will reopen this ticket (it becomes {reopens})." if reopens else "")
 
@@ -608,8 +629,20 @@ class TicketDetailView(QWidget):
     def _show_outcome(self, outcome: Outcome) -> None:
         show_outcome(self.message, outcome)
 
+    @Slot(str)
+    def _on_reply_canned_reply_used(self, reply_id: str) -> None:
+        store = self._context.store
+        self._context.tasks.run(
+            lambda: canned_replies.count_use(store, reply_id),
+            None,
+            lambda error: self._show_outcome(Outcome.failed(error)),
+            owner=self,
+        )
+
     @Slot(object)
     def _on_sync_data_changed(self, change: ChangeSet) -> None:
+        if self._staff and (change.canned_replies or change.everything):
+            self.load_canned_replies()
         if self._ticket_id is None:
             return
         if change.everything or change.reference or change.outbox or self._ticket_id in change.tickets:

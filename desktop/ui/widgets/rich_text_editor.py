@@ -263,6 +263,31 @@ class RichTextEditor(QWidget):
             cursor.setCharFormat(QTextCharFormat())
             self.edit.setTextCursor(cursor)
 
+    def text_before_cursor(self) -> str:
+        """The cursor's paragraph up to the cursor (what a typed trigger such as ``::gre`` ends)."""
+        cursor = self.edit.textCursor()
+        return cursor.block().text()[: cursor.positionInBlock()]
+
+    def insert_html(self, html: str, *, replacing: int = 0, cursor_mark: str | None = None) -> None:
+        """Put sanitized ``html`` at the cursor in place of the ``replacing`` characters before
+        it, as one undo step; the cursor then stands where ``cursor_mark`` was in it (the mark
+        is removed), else after the inserted text."""
+        cursor = self.edit.textCursor()
+        cursor.beginEditBlock()
+        if replacing:
+            cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, replacing)
+            cursor.removeSelectedText()
+        start = cursor.position()
+        cursor.insertHtml(sanitize_html(html))
+        end = cursor.position()
+        if cursor_mark:
+            found = self.edit.document().find(cursor_mark, start)
+            if not found.isNull() and found.selectionEnd() <= end:
+                found.removeSelectedText()
+                cursor = found
+        cursor.endEditBlock()
+        self.edit.setTextCursor(cursor)
+
     # --- state of the toolbar ---------------------------------------------------------------
 
     @Slot()

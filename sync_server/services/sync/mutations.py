@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import Article, Comment, DeflectionEvent, Ticket
 from sync_server.errors import Conflict, Invalid
 from sync_server.services.files import attachments
-from sync_server.services.helpdesk import read_marks, tickets
+from sync_server.services.helpdesk import canned_replies, read_marks, tickets
 from sync_server.services.identity.principal import Principal
 from sync_server.services.knowledge import articles
 from ticketing import workflow
@@ -40,6 +40,7 @@ from ticketing.protocol import (
     TransitionStatusArgs,
     UpdateArticleArgs,
     UpdateTicketArgs,
+    UseCannedReplyArgs,
     mutation_name,
 )
 from ticketing.schemas import (
@@ -229,6 +230,13 @@ def _mark_read(session: Session, principal: Principal, args: MarkReadArgs) -> Ou
     return Outcome()
 
 
+def _use_canned_reply(session: Session, principal: Principal, args: UseCannedReplyArgs) -> Outcome:
+    """One insertion of a reply the caller may see (staff only); a retried mutation is answered
+    from its stored result, so it counts once."""
+    canned_replies.count_use(session, principal, args.canned_reply_id)
+    return Outcome()
+
+
 #: How the server applies each mutation (a test checks that every name has one).
 APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -242,6 +250,7 @@ APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.SET_ARTICLE_STATUS: _set_article_status,
     MutationName.RECORD_DEFLECTION: _record_deflection,
     MutationName.MARK_READ: _mark_read,
+    MutationName.USE_CANNED_REPLY: _use_canned_reply,
 }
 
 

@@ -35,6 +35,7 @@ from sync_server.db.models import (
     Article,
     Attachment,
     Base,
+    CannedReply,
     Category,
     Comment,
     PriorityLevel,
@@ -70,6 +71,7 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "article": Article,
     "sla_calendar": SlaCalendar,
     "sla_policy": SlaPolicy,
+    "canned_reply": CannedReply,
 }
 
 _COUNT = text(
