@@ -2,6 +2,7 @@
 
 - staff switch File > "Available for new tickets"; the status bar says Available or Away, the
   change is the server's (a new login shows it), and a new ticket then skips whoever is away;
+- the assignee's cache gets the new ticket, and its timeline reads "Assigned automatically";
 - the admin console's Settings tab sets the mode and ticks categories, saved with PATCH
   /api/settings, and shows the server's refusal of a category deleted meanwhile.
 """
@@ -14,12 +15,16 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
+from desktop.store import queries
 from desktop.ui.admin.console import AdminConsole
+from desktop.ui.ticket.detail import load_detail
+from desktop.ui.ticket.timeline_html import timeline_html
 from sync_server.child_server import LiveServer
 from tests.helpers.api import create_account
-from tests.helpers.sync import submit
+from tests.helpers.sync import Desk, submit, sync_until
 from tests.helpers.ui import log_in_app, shut_app
 from ticketing.domain import AssignmentMode, Role
+from ticketing.schemas import TicketQuery
 
 
 def test_an_agent_marks_themselves_away_and_back(
@@ -109,3 +114,24 @@ def test_the_admin_turns_on_automatic_assignment_for_one_category(
     assert admin.context.api.request("GET", "/api/settings")["assignment"]["category_ids"] == [chosen]
     shut_app(admin)
     del app
+
+
+def test_the_assignees_cache_gets_the_ticket_and_the_timeline_says_automatically(desk: Desk) -> None:
+    ada, alice = desk.rest("ada@example.com"), desk.rest("alice@example.com")
+    ada.request("PATCH", "/api/me", {"available": False})
+    alice.request("PATCH", "/api/me", {"available": False})  # only Bob is in
+    ada.request("PATCH", "/api/settings", {"assignment": {"mode": "least_open", "category_ids": []}})
+    ticket = submit(desk.rest("uma@example.com"), "Keyboard types twice")
+    bob_id = desk.ids["bob@example.com"]
+    assert ticket["assignee_id"] == bob_id
+
+    bob = desk.desktop("bob@example.com")
+    sync_until(bob, lambda: len(getattr(load_detail(bob.store, ticket["id"]).detail, "timeline", [])) >= 3)
+    mine = queries.list_tickets(bob.store, TicketQuery.model_validate({"assignee": bob_id}))
+    assert [t.title for t in mine] == ["Keyboard types twice"]
+    data = load_detail(bob.store, ticket["id"])
+    assert data.detail is not None
+    html = timeline_html(data.detail, data.names)
+    assert "Assigned automatically to Bob" in html
+    assert "Status changed from Open to In Progress with the assignment" in html
+    assert "Uma assigned" not in html
