@@ -210,8 +210,8 @@ class SettingsPanel(QWidget):
         assignment = self._group(
             "Automatic assignment of new tickets",
             [
-                ("assignment.mode", "Ass&ign:", self.assignment_mode),
-                ("assignment.category_ids", "In cate&gories (none ticked: all):", self.assignment_categories),
+                ("assignment.mode", "&Mode:", self.assignment_mode),
+                ("assignment.category_ids", "Only in categories (none: all):", self.assignment_categories),
             ],
         )
 
