@@ -122,6 +122,7 @@ def _serve(config: ServerConfig, engine: Engine, args: argparse.Namespace) -> in
             lifetimes,
             data_dir=config.data_dir,
             send_mail=not args.no_send_mail,
+            run_jobs=True,
             trusted_proxies=config.trusted_proxies,
         )
 

@@ -51,10 +51,12 @@ from sync_server.db.session import make_session_factory
 from sync_server.errors import DomainError
 from sync_server.services.files.blob_store import BlobStore
 from sync_server.services.identity.accounts import TokenLifetimes
+from sync_server.services.jobs.runner import LeasedJob
 from sync_server.services.live.hub import LiveHub
 from sync_server.services.live.listener import LiveListener
 from sync_server.services.live.presence import PresenceLimiter
 from sync_server.services.mail.sender import MailSender
+from sync_server.services.sla.escalation import JOB_NAME, escalation_pass
 from sync_server.settings import ServerConfig
 from ticketing.protocol import MIN_SUPPORTED_PROTOCOL, PROTOCOL_HEADER, PROTOCOL_VERSION
 from ticketing.schemas import HealthOut
@@ -200,9 +202,11 @@ def install_trusted_proxies(app: FastAPI, proxies: Sequence[str]) -> None:
 LISTEN_WAIT_SECONDS = 5.0
 
 
-def _lifespan(engine: Engine, send_mail: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start the live-notice listener (and the mail sender, if asked) with the app and stop
-    them on shutdown."""
+def _lifespan(
+    engine: Engine, send_mail: bool, run_jobs: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the live-notice listener (and the mail sender and the cluster's background jobs,
+    if asked) with the app and stop them on shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -215,9 +219,18 @@ def _lifespan(engine: Engine, send_mail: bool) -> Callable[[FastAPI], AbstractAs
         sender = MailSender(engine) if send_mail else None
         if sender is not None:
             sender.start()
+        escalation = (
+            LeasedJob(engine, JOB_NAME, escalation_pass, ServerConfig().sla_check_seconds)
+            if run_jobs
+            else None
+        )
+        if escalation is not None:
+            escalation.start()
         try:
             yield
         finally:
+            if escalation is not None:
+                await asyncio.to_thread(escalation.stop)
             if sender is not None:
                 await sender.astop()
             await asyncio.to_thread(listener.stop)
@@ -231,17 +244,19 @@ def create_app(
     *,
     data_dir: Path | None = None,
     send_mail: bool = False,
+    run_jobs: bool = False,
     live_heartbeat: float | None = None,
     trusted_proxies: Sequence[str] | None = None,
 ) -> FastAPI:
     """The API over ``engine``; uploaded files live under ``data_dir`` (the server's data folder
     by default), which nothing serves. ``send_mail`` runs the mail sender while the app runs
-    (the ``serve`` command does; apps built in tests only queue mail). Live streams send a
+    (the ``serve`` command does; apps built in tests only queue mail); ``run_jobs`` runs the
+    cluster's background jobs (SLA escalation) under their leases (``serve`` does). Live streams send a
     heartbeat every ``live_heartbeat`` seconds (``TICKETDESK_LIVE_HEARTBEAT_SECONDS``).
     ``X-Forwarded-For`` is believed only from ``trusted_proxies`` (``TICKETDESK_TRUSTED_PROXIES``,
     none by default)."""
     app = FastAPI(
-        lifespan=_lifespan(engine, send_mail),
+        lifespan=_lifespan(engine, send_mail, run_jobs),
         title="Ticketdesk sync server",
         version=__version__,
         description="REST and sync API of the Ticketdesk help desk. Errors are "

@@ -42,6 +42,8 @@ class ServerConfig(BaseSettings):
     #: Reverse proxies whose ``X-Forwarded-For`` is believed: IPs or CIDR networks, comma
     #: separated (``TICKETDESK_TRUSTED_PROXIES=127.0.0.1,10.0.0.0/24``); none by default.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Seconds between the SLA escalation job's looks for warnings and breaches.
+    sla_check_seconds: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("database_url")
     @classmethod

@@ -103,6 +103,8 @@ class AssignmentMode(enum.StrEnum):
 
 TICKET_NUMBER_PREFIX = "TKT-"
 FIRST_TICKET_NUMBER = 1001
+#: Who a history line names when Ticketdesk itself wrote it (an SLA warning or breach).
+SYSTEM_ACTOR_NAME = "Ticketdesk"
 _NUMBER_RE = re.compile(r"^\s*(?:TKT-?)?(\d{1,18})\s*$", re.IGNORECASE)
 
 TITLE_MAX_LENGTH = 200

@@ -45,6 +45,7 @@ from ticketing.domain import (
 )
 from ticketing.email_address import EmailAddress
 from ticketing.files import DEFAULT_BLOCKED_KINDS, SHA256_PATTERN, FileKind
+from ticketing.sla import SlaState
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -326,6 +327,16 @@ class TicketOut(BaseModel):
     allowed_transitions: list[Status] = Field(
         default_factory=list, description="Statuses the caller may move this ticket to."
     )
+    # The service level (``ticketing.sla``), computed when read; for support staff only (an
+    # end user's answer carries nulls)
+    sla_policy_id: uuid.UUID | None = None
+    first_response_due_at: dt.datetime | None = None
+    next_response_due_at: dt.datetime | None = Field(
+        default=None, description="Null while no requester message waits for a staff reply."
+    )
+    resolution_due_at: dt.datetime | None = None
+    sla_paused: bool = False
+    sla_state: SlaState | None = None
 
 
 TicketSort = Literal[
@@ -398,7 +409,7 @@ class CommentOut(BaseModel):
 class EventOut(BaseModel):
     id: uuid.UUID
     ticket_id: uuid.UUID
-    actor_id: uuid.UUID
+    actor_id: uuid.UUID | None = Field(description="Null for what Ticketdesk itself did (an SLA breach).")
     actor_name: str
     field: str
     old_value: str | None
@@ -627,6 +638,10 @@ class NotificationSettings(Input):
     agent_reply: Flag = True
     ticket_resolved: Flag = True
     ticket_assigned: Flag = True
+    #: a service-level target nears its due time (to the assignee, or all staff if unassigned)
+    sla_warning: Flag = True
+    #: a target was missed (likewise, and to admins when the policy says so)
+    sla_breached: Flag = True
 
 
 def _known_time_zone(value: str) -> str:

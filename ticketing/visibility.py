@@ -69,6 +69,19 @@ def internal_buckets(assignee_id: uuid.UUID | None) -> frozenset[str]:
     return frozenset(buckets)
 
 
+#: History lines only support staff read: a ticket's service-level warnings and breaches
+#: (``sync_server.services.sla.escalation``); written by no one (``actor_id`` null).
+STAFF_EVENT_FIELDS = frozenset({"sla_warning", "sla_breached"})
+
+
+def event_buckets(field: str, submitter_id: uuid.UUID, assignee_id: uuid.UUID | None) -> frozenset[str]:
+    """A history line is where its ticket is, unless only staff may read it (then where the
+    ticket's internal notes are)."""
+    if field in STAFF_EVENT_FIELDS:
+        return internal_buckets(assignee_id)
+    return ticket_buckets(submitter_id, assignee_id)
+
+
 def comment_buckets(
     submitter_id: uuid.UUID, assignee_id: uuid.UUID | None, is_internal: bool
 ) -> frozenset[str]:

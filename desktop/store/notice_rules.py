@@ -5,7 +5,9 @@ here; the windows show what comes back. Kept apart from SQL and Qt so the rules 
 (and tested) on their own.
 
 For an agent or admin: a ticket assigned to them by someone else, a public reply from the
-requester on a ticket assigned to them, a priority raised to Critical. For a user: a public reply
+requester on a ticket assigned to them, a priority raised to Critical, a service-level warning or
+breach on a ticket assigned to them or to nobody (the server's escalation job writes those
+history lines, without an actor, within the calendar's working hours). For a user: a public reply
 from staff on their ticket, their ticket resolved. Never the account's own changes.
 """
 
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ticketing.domain import Priority, Role, Status, format_ticket_number
+from ticketing.visibility import STAFF_EVENT_FIELDS
 
 #: More notices than this at once (a long time offline, a burst) become one summary.
 SUMMARY_OVER = 3
@@ -30,6 +33,7 @@ class NoticeKind(enum.StrEnum):
     CRITICAL = "critical"
     AGENT_REPLY = "agent_reply"
     RESOLVED = "resolved"
+    SERVICE_LEVEL = "service_level"
 
     @property
     def label(self) -> str:
@@ -43,9 +47,10 @@ _LABELS = {
     NoticeKind.CRITICAL: "A ticket's priority is raised to Critical",
     NoticeKind.AGENT_REPLY: "Support replies on my ticket",
     NoticeKind.RESOLVED: "My ticket is resolved",
+    NoticeKind.SERVICE_LEVEL: "My ticket (or an unassigned one) nears or misses its SLA target",
 }
 
-STAFF_KINDS = (NoticeKind.ASSIGNED, NoticeKind.REQUESTER_REPLY, NoticeKind.CRITICAL)
+STAFF_KINDS = (NoticeKind.ASSIGNED, NoticeKind.REQUESTER_REPLY, NoticeKind.CRITICAL, NoticeKind.SERVICE_LEVEL)
 USER_KINDS = (NoticeKind.AGENT_REPLY, NoticeKind.RESOLVED)
 
 #: The ``ticket_events.field`` values the rules read (the server's column names, see
@@ -157,7 +162,7 @@ def classify(me: str, role: Role, batch: Batch) -> list[Notice]:
         ticket = batch.tickets.get(event.ticket_id)
         if (
             ticket is None
-            or event.actor_id is None
+            or (event.actor_id is None and event.field not in STAFF_EVENT_FIELDS)
             or event.actor_id == me
             or not _is_news(ticket, event.created_at, batch.seen_until)
         ):
@@ -171,6 +176,10 @@ def classify(me: str, role: Role, batch: Batch) -> list[Notice]:
 
 def _event_notice(me: str, staff: bool, ticket: TicketFacts, event: NewEvent) -> Notice | None:
     number = format_ticket_number(ticket.number)
+    if event.field in STAFF_EVENT_FIELDS:
+        if not staff or ticket.assignee_id not in (me, None):
+            return None
+        return Notice(NoticeKind.SERVICE_LEVEL, ticket.id, service_level_text(event, number), ticket.title)
     who = _who(event.actor_name)
     if staff and event.field == ASSIGNEE_FIELD and event.new_value == me:
         return Notice(NoticeKind.ASSIGNED, ticket.id, f"{who} assigned {number} to you", ticket.title)
@@ -188,6 +197,14 @@ def _event_notice(me: str, staff: bool, ticket: TicketFacts, event: NewEvent) ->
     ):
         return Notice(NoticeKind.RESOLVED, ticket.id, f"{number} was resolved", ticket.title)
     return None
+
+
+def service_level_text(event: NewEvent, number: str) -> str:
+    """``TKT-1042: first response due 14:30 (SLA warning)``."""
+    target = (event.old_value or "a target").replace("_", " ")
+    if event.field == "sla_breached":
+        return f"{number} missed its {target} target"
+    return f"{number}: {target} target due soon"
 
 
 def enabled_only(notices: Iterable[Notice], enabled: Iterable[NoticeKind]) -> list[Notice]:

@@ -96,7 +96,7 @@ class CommentRow:
 class EventRow:
     id: str
     ticket_id: str
-    actor_id: str
+    actor_id: str | None  # None: Ticketdesk itself (an SLA warning or breach)
     actor_name: str | None
     field: str
     old_value: str | None

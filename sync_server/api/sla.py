@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from sync_server.api.deps import AdminDep, SessionDep, StaffDep, errors
-from sync_server.services import audit
+from sync_server.services import audit, clock
 from sync_server.services.identity.principal import Principal
-from sync_server.services.sla import calendars, policies
+from sync_server.services.sla import calendars, policies, ticket_sla
 from ticketing.schemas import AuditAction
 from ticketing.sla_schemas import (
     CalendarCreate,
@@ -29,10 +29,12 @@ router = APIRouter(prefix="/api/sla", tags=["service levels"])
 def _audited(
     session: Session, admin: Principal, action: AuditAction, row_id: uuid.UUID, **details: Any
 ) -> None:
-    """The admin's change in the audit log; the target is what the action names
-    (``sla_calendar.added`` -> an ``sla_calendar``)."""
+    """The admin's change in the audit log (the target is what the action names:
+    ``sla_calendar.added`` -> an ``sla_calendar``), and every open ticket's clocks evaluated
+    again under the new rules."""
     kind = action.value.partition(".")[0]
     audit.record(session, admin.user.id, action, target_type=kind, target_id=row_id, details=details)
+    ticket_sla.recheck_open_tickets(session, clock.now())
 
 
 @router.get("/calendars", response_model=list[CalendarOut], responses=errors(403))

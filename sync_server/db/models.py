@@ -281,7 +281,8 @@ class TicketEvent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"), index=True)
-    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: null for what Ticketdesk did by itself (an SLA warning or breach)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     field: Mapped[str] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)

@@ -268,7 +268,11 @@ def test_the_switches_are_kept_per_account(tmp_path: Path) -> None:
     bob.set_enabled(NoticeKind.ASSIGNED, False)
     again = NoticeSettings("s|alice", path)
     assert not again.is_enabled(NoticeKind.CRITICAL) and again.is_enabled(NoticeKind.ASSIGNED)
-    assert bob.enabled(kinds_for(Role.AGENT)) == {NoticeKind.REQUESTER_REPLY, NoticeKind.CRITICAL}
+    assert bob.enabled(kinds_for(Role.AGENT)) == {
+        NoticeKind.REQUESTER_REPLY,
+        NoticeKind.CRITICAL,
+        NoticeKind.SERVICE_LEVEL,
+    }
     alice.set_enabled(NoticeKind.CRITICAL, True)
     assert NoticeSettings("s|alice", path).is_enabled(NoticeKind.CRITICAL)
     assert json.loads(path.read_text()) == {
@@ -276,3 +280,29 @@ def test_the_switches_are_kept_per_account(tmp_path: Path) -> None:
     }
     path.write_text("not json")
     assert NoticeSettings("s|alice", path).is_enabled(NoticeKind.CRITICAL)  # a damaged file: defaults
+
+
+def test_service_level_lines_notify_the_assignee_or_everyone_while_unassigned(
+    agent: Store, world: World
+) -> None:
+    mine = world.ticket(1001, assignee_id=str(world.agent))
+    unassigned = world.ticket(1002, title="Wi-Fi drops")
+    theirs = world.ticket(1003, assignee_id=str(world.other_agent), title="VPN")
+    pull(agent, *(put(QUEUE, "ticket", t) for t in (mine, unassigned, theirs)))
+
+    def line(ticket: dict[str, Any], field: str, minutes: int) -> Any:
+        row = {**event_row(ticket, world.agent, field, "first_response", at(30)), "actor_id": None}
+        return put(INTERNAL, "ticket_event", later(row, minutes))
+
+    pull(
+        agent,
+        line(mine, "sla_warning", 1),
+        line(unassigned, "sla_breached", 2),
+        line(theirs, "sla_breached", 3),
+    )
+    found = notices.collect(agent)
+    assert kinds(found) == [NoticeKind.SERVICE_LEVEL, NoticeKind.SERVICE_LEVEL]
+    assert [n.title for n in found] == [
+        "TKT-1001: first response target due soon",
+        "TKT-1002 missed its first response target",
+    ]

@@ -121,9 +121,13 @@ def token(url: str, email: str, password: str) -> str:
 
 
 @contextlib.contextmanager
-def two_servers(database_url: str, heartbeat: float) -> Iterator[tuple[LiveServer, LiveServer]]:
-    """Two server processes on one database, with live heartbeats every ``heartbeat`` seconds."""
+def two_servers(
+    database_url: str, heartbeat: float = 15.0, **settings: str
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two server processes on one database, with live heartbeats every ``heartbeat`` seconds
+    and other ``TICKETDESK_*`` settings (``sla_check_seconds="0.2"``)."""
     env = {"TICKETDESK_LIVE_HEARTBEAT_SECONDS": str(heartbeat)}
+    env.update({f"TICKETDESK_{name.upper()}": value for name, value in settings.items()})
     one, two = LiveServer(database_url, env=env), LiveServer(database_url, env=env)
     one.start()
     try:

@@ -70,6 +70,8 @@ NOTIFICATIONS = (
     ("agent_reply", "An agent replies"),
     ("ticket_resolved", "A ticket is resolved"),
     ("ticket_assigned", "A ticket is assigned"),
+    ("sla_warning", "An SLA target is near (to the assignee or the team)"),
+    ("sla_breached", "An SLA target is missed"),
 )
 
 

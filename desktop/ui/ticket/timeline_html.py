@@ -11,6 +11,7 @@ moment of the ``created`` event (no person assigns a ticket in that transaction)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -22,6 +23,7 @@ from desktop.store.attachment_queries import AttachmentRow
 from desktop.ui.widgets.icons import LOCK_RESOURCE
 from ticketing.files import human_size
 from ticketing.richtext import sanitize_html
+from ticketing.visibility import STAFF_EVENT_FIELDS
 
 #: Field names of history events in the user's words.
 FIELD_NAMES: dict[str, str] = {
@@ -56,12 +58,11 @@ class Names:
 def event_text(event: queries.EventRow, names: Names, *, automatic: bool = False) -> str:
     """``Alice changed status from Open to Resolved`` (plain text); ``automatic``: written by the
     server's automatic assignment as the ticket was created."""
-    if automatic and event.field == "assignee_id" and event.new_value is not None:
-        return f"Assigned automatically to {names.value(event.field, event.new_value)}"
-    if automatic and event.field == "status":
-        old, new = names.value(event.field, event.old_value), names.value(event.field, event.new_value)
-        return f"Status changed from {old} to {new} with the assignment"
-    who = event.actor_name or names.users.get(event.actor_id, "Someone")
+    if event.field in STAFF_EVENT_FIELDS:
+        return service_level_line(event)
+    if automatic and event.field in ("assignee_id", "status"):
+        return automatic_assignment_line(event, names)
+    who = event.actor_name or names.users.get(event.actor_id or "", "Someone")
     if event.field == "created":
         return f"{who} created the ticket"
     if event.field == "description":
@@ -71,6 +72,23 @@ def event_text(event: queries.EventRow, names: Names, *, automatic: bool = False
         return f"{who} assigned the ticket to {names.value(event.field, event.new_value)}"
     old, new = names.value(event.field, event.old_value), names.value(event.field, event.new_value)
     return f"{who} changed {what} from {old} to {new}"
+
+
+def automatic_assignment_line(event: queries.EventRow, names: Names) -> str:
+    """``Assigned automatically to Dana`` and the status change that came with it."""
+    new = names.value(event.field, event.new_value)
+    if event.field == "assignee_id":
+        return f"Assigned automatically to {new}"
+    return f"Status changed from {names.value(event.field, event.old_value)} to {new} with the assignment"
+
+
+def service_level_line(event: queries.EventRow) -> str:
+    """``First response target missed (due 2 Dec 14:30)``: the escalation job's history lines."""
+    target = (event.old_value or "An SLA").replace("_", " ").capitalize()
+    due = f" (due {local_time(dt.datetime.fromisoformat(event.new_value))})" if event.new_value else ""
+    if event.field == "sla_breached":
+        return f"{target} target missed{due}"
+    return f"{target} target due soon{due}: SLA warning"
 
 
 #: Resource names for the pictures the timeline shows: ``thumb:<attachment id>``.

@@ -13,11 +13,14 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or
 from sqlalchemy.orm import Session, aliased
 
 from sync_server.db.models import Category, Comment, PriorityLevel, Ticket, TicketEvent, User
+from sync_server.services import clock
 from sync_server.services.identity.principal import Principal
+from sync_server.services.sla import ticket_sla
 from sync_server.services.sync.readable import comment_condition, event_condition, ticket_condition
 from ticketing import workflow
-from ticketing.domain import Status, format_ticket_number, parse_ticket_number
+from ticketing.domain import SYSTEM_ACTOR_NAME, Status, format_ticket_number, parse_ticket_number
 from ticketing.schemas import CommentOut, EventOut, TicketOut, TicketQuery
+from ticketing.sla import NO_POLICY, TicketSla
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -95,7 +98,16 @@ def _ticket_columns() -> Select[Ticket, str, str, str]:
     return select(Ticket, Category.name, Submitter.name, Assignee.name)
 
 
-def to_ticket_out(principal: Principal, row: Any) -> TicketOut:
+def _service_levels(
+    session: Session, principal: Principal, tickets: list[Ticket]
+) -> dict[uuid.UUID, TicketSla]:
+    """Fresh service levels for support staff; end users are not shown them."""
+    if not principal.actor.is_staff:
+        return {}
+    return ticket_sla.evaluate_tickets(session, tickets, clock.now())
+
+
+def to_ticket_out(principal: Principal, row: Any, sla: TicketSla = NO_POLICY) -> TicketOut:
     ticket, category_name, submitter_name, assignee_name = row
     state = workflow.TicketState(Status(ticket.status), ticket.submitter_id, ticket.assignee_id)
     return TicketOut(
@@ -119,6 +131,12 @@ def to_ticket_out(principal: Principal, row: Any) -> TicketOut:
         allowed_transitions=sorted(
             workflow.allowed_transitions(principal.actor, state), key=list(Status).index
         ),
+        sla_policy_id=uuid.UUID(sla.policy_id) if sla.policy_id else None,
+        first_response_due_at=sla.first_response_due_at,
+        next_response_due_at=sla.next_response_due_at,
+        resolution_due_at=sla.resolution_due_at,
+        sla_paused=sla.paused,
+        sla_state=sla.state,
     )
 
 
@@ -131,12 +149,14 @@ def list_tickets(session: Session, principal: Principal, f: TicketQuery) -> tupl
     rows = session.execute(
         _joined(_ticket_columns()).where(where).order_by(*order).limit(f.limit).offset(f.offset)
     ).all()
-    return [to_ticket_out(principal, row) for row in rows], total
+    levels = _service_levels(session, principal, [row[0] for row in rows])
+    return [to_ticket_out(principal, row, levels.get(row[0].id, NO_POLICY)) for row in rows], total
 
 
 def ticket_out(session: Session, principal: Principal, ticket: Ticket) -> TicketOut:
     row = session.execute(_joined(_ticket_columns()).where(Ticket.id == ticket.id)).one()
-    return to_ticket_out(principal, row)
+    levels = _service_levels(session, principal, [row[0]])
+    return to_ticket_out(principal, row, levels.get(ticket.id, NO_POLICY))
 
 
 def list_comments(session: Session, principal: Principal, ticket_id: uuid.UUID) -> list[CommentOut]:
@@ -166,7 +186,7 @@ def list_events(session: Session, principal: Principal, ticket_id: uuid.UUID) ->
     stmt = (
         select(TicketEvent, User.name)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .join(User, User.id == TicketEvent.actor_id)
+        .outerjoin(User, User.id == TicketEvent.actor_id)
         .where(event_condition(principal), TicketEvent.ticket_id == ticket_id)
         .order_by(TicketEvent.created_at, TicketEvent.id)
     )
@@ -175,7 +195,7 @@ def list_events(session: Session, principal: Principal, ticket_id: uuid.UUID) ->
             id=e.id,
             ticket_id=e.ticket_id,
             actor_id=e.actor_id,
-            actor_name=name,
+            actor_name=name or SYSTEM_ACTOR_NAME,
             field=e.field,
             old_value=e.old_value,
             new_value=e.new_value,

@@ -22,13 +22,20 @@ from sync_server.services.helpdesk import auto_assign, catalog
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
 from sync_server.services.mail import notifications
+from sync_server.services.sla import ticket_sla
 from sync_server.services.sync import changelog
 from sync_server.services.sync.readable import readable_tickets
 from ticketing import workflow
 from ticketing.domain import Status, format_ticket_number, new_id, parse_ticket_number
 from ticketing.richtext import has_content, sanitize_html
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
-from ticketing.visibility import comment_buckets, internal_buckets, ticket_buckets
+from ticketing.visibility import (
+    STAFF_EVENT_FIELDS,
+    comment_buckets,
+    event_buckets,
+    internal_buckets,
+    ticket_buckets,
+)
 
 
 def state_of(ticket: Ticket) -> workflow.TicketState:
@@ -78,7 +85,7 @@ class _History:
 
     session: Session
     ticket: Ticket
-    actor_id: uuid.UUID
+    actor_id: uuid.UUID | None
     now: dt.datetime
     changed: bool = False
 
@@ -99,7 +106,7 @@ class _History:
             self.session,
             "ticket_event",
             event.id,
-            ticket_buckets(self.ticket.submitter_id, self.ticket.assignee_id),
+            event_buckets(field, self.ticket.submitter_id, self.ticket.assignee_id),
         )
 
 
@@ -132,13 +139,15 @@ def create_ticket(
     changelog.record(session, "ticket", ticket.id, ticket_buckets(ticket.submitter_id, None))
     history = _History(session, ticket, principal.user.id, now)
     history.add("created", None, format_ticket_number(ticket.number))
-    notifications.ticket_created(session, ticket)
     assignee = auto_assign.pick_assignee(session, ticket.category_id)
     if assignee is not None:
         _apply_changes(history, workflow.assign_changes(state_of(ticket), assignee.id))
         auto_assign.served(assignee, now)
         session.flush()
         _relog_children(session, ticket, ticket_buckets(ticket.submitter_id, None), internal_buckets(None))
+    ticket_sla.refresh(session, ticket, now)
+    notifications.ticket_created(session, ticket)
+    if assignee is not None:
         notifications.ticket_auto_assigned(session, ticket)
     return ticket
 
@@ -230,6 +239,7 @@ def update_ticket(session: Session, principal: Principal, key: str, patch: Ticke
 
     if history.changed:
         _touch(session, ticket, now)
+        ticket_sla.refresh(session, ticket, now)
         if ticket.assignee_id != old_assignee:
             _relog_children(session, ticket, before, before_internal)
         else:
@@ -255,8 +265,13 @@ def _relog_children(
     public = ticket_buckets(ticket.submitter_id, ticket.assignee_id)
     internal = internal_buckets(ticket.assignee_id)
     changelog.record(session, "ticket", ticket.id, public, before)
-    for event_id in session.scalars(select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id)):
-        changelog.record(session, "ticket_event", event_id, public, before)
+    for event_id, field in session.execute(
+        select(TicketEvent.id, TicketEvent.field).where(TicketEvent.ticket_id == ticket.id)
+    ):
+        if field in STAFF_EVENT_FIELDS:
+            changelog.record(session, "ticket_event", event_id, internal, before_internal)
+        else:
+            changelog.record(session, "ticket_event", event_id, public, before)
     for comment_id, is_internal in session.execute(
         select(Comment.id, Comment.is_internal).where(Comment.ticket_id == ticket.id)
     ):
@@ -303,8 +318,43 @@ def add_comment(session: Session, principal: Principal, key: str, data: CommentC
         history = _History(session, ticket, actor.id, now)
         _apply_changes(history, workflow.comment_changes(actor, state_of(ticket), data.is_internal, now))
         _touch(session, ticket, now)
+        ticket_sla.refresh(session, ticket, now)
         changelog.record(
             session, "ticket", ticket.id, ticket_buckets(ticket.submitter_id, ticket.assignee_id)
         )
     notifications.comment_added(session, ticket, comment, principal.user)
     return comment
+
+
+def system_change(
+    session: Session,
+    ticket: Ticket,
+    note: tuple[str, str | None, str | None],
+    *,
+    priority: str | None = None,
+    assignee_id: uuid.UUID | None = None,
+) -> None:
+    """What Ticketdesk does to a ticket by itself (an SLA breach's actions): a history line
+    ``note`` (field, old, new) without an actor, then the changes, with the same buckets,
+    change log and service-level refresh as a person's change. The caller has locked the row
+    and keeps its service level."""
+    now = clock.now()
+    before = ticket_buckets(ticket.submitter_id, ticket.assignee_id)
+    before_internal = internal_buckets(ticket.assignee_id)
+    old_assignee = ticket.assignee_id
+    _History(session, ticket, None, now).add(*note)
+    history = _History(session, ticket, None, now)
+    if priority is not None and priority != ticket.priority:
+        _set_field(history, "priority", priority)
+    if assignee_id is not None and assignee_id != ticket.assignee_id:
+        _apply_changes(history, workflow.assign_changes(state_of(ticket), assignee_id))
+    if not history.changed:
+        return  # a note alone leaves the ticket row as it was (its requester sees no change)
+    _touch(session, ticket, now)
+    ticket_sla.refresh(session, ticket, now)
+    if ticket.assignee_id != old_assignee:
+        _relog_children(session, ticket, before, before_internal)
+    else:
+        changelog.record(
+            session, "ticket", ticket.id, ticket_buckets(ticket.submitter_id, ticket.assignee_id)
+        )

@@ -7,7 +7,9 @@ queues none. The rules:
 - ticket created: to the submitter (a confirmation with the number);
 - public reply by support staff who are not the submitter: to the submitter;
 - status changed to Resolved by someone else: to the submitter;
-- assigned to an agent by someone else: to that agent.
+- assigned to an agent by someone else: to that agent;
+- a service-level warning or breach: to the assignee, or to all support staff while the
+  ticket is unassigned (and to admins on a breach when the policy says so).
 
 Internal notes never send mail. Each event has an admin switch (``NotificationSettings``), each
 account its own ``notify_email``, and an inactive account gets nothing.
@@ -120,3 +122,27 @@ def _assigned(session: Session, ticket: Ticket, actor_name: str, assignee_id: uu
         ticket.description,
     )
     _queue(session, MailEvent.TICKET_ASSIGNED, assignee, ticket, mail)
+
+
+def sla_escalation(
+    session: Session,
+    ticket: Ticket,
+    recipients: list[User],
+    *,
+    target: str,
+    due: str,
+    breached: bool,
+) -> int:
+    """A warning or breach mail to each reachable recipient; answers how many were queued."""
+    event = MailEvent.SLA_BREACHED if breached else MailEvent.SLA_WARNING
+    if not _enabled(session, event):
+        return 0
+    facts = _facts(session, ticket)
+    queued = 0
+    for recipient in {r.id: r for r in recipients}.values():
+        if _reachable(recipient) is None:
+            continue
+        mail = templates.sla_escalation(facts, recipient.name, target, due, breached=breached)
+        _queue(session, event, recipient, ticket, mail)
+        queued += 1
+    return queued

@@ -44,6 +44,8 @@ class MailEvent(enum.StrEnum):
     AGENT_REPLY = "agent_reply"
     TICKET_RESOLVED = "ticket_resolved"
     TICKET_ASSIGNED = "ticket_assigned"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
 
 
 @dataclass(frozen=True)

@@ -294,3 +294,22 @@ def ticket_assigned(
         .quote(description)
         .render(subject_for(ticket, follow_up=True))
     )
+
+
+def sla_escalation(
+    ticket: TicketFacts, recipient_name: str, target: str, due: str, *, breached: bool
+) -> RenderedMail:
+    """To the assignee (or the team, or admins): a target of the ticket is near or missed."""
+    if breached:
+        headline = f"The {target} target of ticket {_ticket_line(ticket)} was missed: it was due {due}."
+    else:
+        headline = f"The {target} target of ticket {_ticket_line(ticket)} is due {due}."
+    subject = f"[{ticket.number}] {'SLA breached' if breached else 'SLA warning'}: {one_line(ticket.title)}"
+    return (
+        _Mail()
+        .say(f"Hello {recipient_name},")
+        .say(headline)
+        .facts([("Ticket", ticket.number), ("Priority", ticket.priority), ("Status", ticket.status)])
+        .say("Open the ticket in the Ticketdesk app to answer it.")
+        .render(subject)
+    )

@@ -58,8 +58,15 @@ def readable_comments(principal: Principal) -> Select[Comment]:
 
 
 def event_condition(principal: Principal) -> ColumnElement[bool]:
-    """History is public: whoever reads a ticket reads how it changed (join ``tickets``)."""
-    return ticket_condition(principal.buckets)
+    """Whoever reads a ticket reads how it changed, except the lines only staff read (service
+    levels: ``visibility.STAFF_EVENT_FIELDS``), which go where internal notes go (join
+    ``tickets``)."""
+    buckets = principal.buckets
+    staff_only = TicketEvent.field.in_(sorted(visibility.STAFF_EVENT_FIELDS))
+    return or_(
+        and_(~staff_only, ticket_condition(buckets)),
+        and_(staff_only, internal_condition(buckets)),
+    )
 
 
 def readable_events(principal: Principal) -> Select[TicketEvent]:

@@ -20,6 +20,8 @@ _STATES = "'ok', 'warning', 'breached', 'met', 'paused'"
 
 
 def upgrade() -> None:
+    # an SLA warning or breach is a history line that no one wrote
+    op.alter_column("ticket_events", "actor_id", existing_type=sa.Uuid(), nullable=True)
     op.add_column("tickets", sa.Column("sla_policy_id", sa.Uuid(), nullable=True))
     op.create_foreign_key(
         op.f("fk_tickets_sla_policy_id_sla_policies"), "tickets", "sla_policies", ["sla_policy_id"], ["id"]
@@ -78,6 +80,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM ticket_events WHERE actor_id IS NULL")
+    op.alter_column("ticket_events", "actor_id", existing_type=sa.Uuid(), nullable=False)
     op.drop_table("job_leases")
     op.drop_index("ix_sla_escalations_unsent", table_name="sla_escalations")
     op.drop_table("sla_escalations")

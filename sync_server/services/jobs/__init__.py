@@ -1,0 +1,1 @@
+"""Background work one server process does for the whole cluster, under a lease."""
