@@ -93,6 +93,14 @@ class AgentVisibility(enum.StrEnum):
     ASSIGNED = "assigned"
 
 
+class AssignmentMode(enum.StrEnum):
+    """The admin setting that decides who gets a new ticket: nobody (``off``) or the available
+    agent or admin with the fewest open tickets (``least_open``)."""
+
+    OFF = "off"
+    LEAST_OPEN = "least_open"
+
+
 TICKET_NUMBER_PREFIX = "TKT-"
 FIRST_TICKET_NUMBER = 1001
 #: Who a history line names when Ticketdesk itself wrote it (an SLA warning or breach).

@@ -39,6 +39,7 @@ from ticketing.domain import (
     TITLE_MAX_LENGTH,
     AgentVisibility,
     ArticleStatus,
+    AssignmentMode,
     Role,
     Status,
 )
@@ -183,16 +184,21 @@ class UserOut(BaseModel):
     role: Role
     is_active: bool
     notify_email: bool
+    available: bool = Field(
+        default=True, description="Staff: whether automatic assignment may give them new tickets."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
 class StaffMember(BaseModel):
-    """What anyone may know of a support agent: the name on the replies."""
+    """What staff may know of a support agent: the name on the replies, and whether they are
+    available for new tickets or away."""
 
     id: uuid.UUID
     name: str
     role: Role
+    available: bool = True
 
 
 class LoginIn(Input):
@@ -230,6 +236,9 @@ class UserPatch(Input):
 class MePatch(Input):
     name: Name | None = None
     notify_email: Flag | None = None
+    available: Flag | None = Field(
+        default=None, description="Staff only: available for automatically assigned tickets, or away."
+    )
     current_password: Annotated[SafeStr, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = None
     new_password: Password | None = None
 
@@ -664,6 +673,19 @@ class ReportSettings(Input):
     )
 
 
+class AssignmentSettings(Input):
+    mode: AssignmentMode = Field(
+        default=AssignmentMode.OFF,
+        description="`least_open`: a new ticket goes to the available agent or admin with the "
+        "fewest open tickets (ties: whoever was auto-assigned least recently).",
+    )
+    category_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Categories assigned automatically; empty: every category.",
+    )
+
+
 class ServerSettings(Input):
     agent_visibility: AgentVisibility = AgentVisibility.ALL
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
@@ -671,6 +693,7 @@ class ServerSettings(Input):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    assignment: AssignmentSettings = Field(default_factory=AssignmentSettings)
 
 
 class SettingsPatch(Input):
@@ -680,6 +703,7 @@ class SettingsPatch(Input):
     rate_limits: RateLimitSettings | None = None
     notifications: NotificationSettings | None = None
     reports: ReportSettings | None = None
+    assignment: AssignmentSettings | None = None
 
 
 # --- admin audit log ------------------------------------------------------------------------

@@ -38,7 +38,16 @@ from ticketing.protocol import (
     PushRequest,
     PushResponse,
 )
-from ticketing.schemas import HealthOut, LoginIn, RefreshIn, TokenOut, UploadStart, UploadStatus, UserOut
+from ticketing.schemas import (
+    HealthOut,
+    LoginIn,
+    MePatch,
+    RefreshIn,
+    TokenOut,
+    UploadStart,
+    UploadStatus,
+    UserOut,
+)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
@@ -172,6 +181,11 @@ class ApiClient:
 
     def me(self) -> UserOut:
         return self._parse(UserOut, self.request("GET", "/api/me"))
+
+    def update_me(self, patch: MePatch) -> UserOut:
+        """``PATCH /api/me`` with only the fields ``patch`` sets."""
+        body = patch.model_dump(mode="json", exclude_unset=True)
+        return self._parse(UserOut, self.request("PATCH", "/api/me", body))
 
     def health(self) -> HealthOut:
         return self._parse(HealthOut, self._send("GET", "/api/health", None, token=None))

@@ -15,13 +15,14 @@ def user_out(user: User) -> UserOut:
         role=Role(user.role),
         is_active=user.is_active,
         notify_email=user.notify_email,
+        available=user.available,
         created_at=user.created_at,
         updated_at=user.updated_at,
     )
 
 
 def staff_member(user: User) -> StaffMember:
-    return StaffMember(id=user.id, name=user.name, role=Role(user.role))
+    return StaffMember(id=user.id, name=user.name, role=Role(user.role), available=user.available)
 
 
 def category_out(category: Category) -> CategoryOut:

@@ -25,7 +25,8 @@ def get_me(caller: CallerDep) -> UserOut:
 
 @router.patch("/me", response_model=UserOut, responses=errors(403))
 def update_me(body: MePatch, session: SessionDep, caller: CallerDep) -> UserOut:
-    """Change your name, your email notifications or your password (with the current one)."""
+    """Change your name, your email notifications or your password (with the current one);
+    staff also say whether they are available for automatically assigned tickets (users: 403)."""
     return user_out(accounts.update_me(session, caller.principal.user, body, caller.session_id))
 
 
@@ -46,7 +47,7 @@ def list_users(
 
 @router.get("/staff", response_model=list[StaffMember], responses=errors(403))
 def list_staff(session: SessionDep, _staff: StaffDep) -> list[StaffMember]:
-    """Active agents and admins, for the assign-to menu."""
+    """Active agents and admins, for the assign-to menu, and whether each is available."""
     stmt = (
         select(User)
         .where(User.role.in_([Role.AGENT.value, Role.ADMIN.value]), User.is_active.is_(True))

@@ -75,6 +75,10 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     notify_email: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    #: staff: whether automatic assignment may give them new tickets (``PATCH /api/me``)
+    available: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    #: when automatic assignment last gave them a ticket: the tie-break, least recent first
+    last_auto_assigned_at: Mapped[dt.datetime | None]
 
 
 class AuthSession(Base):

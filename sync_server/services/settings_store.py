@@ -14,11 +14,18 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Setting
+from sync_server.db.models import Category, Setting
 from sync_server.errors import Invalid
 from sync_server.services import audit
 from ticketing.domain import AgentVisibility
-from ticketing.schemas import AuditAction, RateLimitSettings, ReportSettings, ServerSettings, SettingsPatch
+from ticketing.schemas import (
+    AssignmentSettings,
+    AuditAction,
+    RateLimitSettings,
+    ReportSettings,
+    ServerSettings,
+    SettingsPatch,
+)
 
 #: Fields whose values never go to the audit log (``group.field``).
 SECRET_FIELDS = frozenset({"smtp.password"})
@@ -55,6 +62,8 @@ def apply_patch(
     current = load(session)
     if patch.reports is not None:
         _check_time_zone(session, patch.reports.time_zone)
+    if patch.assignment is not None:
+        _check_categories(session, patch.assignment.category_ids)
     changed: list[str] = []
     for key in patch.model_fields_set:
         value = getattr(patch, key)
@@ -136,4 +145,25 @@ def _check_time_zone(session: Session, name: str) -> None:
             f"Invalid request: reports.time_zone: {message}",
             code="validation_error",
             fields=[{"field": "reports.time_zone", "message": message}],
+        )
+
+
+def assignment_settings(session: Session) -> AssignmentSettings:
+    """The ``assignment`` group alone (read when a ticket is created)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == "assignment"))
+    return AssignmentSettings.model_validate(value) if value else AssignmentSettings()
+
+
+def _check_categories(session: Session, category_ids: list[uuid.UUID]) -> None:
+    """Automatic assignment may name only categories that exist (a deactivated one may stay)."""
+    if not category_ids:
+        return
+    known = set(session.scalars(select(Category.id).where(Category.id.in_(category_ids))))
+    unknown = [str(category_id) for category_id in category_ids if category_id not in known]
+    if unknown:
+        message = "unknown category id " + ", ".join(unknown)
+        raise Invalid(
+            f"Invalid request: assignment.category_ids: {message}",
+            code="validation_error",
+            fields=[{"field": "assignment.category_ids", "message": message}],
         )

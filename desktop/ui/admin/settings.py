@@ -1,5 +1,6 @@
 """The admin console's Settings tab: which tickets agents see, outgoing mail (SMTP), attachment
-limits, rate limits and the notification defaults.
+limits, rate limits, the notification defaults and automatic assignment (a mode, and the
+categories it applies to as a checkable list of every category).
 
 The form is checked as it is edited with the shared :class:`ServerSettings` schema (the one the
 server validates with), and saved as a :class:`SettingsPatch` through :class:`AdminClient` in a
@@ -15,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -37,10 +40,11 @@ from desktop.ui.admin.dialogs import ErrorLabel, friendly, name_control
 from desktop.ui.admin.smtp_test_box import SmtpTestBox
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
-from ticketing.domain import AgentVisibility
+from ticketing.domain import AgentVisibility, AssignmentMode
 from ticketing.files import FileKind
 from ticketing.schemas import (
     AttachmentSettings,
+    CategoryOut,
     RateLimitSettings,
     ServerSettings,
     SettingsPatch,
@@ -50,6 +54,10 @@ from ticketing.schemas import (
 VISIBILITY_TEXT = {
     AgentVisibility.ALL: "All tickets",
     AgentVisibility.ASSIGNED: "Only tickets assigned to them",
+}
+ASSIGNMENT_TEXT = {
+    AssignmentMode.OFF: "Off: new tickets wait in the queue",
+    AssignmentMode.LEAST_OPEN: "To the available agent with the fewest open tickets",
 }
 RATE_LIMITS = (
     ("login_per_minute", "Log&ins per minute:"),
@@ -194,6 +202,21 @@ class SettingsPanel(QWidget):
             [(f"notifications.{name}", "", self.notifications[name]) for name, _ in NOTIFICATIONS],
         )
 
+        # --- automatic assignment
+        self.assignment_mode = QComboBox()
+        for mode, label in ASSIGNMENT_TEXT.items():
+            self.assignment_mode.addItem(label, mode)
+        self.assignment_categories = QListWidget()
+        self.assignment_categories.setToolTip("Tick the categories assigned automatically; none ticked: all")
+        self.assignment_categories.setMaximumHeight(120)
+        assignment = self._group(
+            "Automatic assignment of new tickets",
+            [
+                ("assignment.mode", "&Mode:", self.assignment_mode),
+                ("assignment.category_ids", "Only in categories (none: all):", self.assignment_categories),
+            ],
+        )
+
         # --- buttons and messages
         self.save_button = QPushButton("&Save settings")
         self.save_button.setAccessibleName("Save settings")
@@ -209,7 +232,8 @@ class SettingsPanel(QWidget):
         grid.addWidget(attachments, 0, 1)
         grid.addWidget(limits, 1, 1)
         grid.addWidget(notify, 2, 1)
-        grid.setRowStretch(3, 1)
+        grid.addWidget(assignment, 3, 0, 1, 2)
+        grid.setRowStretch(4, 1)
         form = QWidget()
         form.setLayout(grid)
         scroll = QScrollArea()
@@ -242,6 +266,8 @@ class SettingsPanel(QWidget):
             self.clamd_address,
             *self.rate_limits.values(),
             *self.notifications.values(),
+            self.assignment_mode,
+            self.assignment_categories,
             self.revert_button,
             self.save_button,
         ]
@@ -287,15 +313,39 @@ class SettingsPanel(QWidget):
     def load(self) -> None:
         self.loaded_once = True
         self.message.setText("Loading settings…")
+        client = self._client  # the task holds the client, never this widget
         self._context.tasks.run(
-            self._client.settings, self._on_settings_loaded, self._on_request_failed, owner=self
+            lambda: (client.settings(), client.categories()),
+            self._on_settings_loaded,
+            self._on_request_failed,
+            owner=self,
         )
 
-    def _on_settings_loaded(self, settings: ServerSettings) -> None:
+    def _on_settings_loaded(self, loaded: tuple[ServerSettings, list[CategoryOut]]) -> None:
+        settings, categories = loaded
+        self.set_categories(categories)
         self._loaded = settings
         self.fill(settings)
         self._set_enabled(True)
         self.message.setText("")
+
+    def set_categories(self, categories: list[CategoryOut]) -> None:
+        """The categories automatic assignment may be limited to (deactivated ones too)."""
+        self._filling = True
+        try:
+            self.assignment_categories.clear()
+            for category in categories:
+                label = category.name if category.is_active else f"{category.name} (deactivated)"
+                item = QListWidgetItem(label)
+                item.setData(Qt.ItemDataRole.UserRole, str(category.id))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.assignment_categories.addItem(item)
+        finally:
+            self._filling = False
+
+    def _category_items(self) -> list[QListWidgetItem]:
+        return [self.assignment_categories.item(row) for row in range(self.assignment_categories.count())]
 
     def fill(self, settings: ServerSettings) -> None:
         """Show ``settings`` in the form (nothing is touched afterwards)."""
@@ -326,6 +376,12 @@ class SettingsPanel(QWidget):
                 box.setValue(getattr(settings.rate_limits, name))
             for name, check in self.notifications.items():
                 check.setChecked(getattr(settings.notifications, name))
+            assignment = settings.assignment
+            self.assignment_mode.setCurrentIndex(self.assignment_mode.findData(assignment.mode))
+            chosen = {str(category_id) for category_id in assignment.category_ids}
+            for item in self._category_items():
+                ticked = item.data(Qt.ItemDataRole.UserRole) in chosen
+                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
         finally:
             self._filling = False
         self._touched.clear()
@@ -357,8 +413,23 @@ class SettingsPanel(QWidget):
             "rate_limits": {name: box.value() for name, box in self.rate_limits.items()},
             "notifications": {name: check.isChecked() for name, check in self.notifications.items()},
             "reports": {"time_zone": self.time_zone.currentData() or "UTC"},
+            "assignment": {
+                "mode": self.assignment_mode.currentData(),
+                "category_ids": self._chosen_categories(),
+            },
         }
         return ServerSettings.model_validate(document)
+
+    def _chosen_categories(self) -> list[str]:
+        """The ticked categories, plus any the server names that this list does not show."""
+        listed = {item.data(Qt.ItemDataRole.UserRole) for item in self._category_items()}
+        loaded = [str(c) for c in self._loaded.assignment.category_ids] if self._loaded else []
+        ticked = [
+            str(item.data(Qt.ItemDataRole.UserRole))
+            for item in self._category_items()
+            if item.checkState() == Qt.CheckState.Checked
+        ]
+        return ticked + [category_id for category_id in loaded if category_id not in listed]
 
     def _blocked_kinds(self) -> list[str]:
         """The ticked kinds, plus any kind blocked through the API that the form does not list."""
@@ -384,6 +455,7 @@ class SettingsPanel(QWidget):
             rate_limits=settings.rate_limits,
             notifications=settings.notifications,
             reports=settings.reports,
+            assignment=settings.assignment,
         )
 
     def validate(self, *, show_all: bool) -> ServerSettings | None:
@@ -487,3 +559,5 @@ def _connect_changed(widget: QWidget, slot: Callable[[], None]) -> None:
         widget.currentIndexChanged.connect(lambda _index: slot())
     elif isinstance(widget, QCheckBox):
         widget.toggled.connect(lambda _checked: slot())
+    elif isinstance(widget, QListWidget):
+        widget.itemChanged.connect(lambda _item: slot())

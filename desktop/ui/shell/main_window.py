@@ -1,6 +1,6 @@
 """What every main window of a logged-in account shares: status bar, File menu, title, the
-account's "Email me about my tickets" switch, the knowledge base (its window, one per main
-window) and Go > Search everywhere (Ctrl+K).
+account's "Email me about my tickets" switch (staff: "Available for new tickets" too), the
+knowledge base (its window, one per main window) and Go > Search everywhere (Ctrl+K).
 
 The user portal, the agent console and the admin console subclass :class:`MainWindowBase` and
 put their own central widget and menus on top.
@@ -19,6 +19,7 @@ from typing_extensions import override
 
 from desktop.lazy import lazy_module
 from desktop.ui.knowledge.window import KnowledgeBaseWindow
+from desktop.ui.shell.availability import AvailabilitySwitch
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.error_text import action_error
 from desktop.ui.shell.notifier import Notifier
@@ -89,6 +90,12 @@ class MainWindowBase(QMainWindow):
             self.canned_replies_action.setToolTip("Write, change and delete canned replies")
             self.file_menu.addAction(self.canned_replies_action)
             self.canned_replies_action.triggered.connect(self._on_canned_replies_action_triggered)
+        #: Staff: File > Available for new tickets, and Available/Away in the status bar.
+        self.availability: AvailabilitySwitch | None = None
+        if context.user.is_staff:
+            self.availability = AvailabilitySwitch(
+                context, self.file_menu, self.sync_status, self.show_message, self
+            )
         #: File > Notifications and the tray icon (``tray.set_unread_count``, notifications).
         self.notifier = Notifier(self, self.file_menu)
         self.tray = self.notifier.tray
@@ -253,15 +260,22 @@ class MainWindowBase(QMainWindow):
         self.email_action.setChecked(user.notify_email)
         self.email_action.setEnabled(True)
         self.email_action.setToolTip(EMAIL_TIP)
+        if self.availability is not None:
+            self.availability.show_user(user)
 
     def _on_email_preference_unavailable(self, error: BaseException) -> None:
         self._email_loading = False
         self.email_action.setEnabled(False)
         self.email_action.setToolTip(f"Needs a connection to the server ({action_error(error)})")
+        if self.availability is not None:
+            self.availability.show_unknown(error)
 
     @Slot()
     def _on_file_menu_about_to_show(self) -> None:
-        if not self.email_action.isEnabled():  # offline when the window opened: ask again
+        # offline when the window opened: ask again
+        if not self.email_action.isEnabled() or (
+            self.availability is not None and not self.availability.action.isEnabled()
+        ):
             self.load_email_preference()
 
     @Slot(bool)

@@ -3,6 +3,10 @@
 Everything users wrote goes through ``ticketing.richtext.sanitize_html`` again here: the cache
 could hold a row from a compromised server, and a text browser must not be the way in. Internal
 notes get a tinted background and a padlock label, so nobody mistakes them for public replies.
+
+The server's automatic assignment writes its events in the ticket's creation, at the very
+moment of the ``created`` event (no person assigns a ticket in that transaction): those read
+"Assigned automatically to Dana" rather than naming the requester as the one who assigned.
 """
 
 from __future__ import annotations
@@ -51,10 +55,13 @@ class Names:
         return lookup.get(value, unknown.get(field_name, value))
 
 
-def event_text(event: queries.EventRow, names: Names) -> str:
-    """``Alice changed status from Open to Resolved`` (plain text)."""
+def event_text(event: queries.EventRow, names: Names, *, automatic: bool = False) -> str:
+    """``Alice changed status from Open to Resolved`` (plain text); ``automatic``: written by the
+    server's automatic assignment as the ticket was created."""
     if event.field in STAFF_EVENT_FIELDS:
         return service_level_line(event)
+    if automatic and event.field in ("assignee_id", "status"):
+        return automatic_assignment_line(event, names)
     who = event.actor_name or names.users.get(event.actor_id or "", "Someone")
     if event.field == "created":
         return f"{who} created the ticket"
@@ -65,6 +72,14 @@ def event_text(event: queries.EventRow, names: Names) -> str:
         return f"{who} assigned the ticket to {names.value(event.field, event.new_value)}"
     old, new = names.value(event.field, event.old_value), names.value(event.field, event.new_value)
     return f"{who} changed {what} from {old} to {new}"
+
+
+def automatic_assignment_line(event: queries.EventRow, names: Names) -> str:
+    """``Assigned automatically to Dana`` and the status change that came with it."""
+    new = names.value(event.field, event.new_value)
+    if event.field == "assignee_id":
+        return f"Assigned automatically to {new}"
+    return f"Status changed from {names.value(event.field, event.old_value)} to {new} with the assignment"
 
 
 def service_level_line(event: queries.EventRow) -> str:
@@ -134,10 +149,11 @@ def _comment_html(
     )
 
 
-def _event_html(event: queries.EventRow, names: Names, colors: Scheme) -> str:
+def _event_html(event: queries.EventRow, names: Names, colors: Scheme, *, automatic: bool) -> str:
+    text = event_text(event, names, automatic=automatic)
     return (
         f"<p style='color:{colors.muted}; margin-top:2px; margin-bottom:10px; margin-left:8px'>"
-        f"• {escape(event_text(event, names))} · {escape(local_time(event.created_at))}</p>"
+        f"• {escape(text)} · {escape(local_time(event.created_at))}</p>"
     )
 
 
@@ -164,10 +180,15 @@ def timeline_html(
         f"<div>{sanitize_html(detail.description)}</div>"
         f"{files_html(by_comment.get(None, []), thumbnails, colors)}</td></tr></table>"
     ]
+    created_at = next(
+        (e.event.created_at for e in detail.timeline if e.event is not None and e.event.field == "created"),
+        None,
+    )
     for entry in detail.timeline:
         if entry.comment is not None:
             files = by_comment.get(entry.comment.id, [])
             parts.append(_comment_html(entry.comment, colors, files, thumbnails))
         elif entry.event is not None and entry.event.field != "created":
-            parts.append(_event_html(entry.event, names, colors))
+            automatic = entry.event.created_at == created_at
+            parts.append(_event_html(entry.event, names, colors, automatic=automatic))
     return "".join(parts)

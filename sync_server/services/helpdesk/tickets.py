@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sync_server.db.models import Attachment, Comment, Ticket, TicketEvent
 from sync_server.errors import Conflict, Invalid, NotFound, from_workflow
 from sync_server.services import clock
-from sync_server.services.helpdesk import catalog
+from sync_server.services.helpdesk import auto_assign, catalog
 from sync_server.services.identity import accounts
 from sync_server.services.identity.principal import Principal
 from sync_server.services.mail import notifications
@@ -113,7 +113,9 @@ class _History:
 def create_ticket(
     session: Session, principal: Principal, data: TicketCreate, *, written_offline: bool = False
 ) -> Ticket:
-    """A new Open ticket; ``written_offline`` accepts a category or priority deactivated since."""
+    """A new Open ticket; ``written_offline`` accepts a category or priority deactivated since.
+    With automatic assignment on, it is assigned at once like any assignment (In Progress, an
+    ``assignee_id`` event by the creator, the assignee's buckets and mail)."""
     catalog.active_category(session, data.category_id, allow_inactive=written_offline)
     catalog.active_priority(session, data.priority, allow_inactive=written_offline)
     ticket_id = data.id or new_id()
@@ -135,11 +137,18 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     changelog.record(session, "ticket", ticket.id, ticket_buckets(ticket.submitter_id, None))
-    _History(session, ticket, principal.user.id, now).add(
-        "created", None, format_ticket_number(ticket.number)
-    )
+    history = _History(session, ticket, principal.user.id, now)
+    history.add("created", None, format_ticket_number(ticket.number))
+    assignee = auto_assign.pick_assignee(session, ticket.category_id)
+    if assignee is not None:
+        _apply_changes(history, workflow.assign_changes(state_of(ticket), assignee.id))
+        auto_assign.served(assignee, now)
+        session.flush()
+        _relog_children(session, ticket, ticket_buckets(ticket.submitter_id, None), internal_buckets(None))
     ticket_sla.refresh(session, ticket, now)
     notifications.ticket_created(session, ticket)
+    if assignee is not None:
+        notifications.ticket_auto_assigned(session, ticket)
     return ticket
 
 

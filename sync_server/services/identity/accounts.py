@@ -163,6 +163,10 @@ def update_user(session: Session, admin: User, user_id: uuid.UUID, patch: UserPa
 
 
 def update_me(session: Session, user: User, patch: MePatch, current_session: uuid.UUID) -> User:
+    if patch.available is not None:
+        if not Role(user.role).is_staff:
+            raise Forbidden("Only support staff can mark themselves available or away.", code="staff_only")
+        user.available = patch.available  # not synced: only the server's assignment reads it
     if patch.new_password is not None:
         if not verify_password(user.password_hash, patch.current_password or ""):
             raise Forbidden("The current password is not correct.", code="wrong_password")

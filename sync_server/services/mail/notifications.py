@@ -85,7 +85,18 @@ def ticket_changed(
     if ticket.status != old_status and ticket.status == Status.RESOLVED.value:
         _resolved(session, ticket, actor)
     if ticket.assignee_id is not None and ticket.assignee_id not in (old_assignee, actor.id):
-        _assigned(session, ticket, actor, ticket.assignee_id)
+        _assigned(session, ticket, actor.name, ticket.assignee_id)
+
+
+#: Who the assignment mail says assigned the ticket, when nobody did by hand.
+AUTOMATIC_ASSIGNER = "Automatic assignment"
+
+
+def ticket_auto_assigned(session: Session, ticket: Ticket) -> None:
+    """A new ticket given to its assignee automatically: they hear about it as about any
+    assignment (unless they created it themselves)."""
+    if ticket.assignee_id is not None and ticket.assignee_id != ticket.submitter_id:
+        _assigned(session, ticket, AUTOMATIC_ASSIGNER, ticket.assignee_id)
 
 
 def _resolved(session: Session, ticket: Ticket, actor: User) -> None:
@@ -98,7 +109,7 @@ def _resolved(session: Session, ticket: Ticket, actor: User) -> None:
     _queue(session, MailEvent.TICKET_RESOLVED, submitter, ticket, mail)
 
 
-def _assigned(session: Session, ticket: Ticket, actor: User, assignee_id: uuid.UUID) -> None:
+def _assigned(session: Session, ticket: Ticket, actor_name: str, assignee_id: uuid.UUID) -> None:
     assignee = _reachable(session.get(User, assignee_id))
     if assignee is None or not _enabled(session, MailEvent.TICKET_ASSIGNED):
         return
@@ -106,7 +117,7 @@ def _assigned(session: Session, ticket: Ticket, actor: User, assignee_id: uuid.U
     mail = templates.ticket_assigned(
         _facts(session, ticket),
         assignee.name,
-        actor.name,
+        actor_name,
         submitter.name if submitter is not None else "",
         ticket.description,
     )
