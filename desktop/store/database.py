@@ -12,7 +12,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,8 +116,11 @@ class Store:
             raise
         return cls(path, engine, server, account)
 
-    def read(self) -> AbstractContextManager[Connection]:
-        return reading(self.engine)
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with reading(self.engine) as conn:
+            service_levels.hold_clock(conn, self.clock)
+            yield conn
 
     @contextmanager
     def write(self, *, index: bool = True) -> Iterator[Connection]:
@@ -127,6 +130,7 @@ class Store:
         pages of a pull before its last: an initial sync indexes each ticket once, at its end,
         instead of again for every page that brings more of its comments)."""
         with writing(self.engine) as conn:
+            service_levels.hold_clock(conn, self.clock)
             yield conn
             if index:
                 search.refresh(conn)

@@ -355,7 +355,7 @@ def _me(conn: Connection) -> str | None:
 
 def query_conditions(conn: Connection, query: TicketQuery) -> list[ColumnElement[bool]]:
     """The WHERE of a ticket query for the cache's account ("assigned to me" resolved)."""
-    return _conditions(query, _me(conn))
+    return _conditions(query, _me(conn), service_levels.now_of(conn))
 
 
 def list_tickets(store: Store, query: TicketQuery | None = None) -> list[TicketRow]:
@@ -398,14 +398,14 @@ def ordered_ids(conn: Connection, query: TicketQuery, *, ranked: bool = False) -
     """The statement of the matching tickets' ids in order: ``query.sort``'s, or the search's
     best matches first if ``ranked`` (and ``query`` searches); limit and offset apply to it."""
     if is_ranked(query, ranked):  # the search's own order (search.py)
-        others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+        others = _conditions(query.model_copy(update={"q": None}), _me(conn), service_levels.now_of(conn))
         return search.ranked_ids(query.q or "", t, others)
     return select(t.c.id).where(*query_conditions(conn, query)).order_by(*sort_order(query.sort))
 
 
 def ranked_positions(conn: Connection, query: TicketQuery) -> Select[tuple[str, int]]:
     """``(id, row)`` of the tickets a search finds, rows numbered from 0 best match first."""
-    others = _conditions(query.model_copy(update={"q": None}), _me(conn))
+    others = _conditions(query.model_copy(update={"q": None}), _me(conn), service_levels.now_of(conn))
     return search.ranked_rows(query.q or "", t, others)
 
 

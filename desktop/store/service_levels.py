@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, bindparam, exists, or_, text
@@ -215,6 +215,16 @@ def refresh(conn: Connection, now: dt.datetime | None = None) -> None:
         for start in range(0, len(stale), _BATCH):
             _write(conn, rules, stale[start : start + _BATCH], at)
     conn.exec_driver_sql("DELETE FROM sla_stale")
+
+
+def hold_clock(conn: Connection, clock: Callable[[], dt.datetime]) -> None:
+    """Say what "now" is for the reads on ``conn`` ("Breaching soon"): the store's clock."""
+    conn.info["clock"] = clock
+
+
+def now_of(conn: Connection) -> dt.datetime:
+    clock = conn.info.get("clock")
+    return clock() if clock is not None else dt.datetime.now(dt.UTC)
 
 
 def state_at(due_at: dt.datetime, warning_at: dt.datetime, paused: bool, now: dt.datetime) -> SlaState:
