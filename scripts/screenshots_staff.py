@@ -1,6 +1,7 @@
 """Screenshots of the staff windows against a real demo server, for docs/screenshots/:
 agent_console.png, agent_search.png, admin_users.png, admin_catalog.png, admin_settings.png,
-admin_audit.png, admin_analytics.png and admin_analytics_dark.png (the same tab in a dark palette),
+admin_audit.png, queue-due.png (the queue by due time), ticket-sla-header.png (a ticket's
+targets), admin_analytics.png and admin_analytics_dark.png (the same tab in a dark palette),
 knowledge-base.png (the agent's knowledge base: list and reader) and article-editor.png (a draft
 made from a ticket, with its warning).
 
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtCore import QSize, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from screenshots import (  # noqa: E402
@@ -38,6 +39,7 @@ from screenshots import (  # noqa: E402
 )
 
 from desktop.app import create_qapplication  # noqa: E402
+from desktop.models.queue_model import QueueColumn  # noqa: E402
 from desktop.palette import DARK  # noqa: E402
 from desktop.store import article_queries  # noqa: E402
 from desktop.ui.admin.console import AdminConsole  # noqa: E402
@@ -77,6 +79,14 @@ def agent_shots(window: AgentConsole, shots: Shots) -> None:
     settle(1.5)
     shots.save(window, "agent_search.png")
     window.filters.search.clear()
+
+    # service levels: the queue by due time (missed first), the open ticket's targets
+    window.queue.sortByColumn(QueueColumn.DUE, Qt.SortOrder.AscendingOrder)
+    window.splitter.setSizes([820, 780])  # room for the Due column beside the priority
+    wait_until(lambda: not window.model.loading and window.model.rowCount() > 0)
+    settle(1.0)
+    shots.save(window, "queue-due.png")
+    shots.save(window.detail.header, "ticket-sla-header.png")
 
 
 def knowledge_shots(window: AgentConsole, shots: Shots) -> None:

@@ -41,7 +41,7 @@ BUILTIN_FILTERS: tuple[SavedFilter, ...] = (
     SavedFilter("Unassigned", TicketQuery(assignee="none", status=ACTIVE), builtin=True),
     SavedFilter("Critical", TicketQuery(priority=[Priority.CRITICAL.value], status=ACTIVE), builtin=True),
     # nearest service-level target in warning, missed, or due within two hours
-    SavedFilter("Breaching soon", TicketQuery(breaching_soon=True, status=ACTIVE, sort="due"), builtin=True),
+    SavedFilter("Breaching soon", TicketQuery(breaching_soon=True, status=ACTIVE), builtin=True),
 )
 
 

@@ -400,9 +400,9 @@ def _seed_service_levels(session: Session) -> None:
             name="Standard",
             position=1,
             calendar_id=office.id,
-            first_response_minutes=4 * 60,
-            next_response_minutes=8 * 60,
-            resolution_minutes=5 * 9 * 60,
+            first_response_minutes=8 * 60,
+            next_response_minutes=16 * 60,
+            resolution_minutes=15 * 9 * 60,
         ),
     )
 

@@ -309,7 +309,7 @@ def test_saved_filters_persist_in_the_config_folder(
         {"name": "High VPN", "query": {"priority": ["High"], "q": "vpn"}}
     ]
     book = SavedFilterBook(account_key(console.context))
-    assert [f.name for f in book.all()] == ["My open", "Unassigned", "Critical", "High VPN"]
+    assert [f.name for f in book.all()] == ["My open", "Unassigned", "Critical", "Breaching soon", "High VPN"]
     with pytest.raises(ValueError, match="built-in"):
         console.filters.save_current("critical")
 
@@ -319,7 +319,7 @@ def test_saved_filters_persist_in_the_config_folder(
     wait_for_query(qtbot, console, lambda q: q.q == "vpn" and q.priority == ["High"])
     assert console.filters.delete_button.isEnabled()
     console.filters.delete_button.click()
-    assert [f.name for f in book.all()] == ["My open", "Unassigned", "Critical"]
+    assert [f.name for f in book.all()] == ["My open", "Unassigned", "Critical", "Breaching soon"]
 
 
 def test_sorting_by_a_header_requeries_and_keeps_the_selected_ticket(
@@ -511,6 +511,7 @@ def test_tab_order_follows_the_reading_order(qtbot: QtBot, console: AgentConsole
         filters.assignee,
         filters.created_from,
         filters.created_to,
+        filters.breaching,
         filters.clear_button,
         bulk.assign_me_button,
         bulk.assign_button,

@@ -147,6 +147,7 @@ class AgentConsole(MainWindowBase):
             self.filters.assignee,
             self.filters.created_from,
             self.filters.created_to,
+            self.filters.breaching,
             self.filters.clear_button,
             self.bulk.assign_me_button,
             self.bulk.assign_button,

@@ -191,6 +191,7 @@ class FilterBar(QWidget):
         self.created_to.setAccessibleName("Created to")
         self.created_to_label.setBuddy(self.created_to)
         self.breaching = QCheckBox("&Breaching soon")
+        self.breaching.setAccessibleName("Breaching soon")
         self.breaching.setToolTip(
             "Open tickets whose nearest SLA target is in warning, missed, or due within two hours"
         )
