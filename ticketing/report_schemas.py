@@ -156,6 +156,11 @@ class DeflectionReport(BaseModel):
     series: list[DeflectionRow]
 
 
+def met_share(met: int, total: int) -> float | None:
+    """The share of counted targets met, 0..1 (``None`` when none was counted)."""
+    return met / total if total else None
+
+
 # How a target is counted in the SLA report: met, and counted (met, missed, or no longer owed;
 # a target still running and not yet due is left out, its outcome not known yet).
 class SlaPeriodRow(BaseModel):
