@@ -244,4 +244,5 @@ def sla_chart(report: SlaReport) -> QChart:
     for axis in chart.axes(Qt.Orientation.Vertical):
         if isinstance(axis, QValueAxis):
             axis.setRange(0.0, 100.0)
+            axis.setTickCount(5)
     return chart

@@ -89,10 +89,10 @@ def _share(value: float | None) -> str:
 
 SLA_AGENT_COLUMNS: tuple[Column[SlaAgentRow], ...] = (
     Column("Agent", lambda a: a.agent_name, numeric=False),
-    Column("First response met", lambda a: met_share(a.first_response_met, a.first_response_total), _share),
-    Column("First responses met", lambda a: a.first_response_met, _count),
-    Column("First responses counted", lambda a: a.first_response_total, _count),
-    Column("Resolution met", lambda a: met_share(a.resolution_met, a.resolution_total), _share),
+    Column("First response %", lambda a: met_share(a.first_response_met, a.first_response_total), _share),
+    Column("Responses met", lambda a: a.first_response_met, _count),
+    Column("Responses counted", lambda a: a.first_response_total, _count),
+    Column("Resolution %", lambda a: met_share(a.resolution_met, a.resolution_total), _share),
     Column("Resolutions met", lambda a: a.resolution_met, _count),
     Column("Resolutions counted", lambda a: a.resolution_total, _count),
 )
@@ -169,8 +169,8 @@ class AnalyticsDashboard(QWidget):
         grid.addWidget(self.categories_table, 4, 1)
         grid.addWidget(self.terms_table, 5, 0)
         grid.addWidget(self.deflection_chart, 5, 1)
-        grid.addWidget(self.sla_chart, 6, 0)
-        grid.addWidget(self.sla_table, 6, 1)
+        grid.addWidget(self.sla_chart, 6, 0, 1, 2)
+        grid.addWidget(self.sla_table, 7, 0, 1, 2)
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.addWidget(self.summary)
@@ -215,6 +215,7 @@ class AnalyticsDashboard(QWidget):
     def refresh(self) -> None:
         """Load every report for the filters as they stand, off the UI thread."""
         self.loaded_once = True
+        self.filter_bar.loading_now()
         filters = self.filter_bar.filters()
         self.last_filters = filters
         client, store = self._client, self._context.store
