@@ -154,3 +154,44 @@ class DeflectionRow(BaseModel):
 
 class DeflectionReport(BaseModel):
     series: list[DeflectionRow]
+
+
+def met_share(met: int, total: int) -> float | None:
+    """The share of counted targets met, 0..1 (``None`` when none was counted)."""
+    return met / total if total else None
+
+
+# How a target is counted in the SLA report: met, and counted (met, missed, or no longer owed;
+# a target still running and not yet due is left out, its outcome not known yet).
+class SlaPeriodRow(BaseModel):
+    period: dt.date = Field(description="The first day of the period the tickets were created in.")
+    first_response_met: int
+    first_response_total: int
+    resolution_met: int
+    resolution_total: int
+
+
+class SlaAgentRow(BaseModel):
+    agent_id: uuid.UUID
+    agent_name: str
+    first_response_met: int
+    first_response_total: int
+    resolution_met: int
+    resolution_total: int
+
+
+class SlaPriorityRow(BaseModel):
+    priority: str = Field(description="A priority's key.")
+    first_response_met: int
+    first_response_total: int
+    resolution_met: int
+    resolution_total: int
+
+
+class SlaReport(BaseModel):
+    """Service-level targets of the tickets created in the range: per period of creation, per
+    agent assigned now (every active agent and admin), per priority (every one, most urgent first)."""
+
+    series: list[SlaPeriodRow]
+    agents: list[SlaAgentRow]
+    priorities: list[SlaPriorityRow]

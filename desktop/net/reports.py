@@ -32,9 +32,14 @@ from ticketing.report_schemas import (
     ReportQuery,
     ResolutionReport,
     ResolutionRow,
+    SlaAgentRow,
+    SlaPeriodRow,
+    SlaPriorityRow,
+    SlaReport,
     TermCount,
     VolumeReport,
     VolumeRow,
+    met_share,
 )
 from ticketing.report_schemas import ReportInterval as Interval
 
@@ -55,9 +60,14 @@ __all__ = [
     "ReportsClient",
     "ResolutionReport",
     "ResolutionRow",
+    "SlaAgentRow",
+    "SlaPeriodRow",
+    "SlaPriorityRow",
+    "SlaReport",
     "TermCount",
     "VolumeReport",
     "VolumeRow",
+    "met_share",
     "parse",
     "report_path",
 ]
@@ -72,6 +82,7 @@ class ReportName(enum.StrEnum):
     AGENTS = "agents"
     CATEGORIES = "categories"
     DEFLECTION = "deflection"
+    SLA = "sla"
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,15 @@ class ReportFilters:
         return ReportQuery.model_validate(self.params())
 
 
-Report = VolumeReport | BacklogReport | ResolutionReport | AgentsReport | CategoriesReport | DeflectionReport
+Report = (
+    VolumeReport
+    | BacklogReport
+    | ResolutionReport
+    | AgentsReport
+    | CategoriesReport
+    | DeflectionReport
+    | SlaReport
+)
 
 _MODELS: dict[ReportName, type[BaseModel]] = {
     ReportName.VOLUME: VolumeReport,
@@ -112,6 +131,7 @@ _MODELS: dict[ReportName, type[BaseModel]] = {
     ReportName.AGENTS: AgentsReport,
     ReportName.CATEGORIES: CategoriesReport,
     ReportName.DEFLECTION: DeflectionReport,
+    ReportName.SLA: SlaReport,
 }
 
 
@@ -163,6 +183,9 @@ class ReportsClient:
 
     def deflection(self, filters: ReportFilters) -> DeflectionReport:
         return cast(DeflectionReport, self.get(ReportName.DEFLECTION, filters))
+
+    def sla(self, filters: ReportFilters) -> SlaReport:
+        return cast(SlaReport, self.get(ReportName.SLA, filters))
 
     def download_csv(self, report: ReportName, filters: ReportFilters, destination: Path) -> None:
         """Stream the report's CSV (every row, no cap) into ``destination``, whole or not at all."""

@@ -18,6 +18,7 @@ from sync_server.services.reports import (
     csv_export,
     deflection,
     resolution,
+    sla,
     volume,
 )
 from sync_server.services.reports.filters import ReportFilter, resolve
@@ -28,6 +29,7 @@ from ticketing.report_schemas import (
     DeflectionReport,
     ReportQuery,
     ResolutionReport,
+    SlaReport,
     VolumeReport,
 )
 
@@ -101,3 +103,11 @@ def deflection_report(query: QueryDep, session: SessionDep, _admin: AdminDep) ->
     sessions left without a ticket after opening one (deflected), per period of the range,
     empty periods included; the category and priority filters apply to the form's at its end."""
     return _answer("deflection", query, session, lambda f: deflection.deflection(session, f))
+
+
+@router.get("/sla", response_model=SlaReport, responses=_RESPONSES)
+def sla_report(query: QueryDep, session: SessionDep, _admin: AdminDep) -> Any:
+    """Service-level targets (first response, resolution) met and counted over the tickets
+    created in the range: per period of creation, per agent assigned now, per priority; a target
+    still running and not yet due is not counted. CSV: the series."""
+    return _answer("sla", query, session, lambda f: sla.sla(session, f))

@@ -101,7 +101,7 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
             "a range is refused when 'from' is after 'to', or too long (for a daily series): each"
             " date is valid alone, and the schema cannot compare two parameters",
         )
-        for report in ("volume", "backlog", "resolution", "agents", "categories", "deflection")
+        for report in ("volume", "backlog", "resolution", "agents", "categories", "deflection", "sla")
     ),
     (
         "GET /api/search",
@@ -212,6 +212,7 @@ ADMIN_ONLY = frozenset(
         "GET /api/reports/agents",
         "GET /api/reports/categories",
         "GET /api/reports/deflection",
+        "GET /api/reports/sla",
         "POST /api/sla/calendars",
         "PATCH /api/sla/calendars/{calendar_id}",
         "POST /api/sla/policies",

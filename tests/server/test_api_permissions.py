@@ -138,6 +138,8 @@ MATRIX: tuple[tuple[str, str, str, Any, tuple[int, ...]], ...] = (
                                                             (401, 403,  403,  403,  403,    403,     200)),
     ("deflection report",         "GET",   "/api/reports/deflection",    None,
                                                             (401, 403,  403,  403,  403,    403,     200)),
+    ("SLA report",                "GET",   "/api/reports/sla",           None,
+                                                            (401, 403,  403,  403,  403,    403,     200)),
     ("suggest articles",          "GET",   "/api/kb/suggest?q=laptop",   None,
                                                             (401, 200,  200,  200,  200,    200,     200)),
     ("read me",                   "GET",   "/api/me",                    None,

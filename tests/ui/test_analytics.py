@@ -147,6 +147,51 @@ DEFLECTION = {
         {"period": "2026-11-17", "shown": 0, "opened": 0, "deflected": 0},
     ]
 }
+SLA = {
+    "series": [
+        {
+            "period": "2026-11-16",
+            "first_response_met": 3,
+            "first_response_total": 4,
+            "resolution_met": 1,
+            "resolution_total": 5,
+        },
+        {
+            "period": "2026-11-17",
+            "first_response_met": 0,
+            "first_response_total": 0,
+            "resolution_met": 2,
+            "resolution_total": 2,
+        },
+    ],
+    "agents": [
+        {
+            "agent_id": "00000000-0000-4000-8000-0000000000a1",
+            "agent_name": "Alice",
+            "first_response_met": 9,
+            "first_response_total": 10,
+            "resolution_met": 1,
+            "resolution_total": 4,
+        },
+        {
+            "agent_id": "00000000-0000-4000-8000-0000000000a2",
+            "agent_name": "Bob",
+            "first_response_met": 1,
+            "first_response_total": 2,
+            "resolution_met": 0,
+            "resolution_total": 0,
+        },
+    ],
+    "priorities": [
+        {
+            "priority": "High",
+            "first_response_met": 3,
+            "first_response_total": 4,
+            "resolution_met": 3,
+            "resolution_total": 7,
+        }
+    ],
+}
 BODIES: dict[ReportName, Any] = {
     ReportName.VOLUME: VOLUME,
     ReportName.BACKLOG: BACKLOG,
@@ -154,6 +199,7 @@ BODIES: dict[ReportName, Any] = {
     ReportName.AGENTS: AGENTS,
     ReportName.CATEGORIES: CATEGORIES,
     ReportName.DEFLECTION: DEFLECTION,
+    ReportName.SLA: SLA,
 }
 
 
@@ -422,11 +468,33 @@ def test_exports_write_png_csv_and_pdf(qtbot: QtBot, dashboard: AnalyticsDashboa
     assert document.load(str(pdf)) == QPdfDocument.Error.None_
     pages = [document.getAllText(number).text() for number in range(document.pageCount())]
     # a page for each chart, then the tables with every row
-    assert document.pageCount() == len(dashboard.chart_panels) + 3
+    assert document.pageCount() == len(dashboard.chart_panels) + 4
     assert "Ticketdesk — Analytics" in pages[0]
-    agents_page, terms_page = pages[-3], pages[-1]
+    agents_page, terms_page, sla_page = pages[-4], pages[-2], pages[-1]
+    assert "Service level per agent" in sla_page and "90%" in sla_page
     assert "Agents" in agents_page and all(name in agents_page for name in ("Alice", "Bob", "Carol"))
     assert all(term in terms_page for term in ("printer", "vpn", "mail"))
+
+
+def test_the_sla_chart_and_table_show_the_shares_met(dashboard: AnalyticsDashboard, tmp_path: Path) -> None:
+    show_all(dashboard)
+    lines = {s.name(): [(p.x(), p.y()) for p in s.points()] for s in dashboard.sla_chart.chart.series()}
+    # percent met per period; a period with no first response counted is a gap
+    assert lines == {"First response met": [(0, 75.0)], "Resolution met": [(0, 20.0), (1, 100.0)]}
+    assert categories_axis(dashboard.sla_chart) == ["2026-11-16", "2026-11-17"]
+    table = dashboard.sla_table
+    assert table.proxy.rowCount() == 2
+    table.sort_by(4)  # resolution met: 25% above none counted
+    assert [[table.shown_text(row, column) for column in range(7)] for row in range(2)] == [
+        ["Alice", "90%", "9", "10", "25%", "1", "4"],
+        ["Bob", "50%", "1", "2", "—", "0", "0"],
+    ]
+    csv_path = tmp_path / "sla.csv"
+    table.export_requested.emit(csv_path)
+    assert csv_path.read_text(encoding="utf-8").splitlines()[1:] == [
+        "Alice,90%,9,10,25%,1,4",
+        "Bob,50%,1,2,—,0,0",
+    ]
 
 
 def test_charts_follow_the_palette(qtbot: QtBot, dashboard: AnalyticsDashboard) -> None:
@@ -510,6 +578,14 @@ def close_context(context: AppContext) -> None:
 def test_the_admin_consoles_analytics_tab_shows_the_servers_figures(
     qtbot: QtBot, live_server: LiveServer, demo: None, desktop_env: Path, tmp_path: Path
 ) -> None:
+    admin = ApiClient(live_server.url)
+    admin.login("admin@example.com", "admin-pass-1")
+    policy = {"name": "Around the clock", "first_response_minutes": 60, "resolution_minutes": 480}
+    admin.request("POST", "/api/sla/policies", json=policy)
+    category = admin.request("GET", "/api/categories")[0]["id"]
+    ticket = {"title": "Printer jams", "description": "<p>On page two.</p>", "category_id": category}
+    ticket_id = admin.request("POST", "/api/tickets", json=ticket)["id"]
+    admin.request("PATCH", f"/api/tickets/{ticket_id}", json={"status": "Resolved"})  # both targets met
     app, window = log_in_app(qtbot, live_server.url, "admin@example.com", "admin-pass-1")
     try:
         assert isinstance(window, AdminConsole)
@@ -530,6 +606,20 @@ def test_the_admin_consoles_analytics_tab_shows_the_servers_figures(
         assert board.agents_table.proxy.rowCount() == len(agents) >= 2
         backlog = api.request("GET", report_path(ReportName.BACKLOG, filters))
         assert bar_values(board.priority_chart)["Tickets"] == list(backlog["by_priority"].values())
+
+        sla = api.request("GET", report_path(ReportName.SLA, filters))
+        shares = {
+            name: [
+                (float(index), 100.0 * row[f"{target}_met"] / row[f"{target}_total"])
+                for index, row in enumerate(sla["series"])
+                if row[f"{target}_total"]
+            ]
+            for name, target in (("First response met", "first_response"), ("Resolution met", "resolution"))
+        }
+        assert sum(row["resolution_total"] for row in sla["series"]) >= 1
+        lines = {s.name(): [(p.x(), p.y()) for p in s.points()] for s in board.sla_chart.chart.series()}
+        assert lines == shares
+        assert board.sla_table.proxy.rowCount() == len(sla["agents"]) >= 2
 
         csv_path = tmp_path / "agents.csv"  # the server's CSV: every row
         board.agents_table.export_requested.emit(csv_path)

@@ -27,7 +27,9 @@ from desktop.net.reports import (
     CategoriesReport,
     DeflectionReport,
     ResolutionReport,
+    SlaReport,
     VolumeReport,
+    met_share,
 )
 from desktop.ui.analytics.chart_panel import URGENCY_SERIES
 
@@ -215,4 +217,32 @@ def categories_chart(report: CategoriesReport, limit: int = 10) -> QChart:
     chart.addSeries(series)
     chart.legend().hide()
     _category_axes(chart, names, [series], "Tickets created")
+    return chart
+
+
+def sla_chart(report: SlaReport) -> QChart:
+    """The share of service-level targets met per period of creation, in percent, for first
+    response and resolution (a period with no target counted leaves a gap)."""
+    chart = QChart()
+    periods = [p.period.isoformat() for p in report.series]
+    lines: list[QLineSeries] = []
+    for name, met, total in (
+        ("First response met", "first_response_met", "first_response_total"),
+        ("Resolution met", "resolution_met", "resolution_total"),
+    ):
+        line = QLineSeries()
+        line.setName(name)
+        line.setPointsVisible(True)
+        for index, point in enumerate(report.series):
+            share = met_share(getattr(point, met), getattr(point, total))
+            if share is not None:
+                line.append(float(index), share * 100.0)
+        _line_tooltips(line, periods, " %")
+        chart.addSeries(line)
+        lines.append(line)
+    _category_axes(chart, periods, lines, "Met (%)")
+    for axis in chart.axes(Qt.Orientation.Vertical):
+        if isinstance(axis, QValueAxis):
+            axis.setRange(0.0, 100.0)
+            axis.setTickCount(5)
     return chart

@@ -1,4 +1,4 @@
-"""The Analytics dashboard: filters, key figures, charts and tables of the five reports.
+"""The Analytics dashboard: filters, key figures, charts and tables of the reports.
 
 It wires parts that each do one job (:class:`AnalyticsFilterBar`, :class:`SummaryFigures`,
 :class:`ChartPanel`, :class:`TablePanel`) and loads the reports in one background task
@@ -40,8 +40,11 @@ from desktop.net.reports import (
     ReportName,
     ReportsClient,
     ResolutionReport,
+    SlaAgentRow,
+    SlaReport,
     TermCount,
     VolumeReport,
+    met_share,
 )
 from desktop.ui.admin.dialogs import ErrorLabel
 from desktop.ui.analytics import charts
@@ -77,6 +80,21 @@ CATEGORY_COLUMNS: tuple[Column[CategoryRow], ...] = (
     Column("Created", lambda c: c.created, _count),
     Column("Share", lambda c: c.share, lambda v: f"{v:.1%}"),
     Column("Median resolution", lambda c: c.median_resolution_minutes, hours_text),
+)
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+SLA_AGENT_COLUMNS: tuple[Column[SlaAgentRow], ...] = (
+    Column("Agent", lambda a: a.agent_name, numeric=False),
+    Column("First response %", lambda a: met_share(a.first_response_met, a.first_response_total), _share),
+    Column("Responses met", lambda a: a.first_response_met, _count),
+    Column("Responses counted", lambda a: a.first_response_total, _count),
+    Column("Resolution %", lambda a: met_share(a.resolution_met, a.resolution_total), _share),
+    Column("Resolutions met", lambda a: a.resolution_met, _count),
+    Column("Resolutions counted", lambda a: a.resolution_total, _count),
 )
 TERM_COLUMNS: tuple[Column[TermCount], ...] = (
     Column("Term", lambda t: t.term, numeric=False),
@@ -127,6 +145,8 @@ class AnalyticsDashboard(QWidget):
         self.agents_chart = ChartPanel("Resolved per agent")
         self.categories_chart = ChartPanel("Top categories")
         self.deflection_chart = ChartPanel("Suggestions beside the new-ticket form")
+        self.sla_chart = ChartPanel("Service-level targets met (%)", height=320)
+        self.sla_table = TablePanel("Service level per agent", ReportTableModel(SLA_AGENT_COLUMNS, self))
         self.agents_table = TablePanel("Agents", ReportTableModel(AGENT_COLUMNS, self))
         most = Qt.SortOrder.DescendingOrder
         self.categories_table = TablePanel(
@@ -149,6 +169,8 @@ class AnalyticsDashboard(QWidget):
         grid.addWidget(self.categories_table, 4, 1)
         grid.addWidget(self.terms_table, 5, 0)
         grid.addWidget(self.deflection_chart, 5, 1)
+        grid.addWidget(self.sla_chart, 6, 0, 1, 2)
+        grid.addWidget(self.sla_table, 7, 0, 1, 2)
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.addWidget(self.summary)
@@ -168,6 +190,7 @@ class AnalyticsDashboard(QWidget):
         self.agents_table.export_requested.connect(self._on_agents_table_export_requested)
         self.categories_table.export_requested.connect(self._on_categories_table_export_requested)
         self.terms_table.export_requested.connect(self._on_terms_table_export_requested)
+        self.sla_table.export_requested.connect(self._on_sla_table_export_requested)
 
     @property
     def chart_panels(self) -> list[ChartPanel]:
@@ -179,6 +202,7 @@ class AnalyticsDashboard(QWidget):
             self.agents_chart,
             self.categories_chart,
             self.deflection_chart,
+            self.sla_chart,
         ]
 
     def set_reference(self, reference: Reference) -> None:
@@ -191,6 +215,7 @@ class AnalyticsDashboard(QWidget):
     def refresh(self) -> None:
         """Load every report for the filters as they stand, off the UI thread."""
         self.loaded_once = True
+        self.filter_bar.loading_now()
         filters = self.filter_bar.filters()
         self.last_filters = filters
         client, store = self._client, self._context.store
@@ -250,10 +275,17 @@ class AnalyticsDashboard(QWidget):
                 self.show_categories(report)
             elif isinstance(report, DeflectionReport):
                 self.show_deflection(report)
+            elif isinstance(report, SlaReport):
+                self.show_sla(report)
 
     def show_deflection(self, report: DeflectionReport) -> None:
         self.reports[ReportName.DEFLECTION] = report
         self.deflection_chart.replace_chart(charts.deflection_chart(report))
+
+    def show_sla(self, report: SlaReport) -> None:
+        self.reports[ReportName.SLA] = report
+        self.sla_chart.replace_chart(charts.sla_chart(report))
+        self.sla_table.model.set_rows(report.agents)
 
     def show_volume(self, report: VolumeReport) -> None:
         self.reports[ReportName.VOLUME] = report
@@ -305,7 +337,7 @@ class AnalyticsDashboard(QWidget):
             f"From {filters.date_from} to {filters.date_to}, by {filters.interval}",
             *(f"{title}: {self.summary.text(key)}" for key, title in SummaryFigures.NAMES),
         ]
-        tables = [self.agents_table, self.categories_table, self.terms_table]
+        tables = [self.agents_table, self.categories_table, self.terms_table, self.sla_table]
         write_pdf(path, "Ticketdesk — Analytics", lines, self.chart_panels, tables)
 
     @Slot()
@@ -329,4 +361,10 @@ class AnalyticsDashboard(QWidget):
     @Slot(Path)
     def _on_terms_table_export_requested(self, path: Path) -> None:
         self.terms_table.model.write_csv(path)
+        self.status.setText(f"Saved {path.name}.")
+
+    @Slot(Path)
+    def _on_sla_table_export_requested(self, path: Path) -> None:
+        """The rows shown: the server's SLA CSV is its series, not this table."""
+        self.sla_table.model.write_csv(path)
         self.status.setText(f"Saved {path.name}.")

@@ -155,6 +155,11 @@ class AnalyticsFilterBar(QWidget):
             interval = auto_interval(filters.date_from, filters.date_to)
             self.interval.setCurrentIndex(self.interval.findData(interval))
 
+    def loading_now(self) -> None:
+        """A load for the filters as they stand began: no second one for the same choice a
+        moment later."""
+        self._settle.stop()
+
     @Slot()
     def _on_refresh_button_clicked(self) -> None:
         self._settle.stop()  # asked for now: no second load a moment later

@@ -1,7 +1,7 @@
 """A report's rows as CSV text, written a row at a time (every row, no cap).
 
 Columns are the JSON keys of a row, in the same order; the backlog has one
-``status,priority,count`` row per pair.
+``status,priority,count`` row per pair; the SLA report's CSV is its series (per period).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from ticketing.report_schemas import (
     DeflectionRow,
     ResolutionReport,
     ResolutionRow,
+    SlaPeriodRow,
+    SlaReport,
     VolumeReport,
     VolumeRow,
 )
@@ -34,6 +36,7 @@ _TABLES: dict[type[BaseModel], tuple[str, type[BaseModel]]] = {
     AgentsReport: ("agents", AgentRow),
     CategoriesReport: ("categories", CategoryRow),
     DeflectionReport: ("series", DeflectionRow),
+    SlaReport: ("series", SlaPeriodRow),
 }
 
 
