@@ -29,7 +29,7 @@ _WIDTHS: dict[QueueColumn, int] = {
     QueueColumn.REQUESTER: 14,
     QueueColumn.UPDATED: 17,
     QueueColumn.MATCH: 40,
-    QueueColumn.DUE: 15,
+    QueueColumn.DUE: 19,
 }
 
 

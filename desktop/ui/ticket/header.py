@@ -35,6 +35,7 @@ class TicketHeader(QWidget):
         self.problem = Pill(PROBLEM_PILL)
         self.service_level = QLabel()
         self.service_level.setAccessibleName("Service level")
+        self.service_level.setWordWrap(True)  # three targets must not force a wide window
         self.service_level.hide()
         self._service_level: TicketSla | None = None
         self._countdown = QTimer(self)
