@@ -194,3 +194,19 @@ def test_a_ticket_no_policy_matches_has_no_service_level(
     raised = people["agent"].patch(f"/api/tickets/{ticket['id']}", json={"priority": "Critical"})
     assert raised.status_code == 200, raised.text
     assert raised.json()["sla_policy_id"] == policy["id"]
+
+
+def test_the_queue_sorts_by_due_time_and_filters_breaching_soon(
+    people: dict[str, Account], policy: dict[str, Any]
+) -> None:
+    agent = people["agent"]
+    with clock.frozen(MONDAY_9) as held:
+        early = submit(people["user"], title="Early")
+        held.advance(minutes=30)
+        late = submit(people["user"], title="Late")
+        held.advance(minutes=20)  # 09:50: Early is in warning (48 of 60 min), Late due at 10:30
+        by_due = agent.get("/api/tickets", params={"sort": "due"}).json()["items"]
+        soon = agent.get("/api/tickets", params={"breaching_soon": "true"}).json()["items"]
+    assert [t["id"] for t in by_due] == [early["id"], late["id"]]
+    # both are within two hours of their first-response due time
+    assert {t["id"] for t in soon} == {early["id"], late["id"]}

@@ -269,7 +269,8 @@ def expected_order(desk: Desk, items: list[dict[str, Any]], sort: str) -> list[s
     return [t["number"] for t in ordered]
 
 
-@pytest.mark.parametrize("sort", get_args(TicketSort))
+#: "due" needs a service-level policy, which this data set has none of (tests/server/test_sla_tickets.py)
+@pytest.mark.parametrize("sort", [s for s in get_args(TicketSort) if s.lstrip("-") != "due"])
 def test_sort(scene: Desk, sort: str) -> None:
     response = scene.admin.get("/api/tickets", params={"sort": sort})
     assert response.status_code == 200, response.text
