@@ -29,6 +29,7 @@ from ticketing import workflow
 from ticketing.domain import Status, format_ticket_number, new_id, parse_ticket_number
 from ticketing.richtext import has_content, sanitize_html
 from ticketing.schemas import CommentCreate, TicketCreate, TicketPatch
+from ticketing.sla import is_staff_reply
 from ticketing.visibility import (
     STAFF_EVENT_FIELDS,
     comment_buckets,
@@ -185,8 +186,7 @@ def _is_first_response(actor: workflow.Actor, ticket: Ticket, is_internal: bool)
     """The first public reply by staff other than the requester (an internal note is none)."""
     return (
         not is_internal
-        and actor.is_staff
-        and actor.id != ticket.submitter_id
+        and is_staff_reply(actor.is_staff, actor.id, ticket.submitter_id)
         and ticket.first_response_at is None
     )
 
