@@ -11,9 +11,12 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ticketing.domain import Role, Status
+
+#: A moment as a time or as its ISO text (the cache's rows carry either).
+Moment = TypeVar("Moment", dt.datetime, str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,20 @@ def assign_changes(ticket: TicketState, new_assignee: uuid.UUID | None) -> dict[
     if new_assignee is not None and ticket.status == Status.OPEN:
         changes["status"] = Status.IN_PROGRESS
     return changes
+
+
+def is_automatic_assignment(field: str, event_at: Moment, ticket_created_at: Moment | None) -> bool:
+    """Whether a history line is part of the server's automatic assignment of a new ticket.
+
+    No one names an assignee while creating a ticket (``TicketCreate`` has no such field), so an
+    ``assignee_id`` change, and the status change :func:`assign_changes` brings with it, written at
+    the ticket's creation instant can only be the server's decision. Its actor is the ticket's
+    creator; the timeline and the notices use this rule not to name them as the one who assigned.
+    The two moments are compared as given: both stored times, or both wire texts.
+    """
+    return (
+        field in ("assignee_id", "status") and ticket_created_at is not None and event_at == ticket_created_at
+    )
 
 
 def check_comment(actor: Actor, ticket: TicketState, is_internal: bool) -> None:

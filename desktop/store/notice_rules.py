@@ -4,11 +4,12 @@
 here; the windows show what comes back. Kept apart from SQL and Qt so the rules can be read
 (and tested) on their own.
 
-For an agent or admin: a ticket assigned to them by someone else, a public reply from the
-requester on a ticket assigned to them, a priority raised to Critical, a service-level warning or
-breach on a ticket assigned to them or to nobody (the server's escalation job writes those
-history lines, without an actor, within the calendar's working hours). For a user: a public reply
-from staff on their ticket, their ticket resolved. Never the account's own changes.
+For an agent or admin: a ticket assigned to them by someone else (or automatically, and told
+so), a public reply from the requester on a ticket assigned to them, a priority raised to
+Critical, a service-level warning or breach on a ticket assigned to them or to nobody (the
+server's escalation job writes those history lines, without an actor, within the calendar's
+working hours). For a user: a public reply from staff on their ticket, their ticket resolved.
+Never the account's own changes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ticketing import workflow
 from ticketing.domain import Priority, Role, Status, format_ticket_number
 from ticketing.visibility import STAFF_EVENT_FIELDS
 
@@ -78,6 +80,7 @@ class TicketFacts:
     submitter_id: str | None
     assignee_id: str | None
     is_new: bool = False
+    created_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,11 @@ def _event_notice(me: str, staff: bool, ticket: TicketFacts, event: NewEvent) ->
         return Notice(NoticeKind.SERVICE_LEVEL, ticket.id, service_level_text(event, number), ticket.title)
     who = _who(event.actor_name)
     if staff and event.field == ASSIGNEE_FIELD and event.new_value == me:
-        return Notice(NoticeKind.ASSIGNED, ticket.id, f"{who} assigned {number} to you", ticket.title)
+        automatic = workflow.is_automatic_assignment(event.field, event.created_at, ticket.created_at)
+        title = (
+            f"{number} was assigned to you automatically" if automatic else f"{who} assigned {number} to you"
+        )
+        return Notice(NoticeKind.ASSIGNED, ticket.id, title, ticket.title)
     critical = Priority.CRITICAL.value
     raised = event.new_value == critical and event.old_value != critical
     if staff and event.field == PRIORITY_FIELD and raised:

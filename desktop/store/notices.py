@@ -123,11 +123,11 @@ def _tickets(conn: Connection, ids: set[str], since: int) -> dict[str, TicketFac
     for start in range(0, len(ordered), 500):  # SQLite's limit on bound parameters
         chunk = ordered[start : start + 500]
         rows = conn.execute(
-            select(t.c.id, t.c.number, t.c.title, t.c.submitter_id, t.c.assignee_id, _rowid(t) > since).where(
-                t.c.id.in_(chunk)
-            )
+            select(t.c.id, t.c.number, t.c.title, t.c.submitter_id, t.c.assignee_id, _rowid(t) > since)
+            .add_columns(t.c.created_at)
+            .where(t.c.id.in_(chunk))
         ).all()
-        for ticket_id, number, title, submitter, assignee, is_new in rows:
+        for ticket_id, number, title, submitter, assignee, is_new, created_at in rows:
             found[str(ticket_id)] = TicketFacts(
                 str(ticket_id),
                 number if isinstance(number, int) else None,
@@ -135,5 +135,6 @@ def _tickets(conn: Connection, ids: set[str], since: int) -> dict[str, TicketFac
                 _opt(submitter),
                 _opt(assignee),
                 bool(is_new),
+                _opt(created_at),
             )
     return found

@@ -202,6 +202,37 @@ def test_a_ticket_new_to_the_cache_brings_its_history_silently(agent: Store, wor
     assert kinds(notices.collect(agent)) == [NoticeKind.ASSIGNED]
 
 
+def test_an_automatic_assignment_says_so_instead_of_naming_the_requester(agent: Store, world: World) -> None:
+    """The server assigns a new ticket as it is created, in the creator's name: the notice says
+    "automatically"; an assignment by the same person later is theirs."""
+    notices.collect(agent)
+    created = at(30)
+    ticket = {**world.ticket(1006, assignee_id=str(world.agent)), "created_at": created}
+    pull(
+        agent,
+        put(QUEUE, "ticket", ticket),
+        put(
+            QUEUE,
+            "ticket_event",
+            later(event_row(ticket, world.requester, "assignee_id", None, str(world.agent)), 30),
+        ),
+    )
+    [automatic] = notices.collect(agent)
+    assert automatic.kind == NoticeKind.ASSIGNED
+    assert automatic.title == "TKT-1006 was assigned to you automatically"
+
+    pull(
+        agent,
+        put(
+            QUEUE,
+            "ticket_event",
+            later(event_row(ticket, world.other_agent, "assignee_id", None, str(world.agent)), 31),
+        ),
+    )
+    [by_hand] = notices.collect(agent)
+    assert by_hand.title == "Bob assigned TKT-1006 to you"
+
+
 def test_a_user_hears_of_staff_replies_and_resolution(user: Store, world: World) -> None:
     bucket = visibility.requester_bucket(world.requester)
     ticket = world.ticket(assignee_id=str(world.agent))

@@ -2,7 +2,7 @@
 
 - staff switch File > "Available for new tickets"; the status bar says Available or Away, the
   change is the server's (a new login shows it), and a new ticket then skips whoever is away;
-- the assignee's cache gets the new ticket, and its timeline reads "Assigned automatically";
+- the assignee's cache gets the new ticket, and its timeline and its notification say "automatically";
 - the admin console's Settings tab sets the mode and ticks categories, saved with PATCH
   /api/settings, and shows the server's refusal of a category deleted meanwhile.
 """
@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from desktop.store import queries
+from desktop.store import notices, queries
+from desktop.store.notice_rules import NoticeKind
 from desktop.ui.admin.console import AdminConsole
 from desktop.ui.ticket.detail import load_detail
 from desktop.ui.ticket.timeline_html import timeline_html
@@ -121,11 +122,13 @@ def test_the_assignees_cache_gets_the_ticket_and_the_timeline_says_automatically
     ada.request("PATCH", "/api/me", {"available": False})
     alice.request("PATCH", "/api/me", {"available": False})  # only Bob is in
     ada.request("PATCH", "/api/settings", {"assignment": {"mode": "least_open", "category_ids": []}})
+    bob = desk.desktop("bob@example.com")
+    bob.engine.sync_once()
+    assert notices.collect(bob.store) == []  # the first look only sets the marks
     ticket = submit(desk.rest("uma@example.com"), "Keyboard types twice")
     bob_id = desk.ids["bob@example.com"]
     assert ticket["assignee_id"] == bob_id
 
-    bob = desk.desktop("bob@example.com")
     sync_until(bob, lambda: len(getattr(load_detail(bob.store, ticket["id"]).detail, "timeline", [])) >= 3)
     mine = queries.list_tickets(bob.store, TicketQuery.model_validate({"assignee": bob_id}))
     assert [t.title for t in mine] == ["Keyboard types twice"]
@@ -135,3 +138,6 @@ def test_the_assignees_cache_gets_the_ticket_and_the_timeline_says_automatically
     assert "Assigned automatically to Bob" in html
     assert "Status changed from Open to In Progress with the assignment" in html
     assert "Uma assigned" not in html
+    # the desktop notification says so too, rather than "Uma assigned TKT-… to you"
+    assigned = [n for n in notices.collect(bob.store) if n.kind == NoticeKind.ASSIGNED]
+    assert [n.title for n in assigned] == [f"{ticket['number']} was assigned to you automatically"]

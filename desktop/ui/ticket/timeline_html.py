@@ -21,6 +21,7 @@ from desktop.palette import LIGHT, Scheme
 from desktop.store import queries
 from desktop.store.attachment_queries import AttachmentRow
 from desktop.ui.widgets.icons import LOCK_RESOURCE
+from ticketing import workflow
 from ticketing.files import human_size
 from ticketing.richtext import sanitize_html
 from ticketing.visibility import STAFF_EVENT_FIELDS
@@ -56,11 +57,11 @@ class Names:
 
 
 def event_text(event: queries.EventRow, names: Names, *, automatic: bool = False) -> str:
-    """``Alice changed status from Open to Resolved`` (plain text); ``automatic``: written by the
-    server's automatic assignment as the ticket was created."""
+    """``Alice changed status from Open to Resolved`` (plain text); ``automatic``: part of the
+    server's automatic assignment (:func:`ticketing.workflow.is_automatic_assignment`)."""
     if event.field in STAFF_EVENT_FIELDS:
         return service_level_line(event)
-    if automatic and event.field in ("assignee_id", "status"):
+    if automatic:
         return automatic_assignment_line(event, names)
     who = event.actor_name or names.users.get(event.actor_id or "", "Someone")
     if event.field == "created":
@@ -189,6 +190,8 @@ def timeline_html(
             files = by_comment.get(entry.comment.id, [])
             parts.append(_comment_html(entry.comment, colors, files, thumbnails))
         elif entry.event is not None and entry.event.field != "created":
-            automatic = entry.event.created_at == created_at
+            automatic = workflow.is_automatic_assignment(
+                entry.event.field, entry.event.created_at, created_at
+            )
             parts.append(_event_html(entry.event, names, colors, automatic=automatic))
     return "".join(parts)
