@@ -108,6 +108,15 @@ class Policy:
         )
 
 
+def check_has_a_target(policy: Policy) -> None:
+    """Refuse a policy without any target when it is written (by the server and the editor): it
+    would match tickets and promise nothing. One already stored still reads."""
+    if all(policy.target_minutes(kind) is None for kind in TargetKind):
+        raise PolicyError(
+            "first_response_minutes", "set at least one target: a policy without any does nothing"
+        )
+
+
 def matching_policy(policies: Iterable[Policy], priority: str, category_id: str | None) -> Policy | None:
     """The policy that applies to a ticket: the first by position (then id) that matches."""
     matching = [p for p in policies if p.matches(priority, category_id)]

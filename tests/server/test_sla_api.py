@@ -150,6 +150,8 @@ def test_policies_in_order_with_their_calendar_and_no_cap_on_targets(people: dic
         ({"warning_percent": 0}, 422, None),
         ({"pause_statuses": ["Resolved"]}, 422, "pause_statuses"),
         ({"calendar_id": "01a23469-dd39-7092-9a53-9d608ed36b47"}, 404, None),
+        ({}, 422, "first_response_minutes"),  # no target at all: it would promise nothing
+        ({"first_response_minutes": None, "resolution_minutes": None}, 422, "first_response_minutes"),
     ],
 )
 def test_a_bad_policy_is_refused(
@@ -196,6 +198,9 @@ def test_breached_tickets_go_only_to_active_staff(
     to_user = {"breach_actions": {"reassign_to": people["user"].id}}
     answer = assert_error(admin.patch(f"/api/sla/policies/{policy['id']}", json=to_user), 422)
     assert answer["fields"][0]["field"] == "breach_actions.reassign_to"
+    no_target = {"resolution_minutes": None}  # its only target taken away
+    answer = assert_error(admin.patch(f"/api/sla/policies/{policy['id']}", json=no_target), 422)
+    assert "at least one target" in answer["fields"][0]["message"]
     assert [p["name"] for p in admin.get("/api/sla/policies").json()] == ["Kept"]
     assert admin.get("/api/sla/policies").json()[0]["version"] == 1  # the refused patch kept nothing
 

@@ -39,7 +39,7 @@ from desktop.ui.admin.dialogs import ErrorLabel, FieldError, FormDialog, name_co
 from ticketing.business_time import WEEKDAYS, Calendar, CalendarError
 from ticketing.domain import Status
 from ticketing.schemas import CategoryOut, PriorityOut, UserOut
-from ticketing.sla import Policy, PolicyError
+from ticketing.sla import Policy, PolicyError, check_has_a_target
 from ticketing.sla_schemas import (
     BreachActions,
     CalendarCreate,
@@ -412,14 +412,11 @@ class PolicyDialog(FormDialog):
             "next_response_minutes": self.next_response.value(),
             "resolution_minutes": self.resolution.value(),
         }
-        if all(minutes is None for minutes in targets.values()):
-            message = "Set at least one target: a policy without any does nothing."
-            raise FieldError("first_response_minutes", message)
         pauses = [status for status, box in self.pauses.items() if box.isChecked()]
         priorities = [str(key) for key in checked_keys(self.priorities)]
         categories = [uuid.UUID(str(key)) for key in checked_keys(self.categories)]
         try:
-            Policy(
+            rules = Policy(
                 id="",
                 name=self.name.text(),
                 priorities=frozenset(priorities),
@@ -429,6 +426,7 @@ class PolicyDialog(FormDialog):
                 next_response_minutes=targets["next_response_minutes"],
                 resolution_minutes=targets["resolution_minutes"],
             )
+            check_has_a_target(rules)
         except PolicyError as error:
             raise FieldError(error.field, _sentence(error.message)) from None
         actions = BreachActions(

@@ -2,7 +2,8 @@
 matches a ticket's priority and category applies (:func:`ticketing.sla.matching_policy`).
 
 A policy is checked by building a :class:`ticketing.sla.Policy` from it (pause statuses that
-are not Resolved/Closed, targets never negative), and its calendar must exist. Its breach
+are not Resolved/Closed, targets never negative, at least one target), and its calendar must
+exist. Its breach
 actions are kept in three columns; the agent a breached ticket goes to must be active staff.
 """
 
@@ -22,7 +23,7 @@ from sync_server.services.sync import changelog
 from sync_server.services.unique_names import name_taken
 from ticketing import visibility
 from ticketing.domain import Role, Status, new_id
-from ticketing.sla import Policy, PolicyError
+from ticketing.sla import Policy, PolicyError, check_has_a_target
 from ticketing.sla_schemas import BreachActions, PolicyCreate, PolicyOut, PolicyPatch
 
 #: The fields a patch may set to ``null`` (no target, nobody) rather than leave alone.
@@ -130,7 +131,7 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
 
 def _checked(policy: SlaPolicy) -> None:
     try:
-        rules(policy)
+        check_has_a_target(rules(policy))
     except PolicyError as error:
         raise Invalid(
             error.message, code="invalid_policy", fields=[{"field": error.field, "message": error.message}]
