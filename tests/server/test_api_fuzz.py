@@ -135,7 +135,8 @@ EXCEPTIONS: list[tuple[str, str, list[str], str]] = [
             "positive_data_acceptance",
             ["422"],
             "the agent a policy's breached tickets go to (breach_actions.reassign_to) must be an"
-            " active agent or admin: any id fits the schema",
+            " active agent or admin: any id fits the schema; and a policy needs at least one of its"
+            " three targets, each of which alone may be null",
         )
         for operation in ("POST /api/sla/policies", "PATCH /api/sla/policies/{policy_id}")
     ),
