@@ -1,6 +1,6 @@
 """What a user does with a sync problem (a change the server refused or a conflict): dismiss
-it, or apply the user's values again on top of what the server kept, as a ticket or an article
-edit (so this module sits above both kinds of commands).
+it, or apply the user's values again on top of what the server kept, as a ticket, an article or
+a canned reply edit (so this module sits above those kinds of commands).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 
 from sqlalchemy import Connection, delete, select
 
-from desktop.store import article_commands, commands, outbox, schema
+from desktop.store import article_commands, canned_reply_commands, commands, outbox, schema
 from desktop.store.command_checks import now_or
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
@@ -42,6 +42,12 @@ def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = Non
             mutation_id = article_commands.edit_in(conn, store, article_id, fields, now_or(now))
             conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
             return article_id, mutation_id  # announced as a changed "ticket": the engine wakes
+        if problem.name == MutationName.UPDATE_CANNED_REPLY:
+            reply_id = str(args["canned_reply_id"])
+            fields = {name: change["new"] for name, change in args["changes"].items()}
+            mutation_id = canned_reply_commands.edit_in(conn, store, reply_id, fields, now_or(now))
+            conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
+            return reply_id, mutation_id
         ticket_id = str(args.get("ticket_id"))
         if problem.name == MutationName.UPDATE_TICKET:
             fields = {name: change["new"] for name, change in args["changes"].items()}
