@@ -24,6 +24,7 @@ from desktop.store import (
 from desktop.store.canned_replies import CannedReplyRow
 from desktop.store.errors import ActionRefused
 from desktop.sync import session as sessions
+from desktop.ui.shell.problems_dialog import describe, details_html
 from tests.helpers.sync import Desk, sync_until
 from ticketing.canned_replies import Scope
 from ticketing.protocol import PROTOCOL_VERSION
@@ -110,7 +111,8 @@ def test_an_edit_of_a_reply_deleted_meanwhile_is_a_problem_and_the_cache_follows
     sync_until(alice, lambda: len(queries.problems(alice.store)) == 1)
     (problem,) = queries.problems(alice.store)
     assert problem.status == "rejected" and problem.code == "canned_reply_not_found"
-    assert "it was deleted" in (problem.message or "")
+    assert describe(problem).startswith("Rejected: Canned reply edit — No canned reply")
+    assert "it was deleted" in describe(problem)  # the line the Sync problems dialog lists
     sync_until(alice, lambda: set(held(alice)) == {"Team"})  # the server's truth: gone
     assert waiting(alice) == 0
 
@@ -128,6 +130,8 @@ def test_a_racing_edit_is_a_conflict_that_can_be_applied_again(desk: Desk) -> No
     sync_until(alice, lambda: len(queries.problems(alice.store)) == 1)
     (problem,) = queries.problems(alice.store)
     assert (problem.status, problem.server_values) == ("conflict", {"title": "Ada's"})
+    assert describe(problem).startswith("Conflict: Canned reply edit")
+    assert "title: yours <i>Offline title</i>, server <i>Ada&#x27;s</i>" in details_html(problem)
     sync_until(alice, lambda: set(held(alice)) == {"Ada's"})  # the server kept its value
 
     problem_commands.reapply_problem(alice.store, problem.id)
