@@ -29,7 +29,10 @@ def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = Non
 
     Returns the new mutation's id (``None`` if the ticket already has those values)."""
 
+    reply_reapplied = False
+
     def work(conn: Connection) -> tuple[str | None, int | None]:
+        nonlocal reply_reapplied
         problem = conn.execute(
             select(schema.sync_problems).where(schema.sync_problems.c.id == problem_id)
         ).one_or_none()
@@ -47,6 +50,7 @@ def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = Non
             fields = {name: change["new"] for name, change in args["changes"].items()}
             mutation_id = canned_reply_commands.edit_in(conn, store, reply_id, fields, now_or(now))
             conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
+            reply_reapplied = mutation_id is not None
             return reply_id, mutation_id
         ticket_id = str(args.get("ticket_id"))
         if problem.name == MutationName.UPDATE_TICKET:
@@ -59,4 +63,7 @@ def reapply_problem(store: Store, problem_id: int, now: dt.datetime | None = Non
         conn.execute(delete(schema.sync_problems).where(schema.sync_problems.c.id == problem_id))
         return ticket_id, mutation_id
 
-    return commands.run_action(store, lambda result: None if result[1] is None else result[0], work)[1]
+    mutation_id = commands.run_action(store, lambda result: None if result[1] is None else result[0], work)[1]
+    if reply_reapplied:  # the canned-reply lists refresh on their own kind of change
+        store.announce(ChangeSet(canned_replies=True))
+    return mutation_id
