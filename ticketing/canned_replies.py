@@ -6,6 +6,9 @@ variable: a requester named ``<b>x</b>`` is shown as typed and never becomes mar
 this module does not know is left as typed (``{{ticket.due}}`` stays visible for the agent to
 fix), and ``{{cursor}}`` marks where the text cursor lands; without it the cursor ends the
 inserted text.
+
+Who may change one is decided here too (:func:`may_change`, :func:`may_change_scope`), so the
+server's write layer and the offline cache refuse the same edits.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import enum
 import html
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from ticketing.domain import format_ticket_number
+from ticketing.domain import Role, format_ticket_number
 
 
 class Scope(enum.StrEnum):
@@ -25,6 +29,26 @@ class Scope(enum.StrEnum):
 
     PERSONAL = "personal"
     TEAM = "team"
+
+
+def _same(a: uuid.UUID | str, b: uuid.UUID | str) -> bool:
+    return uuid.UUID(str(a)) == uuid.UUID(str(b))
+
+
+def may_change(scope: Scope | str, owner_id: uuid.UUID | str, actor_id: uuid.UUID | str, role: Role) -> bool:
+    """Whether ``actor_id`` (of ``role``) may edit or delete a reply: support staff only; a
+    personal reply is its owner's alone, a team one its owner's or an admin's."""
+    if not role.is_staff:
+        return False
+    if _same(owner_id, actor_id):
+        return True
+    return Scope(scope) == Scope.TEAM and role == Role.ADMIN
+
+
+def may_change_scope(owner_id: uuid.UUID | str, actor_id: uuid.UUID | str) -> bool:
+    """Only its author moves a reply between personal and team (an admin edits a team reply's
+    title and text only)."""
+    return _same(owner_id, actor_id)
 
 
 #: ``{{ name }}``; the name is letters, digits, dots and underscores.

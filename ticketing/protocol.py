@@ -17,6 +17,10 @@ History (date, version, reason):
 - 2026-12-02, 1 (additive): canned replies: the ``canned_reply`` entity (a team one in
   ``staff``, a personal one in its owner's ``account:<id>``) and the ``use_canned_reply``
   mutation, which counts one insertion.
+- 2026-12-02, 1 (additive): canned replies written offline: the ``create_canned_reply``,
+  ``update_canned_reply`` (field merge with a base per field, as ``update_article``) and
+  ``delete_canned_reply`` mutations. An older server rejects them as ``unknown_mutation``, so no
+  version change is needed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ticketing.canned_replies import Scope
 from ticketing.domain import ArticleStatus, Status
 from ticketing.schemas import (
     ArticleBody,
@@ -245,6 +250,9 @@ class MutationName(enum.StrEnum):
     RECORD_DEFLECTION = "record_deflection"
     MARK_READ = "mark_read"
     USE_CANNED_REPLY = "use_canned_reply"
+    CREATE_CANNED_REPLY = "create_canned_reply"
+    UPDATE_CANNED_REPLY = "update_canned_reply"
+    DELETE_CANNED_REPLY = "delete_canned_reply"
 
 
 class MutationArgs(_Wire):
@@ -379,6 +387,36 @@ class UseCannedReplyArgs(MutationArgs):
     canned_reply_id: uuid.UUID
 
 
+class CreateCannedReplyArgs(MutationArgs):
+    """A canned reply owned by the caller (staff only), with the id the client chose; personal
+    unless ``scope`` says team."""
+
+    NAME: ClassVar[MutationName] = MutationName.CREATE_CANNED_REPLY
+
+    id: uuid.UUID
+    title: Title
+    body: RichText
+    scope: Scope = Scope.PERSONAL
+
+
+class UpdateCannedReplyArgs(MutationArgs):
+    """Field edits with the values the editor saw, merged per field like ``update_article``
+    (only the fields changed travel; only the author changes ``scope``)."""
+
+    NAME: ClassVar[MutationName] = MutationName.UPDATE_CANNED_REPLY
+
+    canned_reply_id: uuid.UUID
+    changes: dict[Literal["title", "body", "scope"], FieldChange]
+
+
+class DeleteCannedReplyArgs(MutationArgs):
+    """Delete a canned reply (its author, or an admin for a team one)."""
+
+    NAME: ClassVar[MutationName] = MutationName.DELETE_CANNED_REPLY
+
+    canned_reply_id: uuid.UUID
+
+
 #: Namespace of the ``ticket_read`` ids (:func:`ticket_read_id`).
 _TICKET_READ_NAMESPACE = uuid.UUID("5b0e7c4a-9d1f-4f7e-8a43-2f1c6d0e9b71")
 
@@ -405,6 +443,9 @@ MUTATION_ARGS: dict[MutationName, type[MutationArgs]] = {
         RecordDeflectionArgs,
         MarkReadArgs,
         UseCannedReplyArgs,
+        CreateCannedReplyArgs,
+        UpdateCannedReplyArgs,
+        DeleteCannedReplyArgs,
     )
 }
 

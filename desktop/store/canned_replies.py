@@ -1,4 +1,5 @@
-"""Canned replies in the cache: the list the reply box offers, and counting an insertion.
+"""Canned replies in the cache: the list the reply box offers, and counting an insertion
+(writing them offline is :mod:`desktop.store.canned_reply_commands`).
 
 The cache holds exactly the replies its account may use (the team's and its own; an end user's
 cache has none), so nothing here filters by role or owner. A use is the ``use_canned_reply``
@@ -13,18 +14,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, exists, func, select
 
 from desktop.store import outbox, schema, shadows
 from desktop.store.command_checks import Id, now_or
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from ticketing.canned_replies import Scope
-from ticketing.protocol import UseCannedReplyArgs
+from ticketing.protocol import MutationName, UseCannedReplyArgs
 
 ENTITY = "canned_reply"
 
 _c = schema.canned_replies
+_o = schema.outbox
+#: The mutations that leave a reply "not synced yet" while they wait (a counted use does not).
+_WRITES = (MutationName.CREATE_CANNED_REPLY.value, MutationName.UPDATE_CANNED_REPLY.value)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class CannedReplyRow:
     scope: Scope
     owner_id: str
     uses: int
+    pending: bool = False  # a write of this account's not yet synced
 
 
 def _row(values: Row[Any]) -> CannedReplyRow:
@@ -46,12 +51,15 @@ def _row(values: Row[Any]) -> CannedReplyRow:
         scope=Scope(r["scope"]),
         owner_id=r["owner_id"],
         uses=int(r["uses"] or 0),
+        pending=bool(r["pending"]),
     )
 
 
 def list_replies(store: Store) -> list[CannedReplyRow]:
-    """Every reply the cache holds, by title (at most a few hundred: read whole)."""
-    stmt = select(_c).order_by(func.lower(_c.c.title), _c.c.id)
+    """Every reply the cache holds, by title (at most a few hundred: read whole), each marked
+    ``pending`` while a write of it waits in the outbox."""
+    pending = exists().where(_o.c.ticket_id == _c.c.id, _o.c.name.in_(_WRITES)).label("pending")
+    stmt = select(_c, pending).order_by(func.lower(_c.c.title), _c.c.id)
     with store.read() as conn:
         return [_row(values) for values in conn.execute(stmt)]
 

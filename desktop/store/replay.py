@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from desktop.store.outbox import QueuedMutation
 from desktop.store.rows import Row, id_text, tags_of, tags_text, utc_text
 from ticketing import workflow
+from ticketing.canned_replies import may_change, may_change_scope
 from ticketing.domain import Status
 from ticketing.protocol import (
     MUTATION_ARGS,
@@ -28,7 +29,9 @@ from ticketing.protocol import (
     AddCommentArgs,
     AssignArgs,
     CreateArticleArgs,
+    CreateCannedReplyArgs,
     CreateTicketArgs,
+    DeleteCannedReplyArgs,
     MarkReadArgs,
     MutationArgs,
     MutationName,
@@ -36,6 +39,7 @@ from ticketing.protocol import (
     SetArticleStatusArgs,
     TransitionStatusArgs,
     UpdateArticleArgs,
+    UpdateCannedReplyArgs,
     UpdateTicketArgs,
     UseCannedReplyArgs,
     mutation_name,
@@ -51,7 +55,7 @@ class Family:
     ``None`` = no such row (yet). A knowledge-base article is a family of its own (keyed by its
     id, with no ticket): its mutations touch that one row. So is an account's read mark of a
     ticket (keyed by the mark's id), so that reading a ticket never marks the ticket pending, and
-    a canned reply (keyed by its id), whose uses are counted offline."""
+    a canned reply (keyed by its id), written, edited, deleted and its uses counted offline."""
 
     ticket: Row | None
     comments: dict[str, Row | None] = field(default_factory=dict)
@@ -272,6 +276,53 @@ def _use_canned_reply(family: Family, args: UseCannedReplyArgs, actor: workflow.
         held["uses"] = int(held.get("uses") or 0) + 1
 
 
+def _create_canned_reply(family: Family, args: CreateCannedReplyArgs, actor: workflow.Actor, at: str) -> None:
+    reply_id = str(args.id)
+    if family.canned_replies.get(reply_id) is not None or not actor.is_staff:
+        return  # the server's row has arrived (it is the truth), or the server will refuse
+    family.canned_replies[reply_id] = {
+        "id": reply_id,
+        "title": args.title,
+        "body": args.body,
+        "scope": args.scope.value,
+        "owner_id": str(actor.id),
+        "uses": 0,
+        "created_at": at,
+        "updated_at": at,
+        "version": 0,
+    }
+
+
+def _update_canned_reply(family: Family, args: UpdateCannedReplyArgs, actor: workflow.Actor, at: str) -> None:
+    """Field merge as on the server; an edit the shared rule refuses (someone else's team reply
+    for an agent, a scope change by anyone but the author) changes nothing, as there."""
+    reply = family.canned_replies.get(str(args.canned_reply_id))
+    if reply is None or not may_change(reply["scope"], reply["owner_id"], actor.id, actor.role):
+        return
+    scope = args.changes.get("scope")
+    if (
+        scope is not None
+        and scope.new != reply["scope"]
+        and not may_change_scope(reply["owner_id"], actor.id)
+    ):
+        return
+    changed = False
+    for name, change in args.changes.items():
+        base, new = _cache_value(change.base), _cache_value(change.new)
+        if workflow.merge_field(reply[name], base, new) == workflow.FieldMerge.APPLY:
+            reply[name] = new
+            changed = True
+    if changed:
+        reply["updated_at"] = at
+
+
+def _delete_canned_reply(family: Family, args: DeleteCannedReplyArgs, actor: workflow.Actor, at: str) -> None:
+    reply_id = str(args.canned_reply_id)
+    reply = family.canned_replies.get(reply_id)
+    if reply is not None and may_change(reply["scope"], reply["owner_id"], actor.id, actor.role):
+        family.canned_replies[reply_id] = None
+
+
 #: How the client replays each mutation over the server's rows (a test checks every name has one).
 REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -286,6 +337,9 @@ REPLAYERS: dict[MutationName, Callable[[Family, Any, workflow.Actor, str], None]
     MutationName.RECORD_DEFLECTION: _record_deflection,
     MutationName.MARK_READ: _mark_read,
     MutationName.USE_CANNED_REPLY: _use_canned_reply,
+    MutationName.CREATE_CANNED_REPLY: _create_canned_reply,
+    MutationName.UPDATE_CANNED_REPLY: _update_canned_reply,
+    MutationName.DELETE_CANNED_REPLY: _delete_canned_reply,
 }
 
 

@@ -1,39 +1,19 @@
 """Canned replies (``/api/canned-replies``): support staff's reusable answers, personal or shared
 by the team; end users are refused. Changes to team replies are in the admin audit log, as
-other settings staff share (SLA calendars and policies) are; personal ones are nobody else's."""
+other settings staff share (SLA calendars and policies) are (the write layer logs them, for the
+offline mutations too); personal ones are nobody else's."""
 
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter, Response
-from sqlalchemy.orm import Session
 
 from sync_server.api.deps import SessionDep, StaffDep, errors
-from sync_server.db.models import CannedReply
-from sync_server.services import audit
 from sync_server.services.helpdesk import canned_replies
-from sync_server.services.identity.principal import Principal
-from ticketing.canned_replies import Scope
 from ticketing.canned_reply_schemas import CannedReplyCreate, CannedReplyOut, CannedReplyPatch
-from ticketing.schemas import AuditAction
 
 router = APIRouter(prefix="/api/canned-replies", tags=["canned replies"])
-
-_TARGET = "canned_reply"
-
-
-def _audited(
-    session: Session, staff: Principal, action: AuditAction, reply: CannedReply, **details: object
-) -> None:
-    audit.record(
-        session,
-        staff.user.id,
-        action,
-        target_type=_TARGET,
-        target_id=reply.id,
-        details={"title": reply.title, **details},
-    )
 
 
 @router.get("", response_model=list[CannedReplyOut], responses=errors(403))
@@ -46,10 +26,7 @@ def list_replies(session: SessionDep, staff: StaffDep) -> list[CannedReplyOut]:
 def create_reply(body: CannedReplyCreate, session: SessionDep, staff: StaffDep) -> CannedReplyOut:
     """A reply owned by the caller; `personal` (the default) is theirs alone, `team` every
     staff member's."""
-    reply = canned_replies.create_reply(session, staff, body)
-    if reply.scope == Scope.TEAM:
-        _audited(session, staff, AuditAction.CANNED_REPLY_ADDED, reply)
-    return canned_replies.reply_out(reply)
+    return canned_replies.reply_out(canned_replies.create_reply(session, staff, body))
 
 
 @router.patch("/{reply_id}", response_model=CannedReplyOut, responses=errors(403, 404))
@@ -58,19 +35,12 @@ def update_reply(
 ) -> CannedReplyOut:
     """Its owner changes any field; an admin may change a team reply's title and body too.
     Someone else's personal reply is a 404."""
-    edited = canned_replies.update_reply(session, staff, reply_id, body)
-    reply = edited.reply
-    if edited.changed and Scope.TEAM in (edited.old_scope, Scope(reply.scope)):
-        fields = sorted(body.model_fields_set)
-        _audited(session, staff, AuditAction.CANNED_REPLY_CHANGED, reply, fields=fields, scope=reply.scope)
-    return canned_replies.reply_out(reply)
+    return canned_replies.reply_out(canned_replies.update_reply(session, staff, reply_id, body).reply)
 
 
 @router.delete("/{reply_id}", status_code=204, response_class=Response, responses=errors(403, 404))
 def delete_reply(reply_id: uuid.UUID, session: SessionDep, staff: StaffDep) -> Response:
-    reply = canned_replies.delete_reply(session, staff, reply_id)
-    if reply.scope == Scope.TEAM:
-        _audited(session, staff, AuditAction.CANNED_REPLY_DELETED, reply)
+    canned_replies.delete_reply(session, staff, reply_id)
     return Response(status_code=204)
 
 

@@ -1,7 +1,9 @@
-"""Filling a canned reply's variables, the ``::`` trigger and the title match."""
+"""Filling a canned reply's variables, the ``::`` trigger, the title match, and who may change
+one."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -9,12 +11,16 @@ import pytest
 from ticketing.canned_replies import (
     CURSOR_MARK,
     FillValues,
+    Scope,
     fill,
     matching,
+    may_change,
+    may_change_scope,
     trigger_length,
     trigger_query,
     variables_in,
 )
+from ticketing.domain import Role
 from ticketing.richtext import sanitize_html
 
 VALUES = FillValues(
@@ -88,3 +94,14 @@ def test_titles_match_any_case_prefix_first_then_most_used() -> None:
 
 def test_variables_in_a_body() -> None:
     assert variables_in("{{a}} {{ b.c }} {{a}}") == ["a", "b.c"]
+
+
+def test_who_may_change_a_reply_is_one_rule_for_server_and_client() -> None:
+    owner, other = uuid.uuid4(), uuid.uuid4()
+    assert may_change(Scope.PERSONAL, owner, owner, Role.AGENT)
+    assert may_change("team", owner, str(owner), Role.AGENT)  # ids as text or UUIDs
+    assert not may_change(Scope.TEAM, owner, other, Role.AGENT)
+    assert may_change(Scope.TEAM, owner, other, Role.ADMIN)
+    assert not may_change(Scope.PERSONAL, owner, other, Role.ADMIN)  # someone else's own
+    assert not may_change(Scope.PERSONAL, owner, owner, Role.USER)  # end users have none
+    assert may_change_scope(owner, str(owner)) and not may_change_scope(owner, other)

@@ -43,6 +43,9 @@ ACTION_NAMES: dict[MutationName, str] = {
     MutationName.RECORD_DEFLECTION: "Suggestion statistics",
     MutationName.MARK_READ: "Marking a ticket read",
     MutationName.USE_CANNED_REPLY: "Counting a canned reply's use",
+    MutationName.CREATE_CANNED_REPLY: "New canned reply",
+    MutationName.UPDATE_CANNED_REPLY: "Canned reply edit",
+    MutationName.DELETE_CANNED_REPLY: "Deleting a canned reply",
 }
 
 
@@ -59,7 +62,11 @@ def details_html(problem: queries.Problem) -> str:
     parts = [f"<p><b>{escape(describe(problem))}</b></p>"]
     if problem.created_at is not None:
         parts.append(f"<p>Made {escape(local_time(problem.created_at))}</p>")
-    if problem.name in (MutationName.UPDATE_TICKET, MutationName.UPDATE_ARTICLE):
+    if problem.name in (
+        MutationName.UPDATE_TICKET,
+        MutationName.UPDATE_ARTICLE,
+        MutationName.UPDATE_CANNED_REPLY,
+    ):
         for field, change in dict(problem.args.get("changes", {})).items():
             server = (problem.server_values or {}).get(field)
             parts.append(
@@ -67,7 +74,12 @@ def details_html(problem: queries.Problem) -> str:
                 + (f", server <i>{escape(str(server))}</i>" if server is not None else "")
                 + "</p>"
             )
-    elif problem.name in (MutationName.ADD_COMMENT, MutationName.CREATE_TICKET, MutationName.CREATE_ARTICLE):
+    elif problem.name in (
+        MutationName.ADD_COMMENT,
+        MutationName.CREATE_TICKET,
+        MutationName.CREATE_ARTICLE,
+        MutationName.CREATE_CANNED_REPLY,
+    ):
         text = (
             problem.args.get("content") or problem.args.get("description") or problem.args.get("body") or ""
         )

@@ -1,14 +1,15 @@
 """File > Canned replies…: support staff write, change and delete their personal canned replies
-and the team's (a team reply only by its author or an admin, as the server rules). It talks to
-the server (``desktop.net.canned_replies``) off the UI thread; what is saved reaches the cache,
-and so the reply box, with the next sync, which it asks for. A refusal or a bad field is shown
-in the dialog's message line and the typed text is kept."""
+and the team's (a team reply only by its author or an admin: ``ticketing.canned_replies``, as
+the server rules). It reads the cache and writes through the offline store commands
+(``desktop.store.canned_reply_commands``) off the UI thread, so it works with the server out of
+reach: a change shows at once (marked "not synced yet" until the server has it) and is sent
+with the next sync. A refusal or a bad field is shown in the dialog's message line and the
+typed text is kept; a change the server later refuses appears in Sync problems."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import ValidationError
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,14 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.net.canned_replies import CannedRepliesClient
+from desktop.store import canned_replies, canned_reply_commands
+from desktop.store.canned_replies import CannedReplyRow
+from desktop.store.database import ChangeSet
 from desktop.ui.shell.context import AppContext
 from desktop.ui.shell.outcome import Outcome, show_outcome
 from desktop.ui.widgets.rich_text_editor import RichTextEditor
-from ticketing.canned_replies import Scope
-from ticketing.canned_reply_schemas import CannedReplyCreate, CannedReplyOut, CannedReplyPatch
+from ticketing.canned_replies import Scope, may_change
 from ticketing.domain import Role
-from ticketing.richtext import has_content, sanitize_html
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 _SCOPE_NAMES = {Scope.PERSONAL: "Personal (only me)", Scope.TEAM: "Team (all support staff)"}
@@ -41,22 +42,17 @@ VARIABLES_HINT = (
     "Variables: {{ticket.number}}, {{ticket.title}}, {{requester.name}}, {{agent.name}};"
     " {{cursor}} is where the cursor lands. Insert with :: and a few letters of the title."
 )
-
-
-def _field_message(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "value"
-    return f"The {where} is not valid: {first['msg']}."
+PENDING_MARK = " — not synced yet"
 
 
 class CannedRepliesDialog(QDialog):
-    """The list of the caller's and the team's replies beside an editor of the selected one."""
+    """The list of the caller's and the team's replies (from the cache) beside an editor of the
+    selected one. Refreshes itself when the cache's canned replies change (``data_changed``)."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self._client = CannedRepliesClient(context.api)
-        self._replies: dict[str, CannedReplyOut] = {}
+        self._replies: dict[str, CannedReplyRow] = {}
         self._current: str | None = None  # the reply being edited; None: a new one
         self._busy = False
         self.setWindowTitle("Canned replies")
@@ -124,39 +120,51 @@ class CannedRepliesDialog(QDialog):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.close_button.clicked.connect(self._on_close_button_clicked)
+        context.sync.data_changed.connect(self._on_sync_data_changed)
         self.start_new()
         self.reload()
 
     # --- reading ------------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
-        """Fetch the list from the server; ``select`` the reply just saved."""
+        """Read the list from the cache; ``select`` the reply just saved (else keep the one
+        being edited selected)."""
+        store = self._context.store
+        keep = select if select is not None else self._current
         self._context.tasks.run(
-            self._client.list,
-            lambda replies: self._on_listed(replies, select),
+            lambda: canned_replies.list_replies(store),
+            lambda replies: self._on_listed(replies, keep, edit=select is not None),
             lambda error: self._show(Outcome.failed(error, "load the canned replies")),
             owner=self,
         )
 
-    def _on_listed(self, replies: list[CannedReplyOut], select: str | None) -> None:
-        self._replies = {str(r.id): r for r in replies}
+    def _on_listed(self, replies: list[CannedReplyRow], select: str | None, *, edit: bool) -> None:
+        self._replies = {r.id: r for r in replies}
         self.list.blockSignals(True)
         self.list.clear()
         for reply in replies:
             team = " (team)" if reply.scope == Scope.TEAM else ""
-            item = QListWidgetItem(f"{reply.title}{team}")
-            item.setData(ID_ROLE, str(reply.id))
+            item = QListWidgetItem(f"{reply.title}{team}{PENDING_MARK if reply.pending else ''}")
+            item.setData(ID_ROLE, reply.id)
+            if reply.pending:
+                item.setToolTip("Saved on this computer; sent to the server with the next sync.")
             self.list.addItem(item)
-            if str(reply.id) == select:
+            if reply.id == select:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         if select is not None and select in self._replies:
-            self._edit(self._replies[select])
+            if edit:
+                self._edit(self._replies[select])
+            else:
+                self._note(self._replies[select])  # the form keeps what is being typed
+        elif select is not None and select == self._current and not self._busy:
+            self.start_new()  # deleted (here, elsewhere, or refused by the server)
+            self._show(Outcome("This canned reply is no longer there.", refused=True))
 
-    def may_change(self, reply: CannedReplyOut) -> bool:
-        """The server's rule: a personal reply is its owner's; a team one its owner's or an admin's."""
+    def may_change(self, reply: CannedReplyRow) -> bool:
+        """The server's rule (``ticketing.canned_replies.may_change``)."""
         user = self._context.user
-        return str(reply.owner_id) == user.id or (reply.scope == Scope.TEAM and user.role == Role.ADMIN)
+        return may_change(reply.scope, reply.owner_id, user.id, Role(user.role))
 
     # --- editing ------------------------------------------------------------------------------
 
@@ -171,21 +179,26 @@ class CannedRepliesDialog(QDialog):
         self.delete_button.setEnabled(False)
         self.title.setFocus()
 
-    def _edit(self, reply: CannedReplyOut) -> None:
-        self._current = str(reply.id)
+    def _edit(self, reply: CannedReplyRow) -> None:
+        self._current = reply.id
         self.title.setText(reply.title)
         self.body.set_html(reply.body)
         self.scope.setCurrentIndex(self.scope.findData(reply.scope.value))
-        mine = str(reply.owner_id) == self._context.user.id
+        mine = reply.owner_id == self._context.user.id
         editable = self.may_change(reply)
         self._set_editable(editable, scope_editable=mine)
         self.delete_button.setEnabled(editable)
-        if editable:
-            self.note.setText(
-                f"Used {reply.uses} time(s)." + ("" if mine else " You may edit it as an admin.")
-            )
+        self._note(reply)
+
+    def _note(self, reply: CannedReplyRow) -> None:
+        mine = reply.owner_id == self._context.user.id
+        if self.may_change(reply):
+            text = f"Used {reply.uses} time(s)." + ("" if mine else " You may edit it as an admin.")
         else:
-            self.note.setText(f"Used {reply.uses} time(s). Only its author or an admin can change it.")
+            text = f"Used {reply.uses} time(s). Only its author or an admin can change it."
+        if reply.pending:
+            text += " Not synced yet: it is sent to the server with the next sync."
+        self.note.setText(text)
 
     def _set_editable(self, editable: bool, *, scope_editable: bool) -> None:
         self.title.setReadOnly(not editable)
@@ -193,35 +206,25 @@ class CannedRepliesDialog(QDialog):
         self.scope.setEnabled(editable and scope_editable)
         self.save_button.setEnabled(editable)
 
-    def _checked(self) -> CannedReplyCreate | None:
-        """The form as a request, or None with the message naming what is wrong."""
-        body = self.body.html()
-        if not has_content(sanitize_html(body)):
-            self._show(Outcome("The text cannot be empty.", refused=True))
-            self.body.setFocus()
-            return None
-        try:
-            return CannedReplyCreate(
-                title=self.title.text(), body=body, scope=Scope(self.scope.currentData())
-            )
-        except ValidationError as error:
-            self._show(Outcome(_field_message(error), refused=True))
-            self.title.setFocus()
-            return None
-
     def save(self) -> None:
-        data = self._checked()
-        if data is None or self._busy:
+        """Queue the form as a new reply or as an edit of the selected one (checked first: a
+        bad field is a message, and the form keeps what was typed)."""
+        if self._busy:
             return
-        client, current = self._client, self._current
-        patch = CannedReplyPatch(title=data.title, body=data.body)
-        if self.scope.isEnabled():  # only the author moves a reply between personal and team
-            patch = CannedReplyPatch(title=data.title, body=data.body, scope=data.scope)
+        store, current = self._context.store, self._current
+        title, body = self.title.text(), self.body.html()
+        scope = Scope(self.scope.currentData())
+        scope_editable = self.scope.isEnabled()  # only the author moves it between personal and team
 
-        def work() -> CannedReplyOut:
-            return client.create(data) if current is None else client.update(current, patch)
+        def work() -> str:
+            if current is None:
+                return canned_reply_commands.create_reply(store, title=title, body=body, scope=scope)
+            canned_reply_commands.edit_reply(
+                store, current, title=title, body=body, scope=scope if scope_editable else None
+            )
+            return current
 
-        self._run(work, "save the canned reply", "Saved.")
+        self._run(work, "save the canned reply", "Saved; it is sent to the server with the next sync.")
 
     def delete_current(self, *, confirm: bool = True) -> None:
         current = self._current
@@ -231,32 +234,37 @@ class CannedRepliesDialog(QDialog):
             answer = QMessageBox.question(self, "Delete canned reply", f"Delete “{self.title.text()}”?")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        client = self._client
+        store = self._context.store
 
         def work() -> None:
-            client.delete(current)
+            canned_reply_commands.delete_reply(store, current)
 
         self._run(work, "delete the canned reply", "Deleted.", deleted=True)
 
     def _run(self, work: Callable[[], object], what: str, done_text: str, *, deleted: bool = False) -> None:
         self._busy = True
         self.save_button.setEnabled(False)
+        self.delete_button.setEnabled(False)
 
         def done(result: object) -> None:
             self._busy = False
             self._show(Outcome(done_text))
-            self._context.sync.request_sync()  # the reply box reads the cache
             if deleted:
                 self.start_new()
                 self.reload()
             else:
-                assert isinstance(result, CannedReplyOut)
-                self.reload(select=str(result.id))
+                assert isinstance(result, str)
+                self.reload(select=result)
 
         def failed(error: BaseException) -> None:
             self._busy = False
             self.save_button.setEnabled(True)
+            self.delete_button.setEnabled(self._current is not None)
             self._show(Outcome.failed(error, what))  # the typed text stays
+            if "title" in str(error):
+                self.title.setFocus()
+            elif "text" in str(error):
+                self.body.setFocus()
 
         self._context.tasks.run(work, done, failed, owner=self)
 
@@ -288,3 +296,8 @@ class CannedRepliesDialog(QDialog):
     @Slot()
     def _on_close_button_clicked(self) -> None:
         self.accept()
+
+    @Slot(object)
+    def _on_sync_data_changed(self, change: ChangeSet) -> None:
+        if (change.canned_replies or change.everything) and not self._busy:
+            self.reload()

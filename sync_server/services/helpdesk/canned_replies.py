@@ -6,6 +6,11 @@ leak); a team reply is every support staff member's, and only its owner or an ad
 or delete it (anyone else is refused with a 403: they can see it). End users have none. Each
 change bumps the version and logs the row in its buckets; a scope change also logs a REMOVE
 where it left, and a deletion a REMOVE everywhere it was.
+
+Who may change one is ``ticketing.canned_replies.may_change`` (the offline cache asks the same).
+Changes to team replies go to the admin audit log here, in the change's transaction, so REST
+and the pushed mutations (``services/sync/mutations.py``) log alike; personal ones are nobody
+else's and are not logged.
 """
 
 from __future__ import annotations
@@ -18,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from sync_server.db.models import CannedReply
 from sync_server.errors import Conflict, Forbidden, NotFound
-from sync_server.services import clock
+from sync_server.services import audit, clock
 from sync_server.services.helpdesk import tickets
 from sync_server.services.identity.principal import Principal
 from sync_server.services.sync import changelog
-from ticketing.canned_replies import Scope
+from ticketing.canned_replies import Scope, may_change, may_change_scope
 from ticketing.canned_reply_schemas import CannedReplyCreate, CannedReplyOut, CannedReplyPatch
 from ticketing.domain import new_id
+from ticketing.schemas import AuditAction
 from ticketing.visibility import canned_reply_buckets
 
 ENTITY = "canned_reply"
@@ -60,14 +66,30 @@ def find_reply(
         stmt = stmt.with_for_update()
     reply = session.scalar(stmt)
     if reply is None:
-        raise NotFound(f"No canned reply {reply_id}.", code="canned_reply_not_found")
+        raise NotFound(
+            f"No canned reply {reply_id}: it was deleted, or it is someone else's personal reply.",
+            code="canned_reply_not_found",
+        )
     return reply
 
 
 def _require_editor(principal: Principal, reply: CannedReply) -> None:
     """A personal reply only reaches here for its owner; a team one needs its owner or an admin."""
-    if reply.owner_id != principal.user.id and not principal.is_admin:
+    if not may_change(reply.scope, reply.owner_id, principal.user.id, principal.role):
         raise Forbidden("Only its author or an admin can change a team canned reply.")
+
+
+def _audited(
+    session: Session, principal: Principal, action: AuditAction, reply: CannedReply, **details: object
+) -> None:
+    audit.record(
+        session,
+        principal.user.id,
+        action,
+        target_type=ENTITY,
+        target_id=reply.id,
+        details={"title": reply.title, **details},
+    )
 
 
 def create_reply(session: Session, principal: Principal, data: CannedReplyCreate) -> CannedReply:
@@ -90,6 +112,8 @@ def create_reply(session: Session, principal: Principal, data: CannedReplyCreate
     session.add(reply)
     session.flush()
     changelog.record(session, ENTITY, reply.id, _buckets(reply))
+    if reply.scope == Scope.TEAM:
+        _audited(session, principal, AuditAction.CANNED_REPLY_ADDED, reply)
     return reply
 
 
@@ -108,7 +132,11 @@ def update_reply(
     _require_editor(principal, reply)
     before = _buckets(reply)
     old_scope = Scope(reply.scope)
-    if patch.scope is not None and patch.scope != old_scope and reply.owner_id != principal.user.id:
+    if (
+        patch.scope is not None
+        and patch.scope != old_scope
+        and not may_change_scope(reply.owner_id, principal.user.id)
+    ):
         raise Forbidden("Only its author can change a canned reply's scope.")
     changed = False
     values = {
@@ -125,6 +153,11 @@ def update_reply(
         reply.version += 1
         session.flush()
         changelog.record(session, ENTITY, reply.id, _buckets(reply), before)
+        if Scope.TEAM in (old_scope, Scope(reply.scope)):
+            fields = sorted(patch.model_fields_set)
+            _audited(
+                session, principal, AuditAction.CANNED_REPLY_CHANGED, reply, fields=fields, scope=reply.scope
+            )
     return Edited(reply, old_scope, changed)
 
 
@@ -136,6 +169,8 @@ def delete_reply(session: Session, principal: Principal, reply_id: uuid.UUID) ->
     session.delete(reply)
     session.flush()
     changelog.record(session, ENTITY, reply.id, (), buckets)
+    if reply.scope == Scope.TEAM:
+        _audited(session, principal, AuditAction.CANNED_REPLY_DELETED, reply)
     return reply
 
 

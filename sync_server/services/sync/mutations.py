@@ -16,20 +16,23 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from sync_server.db.models import Article, Comment, DeflectionEvent, Ticket
-from sync_server.errors import Conflict, Invalid
+from sync_server.db.models import Article, CannedReply, Comment, DeflectionEvent, Ticket
+from sync_server.errors import Conflict, Invalid, NotFound
 from sync_server.services.files import attachments
 from sync_server.services.helpdesk import canned_replies, read_marks, tickets
 from sync_server.services.identity.principal import Principal
 from sync_server.services.knowledge import articles
 from ticketing import workflow
+from ticketing.canned_reply_schemas import CannedReplyCreate, CannedReplyPatch
 from ticketing.protocol import (
     MUTATION_ARGS,
     AddAttachmentArgs,
     AddCommentArgs,
     AssignArgs,
     CreateArticleArgs,
+    CreateCannedReplyArgs,
     CreateTicketArgs,
+    DeleteCannedReplyArgs,
     MarkReadArgs,
     Mutation,
     MutationArgs,
@@ -39,10 +42,12 @@ from ticketing.protocol import (
     SetArticleStatusArgs,
     TransitionStatusArgs,
     UpdateArticleArgs,
+    UpdateCannedReplyArgs,
     UpdateTicketArgs,
     UseCannedReplyArgs,
     mutation_name,
 )
+from ticketing.richtext import sanitize_html
 from ticketing.schemas import (
     ArticleCreate,
     ArticlePatch,
@@ -237,6 +242,52 @@ def _use_canned_reply(session: Session, principal: Principal, args: UseCannedRep
     return Outcome()
 
 
+def _create_canned_reply(session: Session, principal: Principal, args: CreateCannedReplyArgs) -> Outcome:
+    """Through the REST route's ``create_reply`` (staff only, body sanitized, team ones audited);
+    the same id again from its owner is the same reply, from anyone else a refusal."""
+    canned_replies.require_staff(principal)
+    existing = session.get(CannedReply, args.id)
+    if existing is not None:
+        if existing.owner_id == principal.user.id:
+            return Outcome(code="already_exists")
+        raise Conflict("A canned reply with this id already exists.", code="duplicate_id")
+    data = CannedReplyCreate(id=args.id, title=args.title, body=args.body, scope=args.scope)
+    canned_replies.create_reply(session, principal, data)
+    return Outcome()
+
+
+def _update_canned_reply(session: Session, principal: Principal, args: UpdateCannedReplyArgs) -> Outcome:
+    """Merged per field against the values the editor saw, as ``update_article`` is: another
+    edit made meanwhile to the same field is a conflict (the server's value stays, and the
+    client offers to apply its own again), never last-writer-wins. The fields that merge go
+    through the REST route's ``update_reply``: its author or an admin (a team reply), only the
+    author moves the scope, title checked and body sanitized, team changes audited. A reply
+    deleted meanwhile (or someone else's personal one) is rejected as not found."""
+    reply = canned_replies.find_reply(session, principal, args.canned_reply_id, lock=True)
+    edits: dict[str, tuple[Any, Any]] = {name: (c.base, c.new) for name, c in args.changes.items()}
+    if "body" in edits:  # compared as the server keeps it (sanitized)
+        base, new = edits["body"]
+        edits["body"] = (
+            base if base is None else sanitize_html(str(base)),
+            tickets.clean_rich_text(str(new), "body"),
+        )
+    apply, conflicts = _merge_fields(reply, edits)
+    if apply:
+        patch = CannedReplyPatch.model_validate(apply)
+        canned_replies.update_reply(session, principal, reply.id, patch)
+    return _field_conflict(conflicts)
+
+
+def _delete_canned_reply(session: Session, principal: Principal, args: DeleteCannedReplyArgs) -> Outcome:
+    """Through the REST route's ``delete_reply`` (its author, or an admin for a team one; team
+    ones audited). A reply already gone is what was asked: applied, as ``already_deleted``."""
+    try:
+        canned_replies.delete_reply(session, principal, args.canned_reply_id)
+    except NotFound:
+        return Outcome(code="already_deleted")
+    return Outcome()
+
+
 #: How the server applies each mutation (a test checks that every name has one).
 APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.CREATE_TICKET: _create_ticket,
@@ -251,6 +302,9 @@ APPLIERS: dict[MutationName, Callable[[Session, Principal, Any], Outcome]] = {
     MutationName.RECORD_DEFLECTION: _record_deflection,
     MutationName.MARK_READ: _mark_read,
     MutationName.USE_CANNED_REPLY: _use_canned_reply,
+    MutationName.CREATE_CANNED_REPLY: _create_canned_reply,
+    MutationName.UPDATE_CANNED_REPLY: _update_canned_reply,
+    MutationName.DELETE_CANNED_REPLY: _delete_canned_reply,
 }
 
 
