@@ -15,24 +15,17 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from desktop.store import outbox, records, schema, shadows
+from desktop.store import records, schema, shadows
 from desktop.store.command_checks import Id, check_category, now_or, refusals, rich_text
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
 from desktop.store.rows import Row, id_text, tags_of
 from ticketing import knowledge
 from ticketing.domain import STAFF_ROLES, ArticleStatus, Status, new_id
-from ticketing.protocol import CreateArticleArgs, MutationArgs, SetArticleStatusArgs, UpdateArticleArgs
+from ticketing.protocol import CreateArticleArgs, SetArticleStatusArgs, UpdateArticleArgs
 from ticketing.schemas import normalize_tags
 
 ENTITY = "article"
-
-
-def _queue(conn: Connection, store: Store, args: MutationArgs, article_id: str, at: dt.datetime) -> int:
-    shadows.ensure(conn, ENTITY, article_id, article_id)
-    mutation_id = outbox.enqueue(conn, args, article_id, at)
-    shadows.rebuild(conn, article_id, store.actor(conn))
-    return mutation_id
 
 
 def _staff_only(conn: Connection, store: Store) -> None:
@@ -87,7 +80,7 @@ def create_article(
             source_ticket_id=None if source_ticket_id is None else uuid.UUID(str(source_ticket_id)),
         )
         article_id = str(args.id)
-        _queue(conn, store, args, article_id, now_or(now))
+        shadows.queue_alone(conn, ENTITY, article_id, args, at=now_or(now), actor=store.actor(conn))
     _announce(store, article_id)
     return article_id
 
@@ -153,7 +146,7 @@ def create_from_ticket(store: Store, ticket_id: Id, now: dt.datetime | None = No
             source_ticket_id=uuid.UUID(ticket["id"]),
         )
         article_id = str(args.id)
-        _queue(conn, store, args, article_id, now_or(now))
+        shadows.queue_alone(conn, ENTITY, article_id, args, at=now_or(now), actor=store.actor(conn))
     _announce(store, article_id)
     return article_id
 
@@ -211,7 +204,7 @@ def edit_in(
     if not changes:
         return None
     args = UpdateArticleArgs.model_validate({"article_id": article["id"], "changes": changes})
-    return _queue(conn, store, args, article["id"], at)
+    return shadows.queue_alone(conn, ENTITY, article["id"], args, at=at, actor=store.actor(conn))
 
 
 def set_article_status(
@@ -224,7 +217,8 @@ def set_article_status(
         mutation_id: int | None = None
         if article["status"] != status.value:
             args = SetArticleStatusArgs(article_id=uuid.UUID(article["id"]), status=status)
-            mutation_id = _queue(conn, store, args, article["id"], now_or(now))
+            actor = store.actor(conn)
+            mutation_id = shadows.queue_alone(conn, ENTITY, article["id"], args, at=now_or(now), actor=actor)
     _announce(store, None if mutation_id is None else str(article_id))
     return mutation_id
 

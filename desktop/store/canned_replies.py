@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Row, exists, func, select
 
-from desktop.store import outbox, schema, shadows
+from desktop.store import schema, shadows
 from desktop.store.command_checks import Id, now_or
 from desktop.store.database import ChangeSet, Store
 from desktop.store.errors import ActionRefused
@@ -73,7 +73,6 @@ def count_use(store: Store, reply_id: Id, *, now: dt.datetime | None = None) -> 
             raise ActionRefused("forbidden", "Only support staff have canned replies.")
         if conn.scalar(select(_c.c.id).where(_c.c.id == reply_id)) is None:
             raise ActionRefused("not_found", "This canned reply is not in the local cache.")
-        shadows.ensure(conn, ENTITY, reply_id, reply_id)
-        outbox.enqueue(conn, UseCannedReplyArgs(canned_reply_id=uuid.UUID(reply_id)), reply_id, now_or(now))
-        shadows.rebuild(conn, reply_id, actor)
+        args = UseCannedReplyArgs(canned_reply_id=uuid.UUID(reply_id))
+        shadows.queue_alone(conn, ENTITY, reply_id, args, at=now_or(now), actor=actor)
     store.announce(ChangeSet(canned_replies=True, outbox=True, queued=True))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from desktop.store import outbox, records, shadows
+from desktop.store import records, shadows
 from desktop.store.canned_replies import ENTITY
 from desktop.store.command_checks import Id, now_or, refusals, rich_text
 from desktop.store.database import ChangeSet, Store
@@ -28,16 +28,8 @@ from ticketing.domain import new_id
 from ticketing.protocol import (
     CreateCannedReplyArgs,
     DeleteCannedReplyArgs,
-    MutationArgs,
     UpdateCannedReplyArgs,
 )
-
-
-def _queue(conn: Connection, store: Store, args: MutationArgs, reply_id: str, at: dt.datetime) -> int:
-    shadows.ensure(conn, ENTITY, reply_id, reply_id)
-    mutation_id = outbox.enqueue(conn, args, reply_id, at)
-    shadows.rebuild(conn, reply_id, store.actor(conn))
-    return mutation_id
 
 
 def _staff_only(conn: Connection, store: Store) -> None:
@@ -69,7 +61,7 @@ def create_reply(
         _staff_only(conn, store)
         args = CreateCannedReplyArgs(id=new_id(), title=title, body=rich_text(body, "text"), scope=scope)
         reply_id = str(args.id)
-        _queue(conn, store, args, reply_id, now_or(now))
+        shadows.queue_alone(conn, ENTITY, reply_id, args, at=now_or(now), actor=store.actor(conn))
     _announce(store, True)
     return reply_id
 
@@ -115,7 +107,7 @@ def edit_in(
     if not changes:
         return None
     args = UpdateCannedReplyArgs.model_validate({"canned_reply_id": reply["id"], "changes": changes})
-    return _queue(conn, store, args, reply["id"], at)
+    return shadows.queue_alone(conn, ENTITY, reply["id"], args, at=at, actor=store.actor(conn))
 
 
 def delete_reply(store: Store, reply_id: Id, now: dt.datetime | None = None) -> int:
@@ -123,6 +115,8 @@ def delete_reply(store: Store, reply_id: Id, now: dt.datetime | None = None) -> 
     with refusals(), store.write() as conn:
         reply = _changeable(conn, store, reply_id)
         args = DeleteCannedReplyArgs(canned_reply_id=uuid.UUID(reply["id"]))
-        mutation_id = _queue(conn, store, args, reply["id"], now_or(now))
+        mutation_id = shadows.queue_alone(
+            conn, ENTITY, reply["id"], args, at=now_or(now), actor=store.actor(conn)
+        )
     _announce(store, True)
     return mutation_id

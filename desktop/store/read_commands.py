@@ -14,7 +14,7 @@ import uuid
 
 from sqlalchemy import Connection, select
 
-from desktop.store import outbox, schema, shadows, unread
+from desktop.store import schema, shadows, unread
 from desktop.store.command_checks import Id, now_or, refusals
 from desktop.store.database import ChangeSet, Store
 from ticketing.protocol import MarkReadArgs, ticket_read_id
@@ -42,8 +42,6 @@ def mark_read(store: Store, ticket_id: Id, *, now: dt.datetime | None = None) ->
             return False
         args = MarkReadArgs(ticket_id=uuid.UUID(ticket_id), read_at=dt.datetime.fromisoformat(latest))
         family = str(ticket_read_id(store.user_id, ticket_id))
-        shadows.ensure(conn, "ticket_read", family, family)
-        outbox.enqueue(conn, args, family, now_or(now))
-        shadows.rebuild(conn, family, store.actor(conn))
+        shadows.queue_alone(conn, "ticket_read", family, args, at=now_or(now), actor=store.actor(conn))
     store.announce(ChangeSet(tickets=frozenset({ticket_id}), outbox=True, queued=True))
     return True

@@ -8,6 +8,7 @@ ticket settles, the visible rows become the shadows and the shadows go.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import ColumnElement, Connection, Exists, delete, exists, insert, select, update
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Exists, delete, exists, insert
 from desktop.store import outbox, records, schema
 from desktop.store.replay import Family, replay
 from desktop.store.rows import Row
+from ticketing.protocol import MutationArgs
 from ticketing.workflow import Actor
 
 
@@ -78,6 +80,18 @@ def forget_all(conn: Connection) -> None:
 
 def shadowed_tickets(conn: Connection) -> set[str]:
     return set(conn.scalars(select(schema.shadows.c.ticket_id).distinct()))
+
+
+def queue_alone(
+    conn: Connection, entity: str, row_id: str, args: MutationArgs, *, at: dt.datetime, actor: Actor
+) -> int:
+    """Queue a mutation of a row that is a family of its own (an article, a canned reply, a read
+    mark: no ticket), keyed by the row's id: its shadow, the outbox entry and the rebuilt row, in
+    the caller's transaction. The mutation's id."""
+    ensure(conn, entity, row_id, row_id)
+    mutation_id = outbox.enqueue(conn, args, row_id, at)
+    rebuild(conn, row_id, actor)
+    return mutation_id
 
 
 def rebuild(conn: Connection, ticket_id: str, actor: Actor) -> None:
