@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from sync_server.app import create_app
 from tests.helpers.api import Account, login
 from tests.helpers.pull import pull_all
+from tests.helpers.push import push_named
 from ticketing.domain import Role
-from ticketing.protocol import ENTITY_FIELDS, PROTOCOL_VERSION, MutationName
+from ticketing.protocol import ENTITY_FIELDS, MutationName
 from ticketing.visibility import KB_ALL, KB_PUBLISHED
 
 
@@ -25,16 +26,8 @@ def client(engine: Engine) -> TestClient:
 
 
 def push(account: Account, client_id: str, *mutations: tuple[MutationName, dict[str, Any]]) -> list[Any]:
-    body = {
-        "protocol": PROTOCOL_VERSION,
-        "client_id": client_id,
-        "mutations": [
-            {"id": n, "name": name.value, "args": args} for n, (name, args) in enumerate(mutations, 1)
-        ],
-    }
-    response = account.post("/api/sync/push", json=body)
-    assert response.status_code == 200, response.text
-    return [(r["status"], r["code"], r["server_values"]) for r in response.json()["results"]]
+    """Send ``mutations`` as ids 1, 2, ...; each answer as (status, code, server_values)."""
+    return [(r["status"], r["code"], r["server_values"]) for r in push_named(account, client_id, *mutations)]
 
 
 def article_changes(account: Account) -> list[dict[str, Any]]:

@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 from sync_server.app import create_app
 from tests.helpers.api import Account, login
 from tests.helpers.pull import pull_all
+from tests.helpers.push import push_named
 from ticketing.domain import Role
-from ticketing.protocol import PROTOCOL_VERSION, MutationName
+from ticketing.protocol import MutationName
 
 URL = "/api/canned-replies"
 CREATE, UPDATE, DELETE = (
@@ -44,27 +45,11 @@ def people(client: TestClient, engine: Engine) -> dict[str, Account]:
 
 def push(account: Account, client_id: str, *mutations: tuple[MutationName, dict[str, Any]]) -> list[Any]:
     """Send ``mutations`` as ids 1, 2, ...; each answer as (status, code, server_values)."""
-    body = {
-        "protocol": PROTOCOL_VERSION,
-        "client_id": client_id,
-        "mutations": [
-            {"id": n, "name": name.value, "args": args} for n, (name, args) in enumerate(mutations, 1)
-        ],
-    }
-    response = account.post("/api/sync/push", json=body)
-    assert response.status_code == 200, response.text
-    return [(r["status"], r["code"], r["server_values"]) for r in response.json()["results"]]
+    return [(r["status"], r["code"], r["server_values"]) for r in push_named(account, client_id, *mutations)]
 
 
 def messages(account: Account, *mutations: tuple[MutationName, dict[str, Any]]) -> list[tuple[str, str]]:
-    body = {
-        "protocol": PROTOCOL_VERSION,
-        "client_id": str(uuid.uuid4()),
-        "mutations": [
-            {"id": n, "name": name.value, "args": args} for n, (name, args) in enumerate(mutations, 1)
-        ],
-    }
-    return [(r["status"], r["message"]) for r in account.post("/api/sync/push", json=body).json()["results"]]
+    return [(r["status"], r["message"]) for r in push_named(account, str(uuid.uuid4()), *mutations)]
 
 
 def served(account: Account) -> dict[str, dict[str, Any]]:
